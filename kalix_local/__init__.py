@@ -1,0 +1,1 @@
+"""kalix-local: a local Kalix control plane (FastAPI + SQLite) for development and tests."""

@@ -1,0 +1,35 @@
+"""Kalix services, hostnames and routes as Pulumi resources.
+
+Names are loaded lazily so that `import pulumi_kalix.api` (used by kalix-local and
+the client) never imports `pulumi`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+_LAZY: dict[str, str] = {
+    "Service": "pulumi_kalix.service",
+    "Hostname": "pulumi_kalix.hostname",
+    "Route": "pulumi_kalix.route",
+    "PathRule": "pulumi_kalix.route",
+    "Secret": "pulumi_kalix.secret",
+    "ServiceExposure": "pulumi_kalix.exposure",
+    "ControlPlane": "pulumi_kalix.client",
+    "AsyncControlPlane": "pulumi_kalix.client",
+}
+
+__all__ = sorted(_LAZY)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .client import AsyncControlPlane, ControlPlane
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'pulumi_kalix' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

@@ -1,0 +1,74 @@
+"""Kubernetes-style object metadata, conditions and lists shared by every kind."""
+
+from __future__ import annotations
+
+from typing import Any, Generic, Literal, TypeVar
+
+from pydantic import Field
+
+from ._base import WireModel
+
+API_VERSION = "kalix.io/v1alpha1"
+API_PREFIX = "/apis/kalix.io/v1alpha1/namespaces"
+
+#: Annotation that marks an object as managed by a Pulumi stack
+#: (value: "<pulumi project>/<stack>/<resource name>").
+OWNER_ANNOTATION = "pulumi-kalix.io/owner"
+
+
+class ObjectMeta(WireModel):
+    name: str
+    namespace: str | None = None
+    uid: str | None = None
+    resource_version: str | None = None
+    generation: int | None = None
+    creation_timestamp: str | None = None
+    deletion_timestamp: str | None = None
+    labels: dict[str, str] | None = None
+    annotations: dict[str, str] | None = None
+
+
+class Condition(WireModel):
+    type: str
+    status: Literal["True", "False", "Unknown"]
+    reason: str | None = None
+    message: str | None = None
+    last_transition_time: str | None = None
+    observed_generation: int | None = None
+
+
+class ListMeta(WireModel):
+    resource_version: str | None = None
+
+
+T = TypeVar("T", bound=WireModel)
+
+
+class ObjectList(WireModel, Generic[T]):
+    """`GET` on a collection: `{kind: <Kind>List, items, metadata{resourceVersion}}`."""
+
+    api_version: str = API_VERSION
+    kind: str
+    metadata: ListMeta = Field(default_factory=ListMeta)
+    items: list[T] = Field(default_factory=list)
+
+
+def condition(conditions: list[Condition] | None, type_: str) -> Condition | None:
+    """The condition of `type_`, if present."""
+    for c in conditions or []:
+        if c.type == type_:
+            return c
+    return None
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7386 JSON merge patch: `None` deletes, dicts merge, anything else replaces."""
+    if not isinstance(patch, dict):
+        return patch
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result

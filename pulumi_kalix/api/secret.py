@@ -1,0 +1,38 @@
+"""`KalixSecret` (`kalixsecrets`): write-only data; reads return only the key names."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from ._base import WireModel
+from .meta import API_VERSION, ObjectList, ObjectMeta
+
+SECRET_TYPES: tuple[str, ...] = ("generic", "tls", "tls-ca")
+#: Keys each typed secret must carry (generic: any non-empty set).
+REQUIRED_SECRET_KEYS: dict[str, tuple[str, ...]] = {
+    "generic": (),
+    "tls": ("tls.crt", "tls.key"),
+    "tls-ca": ("ca.crt",),
+}
+
+
+class SecretSpec(WireModel):
+    type: str
+    #: key -> base64 value; sent on create/replace, never returned.
+    data: dict[str, str] | None = None
+
+
+class SecretStatus(WireModel):
+    keys: list[str] | None = None
+
+
+class KalixSecret(WireModel):
+    api_version: str = API_VERSION
+    kind: Literal["KalixSecret"] = "KalixSecret"
+    metadata: ObjectMeta
+    spec: SecretSpec
+    status: SecretStatus | None = None
+
+
+class KalixSecretList(ObjectList[KalixSecret]):
+    kind: str = "KalixSecretList"
