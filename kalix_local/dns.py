@@ -127,9 +127,13 @@ class StaticResolver:
 
     def set_records(self, records: Mapping[str, str]) -> None:
         """Replace every record (validated first, so a bad mapping changes nothing)."""
+        self._replace(records)
+
+    def _replace(self, records: Mapping[str, str]) -> int:
         normalized = dict(self._normalize(h, t) for h, t in records.items())
         with self._lock:
             self._records = normalized
+        return len(normalized)
 
     def set(self, host: str, target: str) -> None:
         host_n, target_n = self._normalize(host, target)
@@ -170,10 +174,9 @@ class StaticResolver:
         if not isinstance(data, dict):
             raise ValueError(f"{p}: expected a mapping of host to CNAME target")
         try:
-            self.set_records(data)
+            return self._replace(data)
         except ValueError as exc:
             raise ValueError(f"{p}: {exc}") from exc
-        return len(data)
 
 
 class Route53Resolver:
@@ -325,6 +328,4 @@ def make_resolver(
         return static
     if normalized == "route53":
         return Route53Resolver(endpoint_url=route53_endpoint, region=route53_region)
-    raise ValueError(
-        f"unknown DNS resolver {kind!r}; expected one of: {', '.join(RESOLVER_KINDS)}"
-    )
+    raise ValueError(f"unknown DNS resolver {kind!r}; expected one of: {', '.join(RESOLVER_KINDS)}")

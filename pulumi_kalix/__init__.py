@@ -7,7 +7,7 @@ the client) never imports `pulumi`.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 __version__ = "0.1.0"
 
@@ -23,9 +23,6 @@ _LAZY: dict[str, str] = {
 }
 
 __all__ = sorted(_LAZY)
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .client import AsyncControlPlane, ControlPlane
 
 
 def __getattr__(name: str) -> Any:

@@ -76,7 +76,7 @@ def _unknown_fields(cls: type[BaseModel], data: Any, prefix: str) -> list[FieldC
 
 def _unknown_in_annotation(annotation: Any, value: Any, path: str) -> list[FieldCause]:
     # Unwrap Optional/Union, list[...] and dict[str, ...] down to nested models.
-    args = getattr(annotation, "__args__", ())
+    args: tuple[Any, ...] = getattr(annotation, "__args__", ())
     origin = getattr(annotation, "__origin__", None)
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return _unknown_fields(annotation, value, path)
@@ -86,9 +86,10 @@ def _unknown_in_annotation(annotation: Any, value: Any, path: str) -> list[Field
             out.extend(_unknown_in_annotation(args[0], item, f"{path}[{i}]"))
         return out
     if origin is dict and len(args) == 2 and isinstance(value, dict):
+        value_type = args[-1]
         out = []
         for k, item in value.items():
-            out.extend(_unknown_in_annotation(args[1], item, f"{path}.{k}"))
+            out.extend(_unknown_in_annotation(value_type, item, f"{path}.{k}"))
         return out
     for arg in args:  # Union members
         if isinstance(arg, type) and issubclass(arg, BaseModel) and isinstance(value, dict):

@@ -1,0 +1,743 @@
+"""`ControlPlane` and `AsyncControlPlane`: typed httpx clients of the Kalix control plane.
+
+Each operation is written once, as a small generator that yields the HTTP calls it
+needs and turns the responses into models (`_Op`); a sync and an async driver run it.
+The drivers own the request loop: bearer auth, timeouts, a request id kept across
+retries, retries with exponential backoff and full jitter honouring `Retry-After`
+(bounded in count and total time, each logged at debug), and the mapping of error
+responses onto :mod:`pulumi_kalix.errors`.
+
+What is retried:
+- 429 and 503: the server did not act, so every method is retried.
+- 502, 504, timeouts and dropped connections: the request may have been applied, so
+  only idempotent methods (GET, PUT, DELETE) and calls marked `retry_uncertain` (a
+  create whose caller adopts its own object on `AlreadyExists`) are retried.
+- connection refused / connect timeouts: nothing was sent; always retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Generator, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+import httpx
+
+from .api import (
+    API_PREFIX,
+    HOSTNAMES_PREFIX,
+    Hostname,
+    HostnameCreate,
+    HostnameList,
+    KalixRoute,
+    KalixSecret,
+    KalixService,
+    Project,
+    WatchEvent,
+    WireModel,
+)
+from .errors import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    ConflictError,
+    WaitTimeoutError,
+    make_status_error,
+)
+
+log = logging.getLogger("pulumi_kalix.client")
+
+DEFAULT_API_URL = "http://127.0.0.1:9000"
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+USER_AGENT = "pulumi-kalix/0.1"
+
+T = TypeVar("T", bound=WireModel)
+R = TypeVar("R")
+
+_IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard to try: attempts, total time, and the backoff curve."""
+
+    max_retries: int = 6
+    max_elapsed: float = 90.0
+    backoff_base: float = 0.2
+    backoff_max: float = 8.0
+    #: A server asking for longer than this is not waited for.
+    max_retry_after: float = 60.0
+
+    def delay(self, attempt: int, retry_after: float | None, rng: random.Random) -> float:
+        # Full jitter: uniform in [0, min(cap, base * 2^attempt)], but never less
+        # than what the server asked for.
+        backoff = rng.uniform(0, min(self.backoff_max, self.backoff_base * (2**attempt)))
+        if retry_after is not None:
+            return max(min(retry_after, self.max_retry_after), backoff)
+        return backoff
+
+
+NO_RETRIES = RetryPolicy(max_retries=0)
+
+
+@dataclass
+class Call:
+    """One HTTP request an operation needs."""
+
+    method: str
+    path: str
+    params: dict[str, str] | None = None
+    json: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    retry_uncertain: bool = False
+    #: statuses the operation handles itself (returned, not raised)
+    expect: tuple[int, ...] = ()
+
+    @property
+    def retry_when_uncertain(self) -> bool:
+        return self.retry_uncertain or self.method in _IDEMPOTENT
+
+
+_Op = Generator[Call, httpx.Response, R]
+
+
+def _retry_decision(
+    call: Call, response: httpx.Response | None, exc: httpx.TransportError | None
+) -> tuple[bool, float | None]:
+    """(may retry, Retry-After) for a failed attempt."""
+    if exc is not None:
+        nothing_sent = isinstance(
+            exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout
+        )
+        return nothing_sent or call.retry_when_uncertain, None
+    assert response is not None
+    code = response.status_code
+    ra = response.headers.get("retry-after")
+    retry_after = float(ra) if ra and ra.replace(".", "", 1).isdigit() else None
+    if code in (429, 503):
+        return True, retry_after
+    if code in (502, 504):
+        return call.retry_when_uncertain, retry_after
+    return False, None
+
+
+def _transport_error(exc: httpx.TransportError, call: Call, base_url: str) -> APIConnectionError:
+    url = f"{base_url}{call.path}"
+    if isinstance(exc, httpx.TimeoutException):
+        return APITimeoutError(
+            f"{call.method} {url} timed out ({type(exc).__name__})", method=call.method, url=url
+        )
+    return APIConnectionError(
+        f"could not reach the Kalix control plane at {base_url} ({call.method} {call.path}): "
+        f"{type(exc).__name__}: {exc or 'connection failed'}",
+        method=call.method,
+        url=url,
+    )
+
+
+class _BaseClient:
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None,
+        project: str,
+        *,
+        retry: RetryPolicy,
+        rng: random.Random | None,
+    ) -> None:
+        if not project:
+            raise ValueError("project is required")
+        self.base_url = base_url.rstrip("/")
+        self.project = project
+        self._token = token
+        self.retry = retry
+        self._rng = rng or random.Random()
+
+    def _headers(self, call: Call, request_id: str) -> dict[str, str]:
+        headers = {"user-agent": USER_AGENT, "x-request-id": request_id, **call.headers}
+        if self._token:
+            headers["authorization"] = f"Bearer {self._token}"
+        return headers
+
+    def _check(self, call: Call, response: httpx.Response) -> httpx.Response:
+        if response.status_code >= 400 and response.status_code not in call.expect:
+            raise make_status_error(response)
+        return response
+
+    def _log_retry(self, call: Call, attempt: int, delay: float, why: str, request_id: str) -> None:
+        log.debug(
+            "retry %d/%d of %s %s in %.2fs after %s (request id %s)",
+            attempt + 1,
+            self.retry.max_retries,
+            call.method,
+            call.path,
+            delay,
+            why,
+            request_id,
+        )
+
+    def _budget_left(self, attempt: int, started: float, delay: float) -> bool:
+        elapsed = time.monotonic() - started
+        return attempt < self.retry.max_retries and elapsed + delay <= self.retry.max_elapsed
+
+    def __repr__(self) -> str:  # never show the token
+        return f"{type(self).__name__}(base_url={self.base_url!r}, project={self.project!r})"
+
+
+# ---------------------------------------------------------------------------
+# Operations, written once for both drivers.
+# ---------------------------------------------------------------------------
+
+
+def _parse(model: type[T], response: httpx.Response) -> T:
+    return model.model_validate(response.json())
+
+
+class _Objects(Generic[T]):
+    """Operations on one Kubernetes-style collection (`kalixservices`, ...)."""
+
+    def __init__(self, plural: str, model: type[T], project: str) -> None:
+        self.plural = plural
+        self.model = model
+        self.project = project
+
+    def path(self, name: str | None = None) -> str:
+        base = f"{API_PREFIX}/{self.project}/{self.plural}"
+        if name is None:
+            return base
+        if not name:
+            raise ValueError(f"{self.plural}: name must not be empty")
+        return f"{base}/{name}"
+
+    def get(self, name: str) -> _Op[T]:
+        response = yield Call("GET", self.path(name))
+        return _parse(self.model, response)
+
+    def get_or_none(self, name: str) -> _Op[T | None]:
+        response = yield Call("GET", self.path(name), expect=(404,))
+        return None if response.status_code == 404 else _parse(self.model, response)
+
+    def list(self, label_selector: str | None = None, **params: str) -> _Op[list[T]]:
+        query = dict(params)
+        if label_selector:
+            query["labelSelector"] = label_selector
+        response = yield Call("GET", self.path(), params=query or None)
+        body = response.json()
+        return [self.model.model_validate(item) for item in body.get("items", [])]
+
+    def create(self, obj: T, *, retry_uncertain: bool = False) -> _Op[T]:
+        response = yield Call(
+            "POST", self.path(), json=obj.to_wire(), retry_uncertain=retry_uncertain
+        )
+        return _parse(self.model, response)
+
+    def replace(self, obj: T) -> _Op[T]:
+        name = getattr(obj, "metadata").name  # noqa: B009 - every object kind has metadata
+        response = yield Call("PUT", self.path(name), json=obj.to_wire())
+        return _parse(self.model, response)
+
+    def patch(self, name: str, patch: dict[str, Any]) -> _Op[T]:
+        response = yield Call(
+            "PATCH",
+            self.path(name),
+            json=patch,
+            headers={"content-type": "application/merge-patch+json"},
+        )
+        return _parse(self.model, response)
+
+    def delete(self, name: str, **params: str) -> _Op[T | None]:
+        """Delete; `None` when it was already gone."""
+        response = yield Call("DELETE", self.path(name), params=params or None, expect=(404,))
+        if response.status_code == 404:
+            return None
+        return _parse(self.model, response)
+
+    def update(self, name: str, mutate: Callable[[T], T | None], attempts: int = 5) -> _Op[T]:
+        """Read-modify-write: re-read and re-apply `mutate` when the write was stale."""
+        for attempt in range(attempts):
+            current = yield from self.get(name)
+            changed = mutate(current)
+            if changed is None:
+                return current
+            try:
+                return (yield from self.replace(changed))
+            except ConflictError:
+                if attempt == attempts - 1:
+                    raise
+                log.debug("stale resourceVersion on %s/%s; re-reading", self.plural, name)
+        raise AssertionError("unreachable")
+
+    def watch_call(self, name: str, resource_version: str | None, timeout: float) -> Call:
+        params = {
+            "watch": "true",
+            "fieldSelector": f"metadata.name={name}",
+            "timeoutSeconds": str(max(1, int(timeout))),
+        }
+        if resource_version:
+            params["resourceVersion"] = resource_version
+        return Call("GET", self.path(), params=params)
+
+    def event_object(self, event: WatchEvent) -> T | None:
+        return None if event.type == "DELETED" else self.model.model_validate(event.object)
+
+
+class _Hostnames:
+    def __init__(self, project: str) -> None:
+        self.project = project
+
+    def path(self, name: str | None = None) -> str:
+        base = f"{HOSTNAMES_PREFIX}/{self.project}/hostnames"
+        return base if name is None else f"{base}/{name}"
+
+    def list(self) -> _Op[list[Hostname]]:
+        response = yield Call("GET", self.path())
+        return HostnameList.model_validate(response.json()).hostnames
+
+    def get_or_none(self, name: str) -> _Op[Hostname | None]:
+        response = yield Call("GET", self.path(name), expect=(404,))
+        if response.status_code == 404:
+            return None
+        return Hostname.model_validate(response.json())
+
+    def create(
+        self,
+        name: str | None = None,
+        *,
+        annotations: dict[str, str] | None = None,
+        global_: bool | None = None,
+        retry_uncertain: bool = False,
+    ) -> _Op[Hostname]:
+        body = HostnameCreate(name=name, annotations=annotations, global_=global_).to_wire()
+        response = yield Call("POST", self.path(), json=body, retry_uncertain=retry_uncertain)
+        created = HostnameList.model_validate(response.json()).hostnames
+        if name is not None:
+            for h in created:
+                if h.name == name:
+                    return h
+        if not created:
+            raise APIConnectionError("control plane returned no hostname for a create")
+        return created[-1]
+
+    def delete(self, name: str) -> _Op[bool]:
+        """Delete; False when it was already gone."""
+        response = yield Call("DELETE", self.path(name), expect=(404,))
+        return response.status_code != 404
+
+
+def _project_op(project: str) -> _Op[Project]:
+    response = yield Call("GET", f"{HOSTNAMES_PREFIX}/{project}")
+    return Project.model_validate(response.json())
+
+
+# ---------------------------------------------------------------------------
+# Sync driver
+# ---------------------------------------------------------------------------
+
+
+class ControlPlane(_BaseClient):
+    """Synchronous client; used by the provider process."""
+
+    def __init__(
+        self,
+        base_url: str = DEFAULT_API_URL,
+        token: str | None = None,
+        project: str = "default",
+        *,
+        timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+        retry: RetryPolicy = RetryPolicy(),
+        transport: httpx.BaseTransport | None = None,
+        http_client: httpx.Client | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        super().__init__(base_url, token, project, retry=retry, rng=rng)
+        self._http = http_client or httpx.Client(
+            base_url=self.base_url, timeout=timeout, transport=transport
+        )
+        self._sleep = sleep
+        self.services = SyncObjects(self, _Objects("kalixservices", KalixService, project))
+        self.routes = SyncObjects(self, _Objects("kalixroutes", KalixRoute, project))
+        self.secrets = SyncObjects(self, _Objects("kalixsecrets", KalixSecret, project))
+        self.hostnames = SyncHostnames(self, _Hostnames(project))
+
+    def with_project(self, project: str) -> ControlPlane:
+        """The same connection pool, another project."""
+        return ControlPlane(
+            self.base_url,
+            self._token,
+            project,
+            retry=self.retry,
+            http_client=self._http,
+            sleep=self._sleep,
+            rng=self._rng,
+        )
+
+    def get_project(self) -> Project:
+        return self.run(_project_op(self.project))
+
+    def run(self, op: _Op[R]) -> R:
+        """Drive an operation to completion."""
+        try:
+            call = next(op)
+            while True:
+                call = op.send(self.send(call))
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
+
+    def send(self, call: Call) -> httpx.Response:
+        request_id = uuid.uuid4().hex
+        started = time.monotonic()
+        attempt = 0
+        while True:
+            response: httpx.Response | None = None
+            error: httpx.TransportError | None = None
+            try:
+                response = self._http.request(
+                    call.method,
+                    call.path,
+                    params=call.params,
+                    json=call.json,
+                    headers=self._headers(call, request_id),
+                )
+                if response.status_code < 400 or response.status_code in call.expect:
+                    return response
+            except httpx.TransportError as exc:
+                error = exc
+            retry, retry_after = _retry_decision(call, response, error)
+            delay = self.retry.delay(attempt, retry_after, self._rng)
+            if not retry or not self._budget_left(attempt, started, delay):
+                if error is not None:
+                    raise _transport_error(error, call, self.base_url) from error
+                assert response is not None
+                raise make_status_error(response)
+            why = f"HTTP {response.status_code}" if response is not None else repr(error)
+            self._log_retry(call, attempt, delay, why, request_id)
+            self._sleep(delay)
+            attempt += 1
+
+    def stream_lines(self, call: Call) -> Iterator[str]:
+        headers = self._headers(call, uuid.uuid4().hex)
+        try:
+            with self._http.stream(
+                call.method, call.path, params=call.params, headers=headers
+            ) as response:
+                if response.status_code >= 400:
+                    response.read()
+                    raise make_status_error(response)
+                yield from response.iter_lines()
+        except httpx.TransportError as exc:
+            raise _transport_error(exc, call, self.base_url) from exc
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> ControlPlane:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class SyncObjects(Generic[T]):
+    def __init__(self, client: ControlPlane, ops: _Objects[T]) -> None:
+        self._c = client
+        self.ops = ops
+
+    def get(self, name: str) -> T:
+        return self._c.run(self.ops.get(name))
+
+    def get_or_none(self, name: str) -> T | None:
+        return self._c.run(self.ops.get_or_none(name))
+
+    def list(self, label_selector: str | None = None, **params: str) -> list[T]:
+        return self._c.run(self.ops.list(label_selector, **params))
+
+    def create(self, obj: T, *, retry_uncertain: bool = False) -> T:
+        return self._c.run(self.ops.create(obj, retry_uncertain=retry_uncertain))
+
+    def replace(self, obj: T) -> T:
+        return self._c.run(self.ops.replace(obj))
+
+    def patch(self, name: str, patch: dict[str, Any]) -> T:
+        return self._c.run(self.ops.patch(name, patch))
+
+    def delete(self, name: str, **params: str) -> T | None:
+        return self._c.run(self.ops.delete(name, **params))
+
+    def update(self, name: str, mutate: Callable[[T], T | None], attempts: int = 5) -> T:
+        return self._c.run(self.ops.update(name, mutate, attempts))
+
+    def watch(
+        self, name: str, resource_version: str | None = None, timeout: float = 30
+    ) -> Iterator[WatchEvent]:
+        """Events for `name` after `resource_version`, until the server ends the stream."""
+        for line in self._c.stream_lines(self.ops.watch_call(name, resource_version, timeout)):
+            if line.strip():
+                yield WatchEvent.model_validate(json.loads(line))
+
+    def wait_for(
+        self,
+        name: str,
+        predicate: Callable[[T | None], bool],
+        *,
+        timeout: float,
+        poll_interval: float = 1.0,
+        on_change: Callable[[T | None], None] | None = None,
+    ) -> T | None:
+        """Return the object as soon as `predicate` holds (learned from the watch stream).
+
+        `predicate` may raise (e.g. :class:`ResourceFailedError`) to stop early. When the
+        watch cannot be used, falls back to polling every `poll_interval` seconds.
+        """
+        deadline = time.monotonic() + timeout
+        obj = self.get_or_none(name)
+        last: T | None = obj
+        while True:
+            if on_change:
+                on_change(obj)
+            if predicate(obj):
+                return obj
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise WaitTimeoutError(
+                    f"{self.ops.plural} {name!r}: condition not reached in {timeout:g}s", last=last
+                )
+            rv = _resource_version(obj)
+            try:
+                for event in self.watch(name, rv, timeout=min(remaining, 60)):
+                    obj = self.ops.event_object(event)
+                    last = obj if obj is not None else last
+                    if on_change:
+                        on_change(obj)
+                    if predicate(obj):
+                        return obj
+                    if time.monotonic() >= deadline:
+                        break
+                obj = self.get_or_none(name)
+            except (APIConnectionError, APIStatusError) as exc:
+                if isinstance(exc, APIStatusError) and exc.status_code in (401, 403):
+                    raise
+                log.debug("watch of %s/%s failed (%s); polling", self.ops.plural, name, exc)
+                self._c._sleep(min(poll_interval, max(0.0, deadline - time.monotonic())))
+                obj = self.get_or_none(name)
+            last = obj if obj is not None else last
+
+
+class SyncHostnames:
+    def __init__(self, client: ControlPlane, ops: _Hostnames) -> None:
+        self._c = client
+        self.ops = ops
+
+    def list(self) -> list[Hostname]:
+        return self._c.run(self.ops.list())
+
+    def get_or_none(self, name: str) -> Hostname | None:
+        return self._c.run(self.ops.get_or_none(name))
+
+    def create(
+        self,
+        name: str | None = None,
+        *,
+        annotations: dict[str, str] | None = None,
+        global_: bool | None = None,
+        retry_uncertain: bool = False,
+    ) -> Hostname:
+        return self._c.run(
+            self.ops.create(
+                name, annotations=annotations, global_=global_, retry_uncertain=retry_uncertain
+            )
+        )
+
+    def delete(self, name: str) -> bool:
+        return self._c.run(self.ops.delete(name))
+
+
+def _resource_version(obj: WireModel | None) -> str | None:
+    meta = getattr(obj, "metadata", None)
+    return getattr(meta, "resource_version", None)
+
+
+# ---------------------------------------------------------------------------
+# Async driver
+# ---------------------------------------------------------------------------
+
+
+class AsyncControlPlane(_BaseClient):
+    """Asynchronous client; used in the program process to await readiness."""
+
+    def __init__(
+        self,
+        base_url: str = DEFAULT_API_URL,
+        token: str | None = None,
+        project: str = "default",
+        *,
+        timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+        retry: RetryPolicy = RetryPolicy(),
+        transport: httpx.AsyncBaseTransport | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        super().__init__(base_url, token, project, retry=retry, rng=rng)
+        self._http = http_client or httpx.AsyncClient(
+            base_url=self.base_url, timeout=timeout, transport=transport
+        )
+        self.services = AsyncObjects(self, _Objects("kalixservices", KalixService, project))
+        self.routes = AsyncObjects(self, _Objects("kalixroutes", KalixRoute, project))
+        self.secrets = AsyncObjects(self, _Objects("kalixsecrets", KalixSecret, project))
+
+    def with_project(self, project: str) -> AsyncControlPlane:
+        return AsyncControlPlane(
+            self.base_url, self._token, project, retry=self.retry, http_client=self._http
+        )
+
+    async def get_project(self) -> Project:
+        return await self.run(_project_op(self.project))
+
+    async def run(self, op: _Op[R]) -> R:
+        try:
+            call = next(op)
+            while True:
+                call = op.send(await self.send(call))
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
+
+    async def send(self, call: Call) -> httpx.Response:
+        request_id = uuid.uuid4().hex
+        started = time.monotonic()
+        attempt = 0
+        while True:
+            response: httpx.Response | None = None
+            error: httpx.TransportError | None = None
+            try:
+                response = await self._http.request(
+                    call.method,
+                    call.path,
+                    params=call.params,
+                    json=call.json,
+                    headers=self._headers(call, request_id),
+                )
+                if response.status_code < 400 or response.status_code in call.expect:
+                    return response
+            except httpx.TransportError as exc:
+                error = exc
+            retry, retry_after = _retry_decision(call, response, error)
+            delay = self.retry.delay(attempt, retry_after, self._rng)
+            if not retry or not self._budget_left(attempt, started, delay):
+                if error is not None:
+                    raise _transport_error(error, call, self.base_url) from error
+                assert response is not None
+                raise make_status_error(response)
+            why = f"HTTP {response.status_code}" if response is not None else repr(error)
+            self._log_retry(call, attempt, delay, why, request_id)
+            await asyncio.sleep(delay)
+            attempt += 1
+
+    async def stream_lines(self, call: Call) -> AsyncIterator[str]:
+        headers = self._headers(call, uuid.uuid4().hex)
+        try:
+            async with self._http.stream(
+                call.method, call.path, params=call.params, headers=headers
+            ) as response:
+                if response.status_code >= 400:
+                    await response.aread()
+                    raise make_status_error(response)
+                async for line in response.aiter_lines():
+                    yield line
+        except httpx.TransportError as exc:
+            raise _transport_error(exc, call, self.base_url) from exc
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> AsyncControlPlane:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+
+class AsyncObjects(Generic[T]):
+    def __init__(self, client: AsyncControlPlane, ops: _Objects[T]) -> None:
+        self._c = client
+        self.ops = ops
+
+    async def get(self, name: str) -> T:
+        return await self._c.run(self.ops.get(name))
+
+    async def get_or_none(self, name: str) -> T | None:
+        return await self._c.run(self.ops.get_or_none(name))
+
+    async def list(self, label_selector: str | None = None, **params: str) -> list[T]:
+        return await self._c.run(self.ops.list(label_selector, **params))
+
+    async def watch(
+        self, name: str, resource_version: str | None = None, timeout: float = 30
+    ) -> AsyncIterator[WatchEvent]:
+        call = self.ops.watch_call(name, resource_version, timeout)
+        async for line in self._c.stream_lines(call):
+            if line.strip():
+                yield WatchEvent.model_validate(json.loads(line))
+
+    async def wait_for(
+        self,
+        name: str,
+        predicate: Callable[[T | None], bool],
+        *,
+        timeout: float,
+        poll_interval: float = 1.0,
+        on_change: Callable[[T | None], None] | None = None,
+    ) -> T | None:
+        """Async twin of :meth:`SyncObjects.wait_for`."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        obj = await self.get_or_none(name)
+        last: T | None = obj
+        while True:
+            if on_change:
+                on_change(obj)
+            if predicate(obj):
+                return obj
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise WaitTimeoutError(
+                    f"{self.ops.plural} {name!r}: condition not reached in {timeout:g}s", last=last
+                )
+            rv = _resource_version(obj)
+            try:
+                async with asyncio.timeout(remaining):
+                    async for event in self.watch(name, rv, timeout=min(remaining + 1, 60)):
+                        obj = self.ops.event_object(event)
+                        last = obj if obj is not None else last
+                        if on_change:
+                            on_change(obj)
+                        if predicate(obj):
+                            return obj
+                obj = await self.get_or_none(name)
+            except TimeoutError:
+                obj = await self.get_or_none(name)
+            except (APIConnectionError, APIStatusError) as exc:
+                if isinstance(exc, APIStatusError) and exc.status_code in (401, 403):
+                    raise
+                log.debug("watch of %s/%s failed (%s); polling", self.ops.plural, name, exc)
+                await asyncio.sleep(min(poll_interval, max(0.0, deadline - loop.time())))
+                obj = await self.get_or_none(name)
+            last = obj if obj is not None else last
+
+
+__all__ = [
+    "DEFAULT_API_URL",
+    "NO_RETRIES",
+    "AsyncControlPlane",
+    "AsyncObjects",
+    "Call",
+    "ControlPlane",
+    "RetryPolicy",
+    "SyncHostnames",
+    "SyncObjects",
+]

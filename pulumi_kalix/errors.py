@@ -1,0 +1,191 @@
+"""The one error tree of pulumi-kalix.
+
+```
+KalixError
+├── ConfigurationError          a required setting is missing or malformed
+├── APIConnectionError          the control plane could not be reached / dropped the connection
+│   └── APITimeoutError         ... or did not answer in time
+├── APIStatusError              the control plane answered with an error Status
+│   ├── BadRequestError         400
+│   ├── UnauthorizedError       401  (no or unknown token)
+│   ├── ForbiddenError          403  (token of another project)
+│   ├── NotFoundError           404
+│   ├── AlreadyExistsError      409  reason AlreadyExists
+│   ├── ConflictError           409  reason Conflict (stale resourceVersion, object in use)
+│   ├── InvalidError            422  (with field causes)
+│   ├── RateLimitedError        429
+│   └── ServerError             5xx
+└── WaitError                   awaiting a state failed
+    ├── WaitTimeoutError        the state was not reached in time
+    └── ResourceFailedError     the control plane reported a terminal failure
+```
+Every API error carries the HTTP status, the Status `reason` and `message`, the field
+causes and the request id, so a failure can be matched with the server's log line.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from .api import Status
+
+
+class KalixError(Exception):
+    """Base class of every error raised by pulumi-kalix."""
+
+
+class ConfigurationError(KalixError):
+    """A setting is missing or malformed; the message names the config key to set."""
+
+
+class APIConnectionError(KalixError):
+    def __init__(self, message: str, *, method: str = "", url: str = "") -> None:
+        super().__init__(message)
+        self.method = method
+        self.url = url
+
+
+class APITimeoutError(APIConnectionError):
+    pass
+
+
+class APIStatusError(KalixError):
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        reason: str = "",
+        causes: list[tuple[str, str]] | None = None,
+        request_id: str | None = None,
+        method: str = "",
+        url: str = "",
+        retry_after: float | None = None,
+        body: Any = None,
+    ) -> None:
+        self.status_code = status_code
+        self.reason = reason
+        self.message = message
+        self.causes = causes or []
+        self.request_id = request_id
+        self.method = method
+        self.url = url
+        self.retry_after = retry_after
+        self.body = body
+        text = f"{status_code} {reason}: {message}" if reason else f"{status_code}: {message}"
+        if request_id:
+            text += f" (request id {request_id})"
+        super().__init__(text)
+
+
+class BadRequestError(APIStatusError):
+    pass
+
+
+class UnauthorizedError(APIStatusError):
+    pass
+
+
+class ForbiddenError(APIStatusError):
+    pass
+
+
+class NotFoundError(APIStatusError):
+    pass
+
+
+class AlreadyExistsError(APIStatusError):
+    pass
+
+
+class ConflictError(APIStatusError):
+    pass
+
+
+class InvalidError(APIStatusError):
+    pass
+
+
+class RateLimitedError(APIStatusError):
+    pass
+
+
+class ServerError(APIStatusError):
+    pass
+
+
+class WaitError(KalixError):
+    def __init__(self, message: str, *, last: Any = None) -> None:
+        super().__init__(message)
+        #: The last object seen while waiting (None if it never existed).
+        self.last = last
+
+
+class WaitTimeoutError(WaitError):
+    pass
+
+
+class ResourceFailedError(WaitError):
+    pass
+
+
+_BY_CODE: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: UnauthorizedError,
+    403: ForbiddenError,
+    404: NotFoundError,
+    422: InvalidError,
+    429: RateLimitedError,
+}
+
+
+def retry_after_seconds(response: httpx.Response) -> float | None:
+    """`Retry-After` in seconds (the delta-seconds form; dates are not used by Kalix)."""
+    value = response.headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+def make_status_error(response: httpx.Response) -> APIStatusError:
+    """Map an error response (ideally a Kubernetes Status) onto the error tree."""
+    code = response.status_code
+    body: Any = None
+    status: Status | None = None
+    try:
+        body = response.json()
+        if isinstance(body, dict) and body.get("kind") == "Status":
+            status = Status.model_validate(body)
+    except ValueError:
+        body = response.text
+    reason = status.reason if status else ""
+    message = status.message if status and status.message else (response.text or "")[:500]
+    causes = [
+        (c.field or "", c.message)
+        for c in ((status.details.causes or []) if status and status.details else [])
+    ]
+    if code == 409:
+        cls: type[APIStatusError] = (
+            AlreadyExistsError if reason == "AlreadyExists" else ConflictError
+        )
+    elif code >= 500:
+        cls = ServerError
+    else:
+        cls = _BY_CODE.get(code, APIStatusError)
+    request = response.request
+    return cls(
+        message or response.reason_phrase,
+        status_code=code,
+        reason=reason or response.reason_phrase,
+        causes=causes,
+        request_id=response.headers.get("x-request-id"),
+        method=request.method if request else "",
+        url=str(request.url) if request else "",
+        retry_after=retry_after_seconds(response),
+        body=body,
+    )
