@@ -16,6 +16,7 @@ _LAZY: dict[str, str] = {
     "Hostname": "pulumi_kalix.hostname",
     "Route": "pulumi_kalix.route",
     "PathRule": "pulumi_kalix.route",
+    "HttpBasic": "pulumi_kalix.route",
     "Secret": "pulumi_kalix.secret",
     "ServiceExposure": "pulumi_kalix.exposure",
     "ControlPlane": "pulumi_kalix.client",

@@ -47,6 +47,7 @@ from .errors import (
     APIStatusError,
     APITimeoutError,
     ConflictError,
+    KalixError,
     WaitTimeoutError,
     make_status_error,
 )
@@ -382,11 +383,20 @@ class ControlPlane(_BaseClient):
         return self.run(_project_op(self.project))
 
     def run(self, op: _Op[R]) -> R:
-        """Drive an operation to completion."""
+        """Drive an operation to completion.
+
+        A failed call is raised inside the operation (at its `yield`), so an operation
+        can handle it (`update` re-reads on a stale `resourceVersion`).
+        """
         try:
             call = next(op)
             while True:
-                call = op.send(self.send(call))
+                try:
+                    response = self.send(call)
+                except KalixError as exc:
+                    call = op.throw(exc)
+                else:
+                    call = op.send(response)
         except StopIteration as stop:
             return stop.value  # type: ignore[no-any-return]
 
@@ -478,8 +488,9 @@ class SyncObjects(Generic[T]):
     ) -> Iterator[WatchEvent]:
         """Events for `name` after `resource_version`, until the server ends the stream."""
         for line in self._c.stream_lines(self.ops.watch_call(name, resource_version, timeout)):
-            if line.strip():
-                yield WatchEvent.model_validate(json.loads(line))
+            event = _watch_event(line)
+            if event is not None:
+                yield event
 
     def wait_for(
         self,
@@ -558,6 +569,25 @@ class SyncHostnames:
         return self._c.run(self.ops.delete(name))
 
 
+def _watch_event(line: str) -> WatchEvent | None:
+    """One line of a watch stream: None for blank lines and BOOKMARKs (no object to
+    show); an ERROR event (its object is a Status) is raised as an APIStatusError."""
+    if not line.strip():
+        return None
+    event = WatchEvent.model_validate(json.loads(line))
+    if event.type == "BOOKMARK":
+        return None
+    if event.type == "ERROR":
+        status = event.object
+        raise APIStatusError(
+            f"watch error: {status.get('message') or 'no message'}",
+            status_code=int(status.get("code") or 500),
+            reason=str(status.get("reason") or ""),
+            body=status,
+        )
+    return event
+
+
 def _resource_version(obj: WireModel | None) -> str | None:
     meta = getattr(obj, "metadata", None)
     return getattr(meta, "resource_version", None)
@@ -603,7 +633,12 @@ class AsyncControlPlane(_BaseClient):
         try:
             call = next(op)
             while True:
-                call = op.send(await self.send(call))
+                try:
+                    response = await self.send(call)
+                except KalixError as exc:
+                    call = op.throw(exc)
+                else:
+                    call = op.send(response)
         except StopIteration as stop:
             return stop.value  # type: ignore[no-any-return]
 
@@ -681,8 +716,9 @@ class AsyncObjects(Generic[T]):
     ) -> AsyncIterator[WatchEvent]:
         call = self.ops.watch_call(name, resource_version, timeout)
         async for line in self._c.stream_lines(call):
-            if line.strip():
-                yield WatchEvent.model_validate(json.loads(line))
+            event = _watch_event(line)
+            if event is not None:
+                yield event
 
     async def wait_for(
         self,

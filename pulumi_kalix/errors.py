@@ -177,13 +177,21 @@ def make_status_error(response: httpx.Response) -> APIStatusError:
         cls = ServerError
     else:
         cls = _BY_CODE.get(code, APIStatusError)
-    request = response.request
+    request: httpx.Request | None
+    try:
+        request = response.request
+    except RuntimeError:  # a response built by hand has no request
+        request = None
+    # The id the server echoed, else the one we sent (what the server logged).
+    request_id = response.headers.get("x-request-id") or (
+        request.headers.get("x-request-id") if request else None
+    )
     return cls(
         message or response.reason_phrase,
         status_code=code,
         reason=reason or response.reason_phrase,
         causes=causes,
-        request_id=response.headers.get("x-request-id"),
+        request_id=request_id,
         method=request.method if request else "",
         url=str(request.url) if request else "",
         retry_after=retry_after_seconds(response),

@@ -1,0 +1,78 @@
+"""Program-side helpers shared by the resource classes: ownership marks, settings,
+and the asynchronous awaits that run in the program process.
+
+Awaiting here rather than in the provider keeps the provider's 4 worker threads free
+(each call returns as soon as the control plane accepted it) and lets every rollout
+of a stack proceed at once on the program's event loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import pulumi
+
+from .client import AsyncControlPlane
+from .config import Settings, unreachable_hint
+from .errors import APIConnectionError, KalixError, ResourceFailedError, WaitTimeoutError
+
+T = TypeVar("T")
+
+
+def owner_mark(resource_name: str) -> str:
+    """`<pulumi project>/<stack>/<resource name>`: the ownership annotation's value."""
+    return f"{pulumi.get_project()}/{pulumi.get_stack()}/{resource_name}"
+
+
+def program_settings() -> Settings:
+    config = pulumi.Config("kalix")
+    return Settings.load(lambda key: config.get(key.split(":", 1)[1]))
+
+
+class AwaitError(KalixError):
+    """A resource was applied but did not reach the awaited state."""
+
+
+async def await_state(
+    *,
+    kind: str,
+    name: str,
+    project: str,
+    timeout: float,
+    run: Callable[[AsyncControlPlane], Awaitable[T]],
+    describe: Callable[[Any], str],
+) -> T:
+    """Run one await with a client for `project`, turning failures into one clear error."""
+    settings = program_settings()
+    client = AsyncControlPlane(settings.api_url, settings.require_token(), project)
+    try:
+        return await run(client)
+    except WaitTimeoutError as exc:
+        raise AwaitError(
+            f"{kind} {name!r} in project {project!r} did not become ready within {timeout:g}s: "
+            f"{describe(exc.last)}"
+        ) from None
+    except ResourceFailedError as exc:
+        raise AwaitError(
+            f"{kind} {name!r} in project {project!r} failed: {exc}; {describe(exc.last)}"
+        ) from None
+    except APIConnectionError:
+        raise AwaitError(
+            f"waiting for {kind} {name!r}: {unreachable_hint(settings.api_url)}"
+        ) from None
+    finally:
+        await client.aclose()
+
+
+def progress_logger(resource: pulumi.Resource) -> Callable[[str], None]:
+    """Ephemeral progress on the resource's row, each distinct message once."""
+    last: list[str] = []
+
+    def log(message: str) -> None:
+        if last and last[-1] == message:
+            return
+        last.append(message)
+        pulumi.log.info(message, resource=resource, ephemeral=True)
+
+    return log

@@ -1,0 +1,61 @@
+"""`kalix.ServiceExposure`: what `kalix service expose [--enable-cors]` does.
+
+A generated hostname plus a route named after the service that sends every path
+(`/`, or `uri_prefix`) to it. Output: `url`.
+"""
+
+from __future__ import annotations
+
+from pulumi import ComponentResource, Input, Output, ResourceOptions
+
+from .hostname import Hostname
+from .route import Route
+
+#: `--enable-cors`: any origin, the common methods.
+CORS_ALL_ORIGINS = ["*"]
+CORS_METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
+
+
+class ServiceExposure(ComponentResource):
+    hostname: Output[str]
+    url: Output[str]
+    status: Output[str]
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        service: Input[str],
+        enable_cors: bool = False,
+        hostname: Input[str] | None = None,
+        uri_prefix: str = "/",
+        route_name: Input[str] | None = None,
+        project: Input[str] | None = None,
+        opts: ResourceOptions | None = None,
+    ) -> None:
+        """
+        :param service: the service name (use `svc.name` so exposure waits for it).
+        :param enable_cors: allow CORS from any origin.
+        :param hostname: use this hostname instead of generating one.
+        :param route_name: name of the route (default: the resource name, like the CLI's
+            route named after the service).
+        """
+        super().__init__("kalix:index:ServiceExposure", resource_name, None, opts)
+        child = ResourceOptions(parent=self)
+        self.host = Hostname(
+            f"{resource_name}-host", hostname=hostname, project=project, opts=child
+        )
+        self.route = Route(
+            f"{resource_name}-route",
+            name=route_name if route_name is not None else resource_name,
+            hostname=self.host.hostname,
+            paths={uri_prefix: service},
+            cors_origins=CORS_ALL_ORIGINS if enable_cors else None,
+            cors_methods=CORS_METHODS if enable_cors else None,
+            project=project,
+            opts=child,
+        )
+        self.hostname = self.host.hostname
+        self.url = self.route.url
+        self.status = self.route.status
+        self.register_outputs({"hostname": self.hostname, "url": self.url, "status": self.status})

@@ -1,0 +1,56 @@
+"""`kalix.Hostname`: a custom or generated project hostname.
+
+```python
+host = kalix.Hostname("shop", hostname="shop.example.com")  # custom: CNAME it to host.cname
+gen = kalix.Hostname("gen")  # generated: <adjective>-<noun>-1234.<region>.<apps domain>
+```
+Outputs: `hostname`, `generated`, `region`, and `cname` — the target your DNS record
+must point at ("" for a generated name, which needs no record).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pulumi import Input, Output, ResourceOptions
+from pulumi.dynamic import Resource
+
+from ._program import owner_mark
+from .provider._base import OWNER_KEY
+from .provider.hostname import HostnameProvider
+
+
+class Hostname(Resource, module="kalix", name="Hostname"):
+    hostname: Output[str]
+    generated: Output[bool]
+    region: Output[str]
+    cname: Output[str]
+    project: Output[str]
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        hostname: Input[str] | None = None,
+        global_: Input[bool] | None = None,
+        project: Input[str] | None = None,
+        adopt: bool = False,
+        opts: ResourceOptions | None = None,
+    ) -> None:
+        """
+        :param hostname: the custom hostname; omit to have one generated.
+        :param global_: a multi-region (global) hostname.
+        :param project: Kalix project (default `kalix:project`).
+        :param adopt: take over an existing hostname of this project.
+        """
+        props: dict[str, Any] = {
+            "hostname": hostname,
+            "global_": global_,
+            "project": project,
+            "adopt": adopt,
+            OWNER_KEY: owner_mark(resource_name),
+            "generated": None,
+            "region": None,
+            "cname": None,
+        }
+        super().__init__(HostnameProvider(), resource_name, props, opts)

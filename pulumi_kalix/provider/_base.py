@@ -1,0 +1,249 @@
+"""What every kind's provider shares: configuration, clients, diffing, ownership.
+
+The provider object is pickled (by reference: it holds no state when pickled) into
+every resource's state, so it must stay small and importable under this module path.
+Clients are built lazily from `configure()` in the provider process; one httpx pool is
+shared by the 4 worker threads of that process.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar
+
+from pulumi.dynamic import CheckFailure, ConfigureRequest, DiffResult, ResourceProvider
+from pulumi.output import Unknown
+
+from ..api import OWNER_ANNOTATION
+from ..client import ControlPlane
+from ..config import Settings, unreachable_hint
+from ..errors import APIConnectionError, APIStatusError, KalixError
+
+Props = dict[str, Any]
+
+#: Hidden input: "<pulumi project>/<stack>/<resource name>", computed in the program.
+OWNER_KEY = "__owner"
+#: Inputs every kind takes and echoes as outputs.
+COMMON_KEYS = ("project", "adopt")
+
+
+def is_unknown(value: Any) -> bool:
+    """True for a preview unknown, also when nested in a list or dict."""
+    if isinstance(value, Unknown):
+        return True
+    if isinstance(value, list):
+        return any(is_unknown(v) for v in value)
+    if isinstance(value, dict):
+        return any(is_unknown(v) for v in value.values())
+    return False
+
+
+def canonical(value: Any) -> Any:
+    """A comparable form: ints and floats alike (protobuf turns 1 into 1.0), dicts by key."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, Mapping):
+        return {str(k): canonical(v) for k, v in sorted(value.items())}
+    if isinstance(value, list | tuple):
+        return [canonical(v) for v in value]
+    return value
+
+
+def empty_as_none(value: Any) -> Any:
+    return None if value in (None, "", [], {}) else value
+
+
+class ProviderError(KalixError):
+    """An error for the user: the message says what happened and what to do."""
+
+
+class KalixProvider(ResourceProvider):
+    """Base of the per-kind providers."""
+
+    serialize_as_secret_always = False  # nothing secret is captured: keep state small
+
+    #: noun used in messages ("service", "route", ...)
+    noun: ClassVar[str]
+    #: user-owned inputs that diff compares (never server-added fields)
+    diff_keys: ClassVar[tuple[str, ...]]
+    #: inputs whose change forces a replacement
+    replace_keys: ClassVar[tuple[str, ...]] = ("name", "project")
+    #: keys compared as unordered sets of strings
+    set_keys: ClassVar[tuple[str, ...]] = ()
+
+    _lock: ClassVar[threading.Lock] = threading.Lock()
+    _clients: ClassVar[dict[tuple[str, str | None], ControlPlane]] = {}
+
+    def configure(self, req: ConfigureRequest) -> None:
+        self._settings = Settings.load(req.config.get)
+
+    # -- clients -------------------------------------------------------------
+
+    def settings(self) -> Settings:
+        settings: Settings | None = getattr(self, "_settings", None)
+        if settings is None:  # an engine older than configure(): environment only
+            settings = Settings.load(None, os.environ)
+            self._settings = settings
+        return settings
+
+    def client(self, project: str | None) -> ControlPlane:
+        settings = self.settings()
+        key = (settings.api_url, settings.token)
+        with self._lock:
+            base = self._clients.get(key)
+            if base is None:
+                base = ControlPlane(settings.api_url, settings.require_token(), settings.project)
+                self._clients[key] = base
+        return base.with_project(project or settings.project)
+
+    def project_of(self, props: Props) -> str:
+        return str(props.get("project") or self.settings().project)
+
+    # -- check / diff ----------------------------------------------------------
+
+    def failures(self, news: Props) -> list[CheckFailure]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def normalize(self, news: Props) -> Props:
+        """Fill defaults and canonical forms; must leave Unknowns untouched."""
+        return news
+
+    def check(self, olds: Props, news: Props) -> Any:
+        from pulumi.dynamic import CheckResult
+
+        failures = self.failures(news)
+        inputs = news if failures else self.normalize(dict(news))
+        return CheckResult(inputs, failures)
+
+    def changed_keys(self, olds: Props, news: Props) -> list[str]:
+        changed = []
+        for key in self.diff_keys:
+            new = news.get(key)
+            if is_unknown(new):
+                changed.append(key)
+                continue
+            old = olds.get(key)
+            if key in self.set_keys:
+                old = sorted(map(str, old or []))
+                new = sorted(map(str, new or []))
+            if canonical(empty_as_none(old)) != canonical(empty_as_none(new)):
+                changed.append(key)
+        return changed
+
+    def delete_before_replace(self, olds: Props, news: Props, replaces: list[str]) -> bool:
+        """Delete first when the replacement would take the same unique name."""
+        return bool(replaces) and olds.get("name") == news.get("name")
+
+    def diff(self, _id: str, olds: Props, news: Props) -> DiffResult:
+        changed = self.changed_keys(olds, news)
+        replaces = [k for k in changed if k in self.replace_keys]
+        if self.project_of(olds) != self.project_of(news) and "project" not in replaces:
+            replaces.append("project")
+            changed.append("project")
+        return DiffResult(
+            changes=bool(changed),
+            replaces=replaces,
+            stables=[k for k in self.diff_keys if k not in changed],
+            delete_before_replace=self.delete_before_replace(olds, news, replaces),
+        )
+
+    # -- ownership ---------------------------------------------------------------
+
+    def check_ownership(
+        self, name: str, project: str, annotations: Mapping[str, str] | None, props: Props
+    ) -> None:
+        """An existing object may be taken over only if it is ours, or with adopt=True."""
+        mark = (annotations or {}).get(OWNER_ANNOTATION)
+        mine = props.get(OWNER_KEY)
+        if props.get("adopt") or (mark is not None and mark == mine):
+            return
+        held = f" (managed by {mark!r})" if mark else ""
+        raise ProviderError(
+            f"{self.noun} {name!r} already exists in project {project!r}{held} and is not "
+            f"managed by this stack; pass adopt=True to take it over, or choose another name"
+        )
+
+    def owner_annotations(
+        self, props: Props, existing: Mapping[str, str] | None = None
+    ) -> dict[str, str]:
+        annotations = dict(existing or {})
+        if props.get(OWNER_KEY):
+            annotations[OWNER_ANNOTATION] = str(props[OWNER_KEY])
+        return annotations
+
+    # -- errors --------------------------------------------------------------------
+
+    def explain(self, exc: Exception, action: str, name: str, project: str) -> Exception:
+        """Turn a client error into one sentence a user can act on."""
+        what = f"{action} {self.noun} {name!r} in project {project!r}"
+        if isinstance(exc, APIConnectionError):
+            return ProviderError(f"{what} failed: {unreachable_hint(self.settings().api_url)}")
+        if isinstance(exc, APIStatusError):
+            if exc.status_code == 401:
+                return ProviderError(
+                    f"{what} failed: the API token was rejected (401); set a valid "
+                    "`kalix:token` (pulumi config set --secret kalix:token ...) or KALIX_TOKEN"
+                )
+            if exc.status_code == 403:
+                return ProviderError(
+                    f"{what} failed: the API token is not valid for project {project!r} (403); "
+                    "use a token of that project or set `kalix:project`"
+                )
+            causes = "; ".join(f"{f}: {m}" if f else m for f, m in exc.causes)
+            detail = causes or exc.message
+            rid = f" [request id {exc.request_id}]" if exc.request_id else ""
+            return ProviderError(f"{what} failed: {exc.reason}: {detail}{rid}")
+        return exc
+
+
+def failure(prop: str, reason: str) -> CheckFailure:
+    return CheckFailure(prop, reason)
+
+
+def check_name(value: Any, prop: str = "name") -> list[CheckFailure]:
+    """Kubernetes object names: DNS-1123 labels."""
+    import re
+
+    if is_unknown(value):
+        return []
+    if not isinstance(value, str) or not value:
+        return [failure(prop, f"{prop} is required")]
+    if len(value) > 63 or not re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", value):
+        return [
+            failure(
+                prop,
+                f"{prop} {value!r} is not valid: use 1-63 lower-case letters, digits and '-', "
+                "starting and ending with a letter or digit",
+            )
+        ]
+    return []
+
+
+def check_type(
+    props: Props, key: str, types: type | tuple[type, ...], what: str
+) -> list[CheckFailure]:
+    value = props.get(key)
+    if value is None or is_unknown(value) or isinstance(value, types):
+        return []
+    return [failure(key, f"{key} must be {what}, got {type(value).__name__}")]
+
+
+def string_map_failures(props: Props, key: str) -> list[CheckFailure]:
+    value = props.get(key)
+    if value is None or is_unknown(value):
+        return []
+    if not isinstance(value, dict):
+        return [failure(key, f"{key} must be a map of strings, got {type(value).__name__}")]
+    return [
+        failure(f"{key}.{k}", f"{key}.{k} must be a string, got {type(v).__name__}")
+        for k, v in value.items()
+        if not (isinstance(v, str | int | float | bool) or is_unknown(v))
+    ]
+
+
+def strings(value: Iterable[Any] | None) -> list[str]:
+    return [str(v) for v in (value or [])]

@@ -1,0 +1,360 @@
+"""CRUD of `KalixRoute` objects for the `Route` resource.
+
+Paths are an ordered list (the first matching prefix wins), so they are compared in
+order; CORS origins, methods and certificate subjects are sets. HTTP basic passwords
+arrive already hashed by the program: plain passwords never reach the provider.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pulumi.dynamic import CheckFailure, CreateResult, ReadResult, UpdateResult
+
+from ..api import (
+    CORS_METHODS,
+    ClientCertificateValidation,
+    CorsPolicy,
+    HttpBasic,
+    KalixRoute,
+    ObjectMeta,
+    ObjectRef,
+    RouteDestination,
+    RouteRule,
+    RouteSpec,
+    RouteTls,
+    RouteValidation,
+    StringMatcher,
+)
+from ..api.route import PASSWORD_HASH_PATTERN
+from ..errors import AlreadyExistsError, KalixError
+from ._base import (
+    OWNER_KEY,
+    KalixProvider,
+    Props,
+    check_name,
+    failure,
+    is_unknown,
+)
+from .hostname import HOSTNAME_RE
+
+USER_KEYS = (
+    "name",
+    "hostname",
+    "paths",
+    "cors_origins",
+    "cors_methods",
+    "client_ca_secret",
+    "client_certificate_subjects",
+    "server_certificate_secret",
+    "http_basic",
+)
+PROGRAM_KEYS = ("wait_for_dns", "dns_timeout")
+PATH_KEYS = {"prefix", "service", "websockets", "streaming", "name"}
+
+
+def subject_matcher(subject: str) -> StringMatcher:
+    """`*.acme.org` -> suffix, `client.*` -> prefix, anything else exact (as the CLI)."""
+    if subject.startswith("*"):
+        return StringMatcher(has_suffix=subject[1:])
+    if subject.endswith("*"):
+        return StringMatcher(has_prefix=subject[:-1])
+    return StringMatcher(exact=subject)
+
+
+def subject_text(matcher: StringMatcher) -> str:
+    if matcher.has_suffix is not None:
+        return f"*{matcher.has_suffix}"
+    if matcher.has_prefix is not None:
+        return f"{matcher.has_prefix}*"
+    return matcher.exact or matcher.regex or ""
+
+
+class RouteProvider(KalixProvider):
+    noun = "route"
+    diff_keys = USER_KEYS
+    set_keys = ("cors_origins", "cors_methods", "client_certificate_subjects")
+
+    def failures(self, news: Props) -> list[CheckFailure]:
+        out = check_name(news.get("name"))
+        host = news.get("hostname")
+        if not is_unknown(host) and (not isinstance(host, str) or not HOSTNAME_RE.match(host)):
+            out.append(
+                failure("hostname", f"hostname must be a hostname of the project, got {host!r}")
+            )
+        out += self._path_failures(news.get("paths"))
+        methods = news.get("cors_methods")
+        if isinstance(methods, list):
+            for i, m in enumerate(methods):
+                if not is_unknown(m) and str(m).upper() not in CORS_METHODS:
+                    out.append(
+                        failure(
+                            f"cors_methods[{i}]",
+                            f"CORS method {m!r} is not allowed: use {', '.join(CORS_METHODS)}",
+                        )
+                    )
+        origins = news.get("cors_origins")
+        if isinstance(origins, list):
+            for i, o in enumerate(origins):
+                if not is_unknown(o) and not re.match(r"^(\*|https?://[^/\s]+)$", str(o)):
+                    out.append(
+                        failure(
+                            f"cors_origins[{i}]",
+                            f"CORS origin {o!r} must be '*' or a scheme and host such as "
+                            "'https://www.example.com' (no path)",
+                        )
+                    )
+        for key in ("client_ca_secret", "server_certificate_secret"):
+            out += check_name(news[key], key) if news.get(key) is not None else []
+        if news.get("client_certificate_subjects") and not news.get("client_ca_secret"):
+            out.append(
+                failure(
+                    "client_certificate_subjects",
+                    "client_certificate_subjects need client_ca_secret (a tls-ca secret) to "
+                    "validate client certificates against",
+                )
+            )
+        out += self._http_basic_failures(news.get("http_basic"))
+        return out
+
+    @staticmethod
+    def _path_failures(paths: Any) -> list[CheckFailure]:
+        if is_unknown(paths):
+            return []
+        if not isinstance(paths, list) or not paths:
+            return [failure("paths", "paths is required: at least one prefix -> service rule")]
+        out: list[CheckFailure] = []
+        seen: set[str] = set()
+        for i, rule in enumerate(paths):
+            where = f"paths[{i}]"
+            if is_unknown(rule):
+                continue
+            if not isinstance(rule, dict):
+                out.append(failure(where, f"{where} must be a path rule"))
+                continue
+            extra = set(rule) - PATH_KEYS
+            if extra:
+                out.append(
+                    failure(
+                        where,
+                        f"{where} has unknown keys {sorted(extra)}; allowed: {sorted(PATH_KEYS)}",
+                    )
+                )
+            prefix = rule.get("prefix")
+            if not is_unknown(prefix):
+                if not isinstance(prefix, str) or not prefix.startswith("/"):
+                    out.append(
+                        failure(f"{where}.prefix", f"prefix must start with '/', got {prefix!r}")
+                    )
+                elif prefix in seen:
+                    out.append(failure(f"{where}.prefix", f"prefix {prefix!r} is listed twice"))
+                else:
+                    seen.add(prefix)
+            out += check_name(rule.get("service"), f"{where}.service")
+        return out
+
+    @staticmethod
+    def _http_basic_failures(basic: Any) -> list[CheckFailure]:
+        if basic is None or is_unknown(basic):
+            return []
+        if not isinstance(basic, dict) or not basic.get("realm"):
+            return [failure("http_basic", "http_basic needs a realm and password hashes")]
+        hashes = basic.get("password_hashes")
+        if not isinstance(hashes, dict) or not hashes:
+            return [failure("http_basic.password_hashes", "at least one user is required")]
+        return [
+            failure(
+                f"http_basic.password_hashes.{user}",
+                "must be '<sha256|sha384|sha512>:<base64 digest>' (use kalix.HttpBasic)",
+            )
+            for user, h in hashes.items()
+            if not is_unknown(h) and not re.match(PASSWORD_HASH_PATTERN, str(h))
+        ]
+
+    def normalize(self, news: Props) -> Props:
+        if isinstance(news.get("cors_methods"), list):
+            news["cors_methods"] = [str(m).upper() for m in news["cors_methods"]]
+        if isinstance(news.get("paths"), list):
+            news["paths"] = [
+                {
+                    "prefix": r["prefix"],
+                    "service": r["service"],
+                    "websockets": bool(r.get("websockets")),
+                    "streaming": bool(r.get("streaming")),
+                    **({"name": r["name"]} if r.get("name") else {}),
+                }
+                for r in news["paths"]
+            ]
+        return news
+
+    # -- wire mapping ----------------------------------------------------------------
+
+    @staticmethod
+    def spec_from(props: Props, current: RouteSpec | None) -> RouteSpec:
+        spec = (
+            current.model_copy(deep=True)
+            if current
+            else RouteSpec(host="-", routes=[RouteRule(route=RouteDestination(service="-"))])
+        )
+        spec.host = str(props["hostname"])
+        spec.routes = [
+            RouteRule(
+                name=r.get("name"),
+                prefix=r["prefix"],
+                route=RouteDestination(service=r["service"]),
+                enable_web_sockets=True if r.get("websockets") else None,
+                allow_streaming=True if r.get("streaming") else None,
+            )
+            for r in props["paths"]
+        ]
+        origins, methods = props.get("cors_origins"), props.get("cors_methods")
+        spec.cors_policy = (
+            CorsPolicy(allow_origins=origins or None, allow_methods=methods or None)
+            if origins or methods
+            else None
+        )
+        ca, cert = props.get("client_ca_secret"), props.get("server_certificate_secret")
+        spec.tls = (
+            RouteTls(
+                client_validation_ca=ObjectRef(name=ca) if ca else None,
+                server_certificate=ObjectRef(name=cert) if cert else None,
+            )
+            if ca or cert
+            else None
+        )
+        subjects = props.get("client_certificate_subjects")
+        basic = props.get("http_basic")
+        spec.validation = (
+            RouteValidation(
+                client_certificate=ClientCertificateValidation(
+                    subject_matches=[subject_matcher(str(s)) for s in subjects]
+                )
+                if subjects
+                else None,
+                http_basic=HttpBasic(
+                    realm=basic["realm"], password_hashes=dict(basic["password_hashes"])
+                )
+                if basic
+                else None,
+            )
+            if subjects or basic
+            else None
+        )
+        return spec
+
+    @staticmethod
+    def inputs_from(obj: KalixRoute) -> Props:
+        spec = obj.spec
+        validation = spec.validation
+        cert = validation.client_certificate if validation else None
+        basic = validation.http_basic if validation else None
+        return {
+            "name": obj.metadata.name,
+            "hostname": spec.host,
+            "paths": [
+                {
+                    "prefix": r.prefix,
+                    "service": r.route.service,
+                    "websockets": bool(r.enable_web_sockets),
+                    "streaming": bool(r.allow_streaming),
+                    **({"name": r.name} if r.name else {}),
+                }
+                for r in spec.routes
+            ],
+            "cors_origins": (spec.cors_policy.allow_origins if spec.cors_policy else None),
+            "cors_methods": (spec.cors_policy.allow_methods if spec.cors_policy else None),
+            "client_ca_secret": (
+                spec.tls.client_validation_ca.name
+                if spec.tls and spec.tls.client_validation_ca
+                else None
+            ),
+            "client_certificate_subjects": (
+                [subject_text(m) for m in cert.subject_matches] if cert else None
+            ),
+            "server_certificate_secret": (
+                spec.tls.server_certificate.name
+                if spec.tls and spec.tls.server_certificate
+                else None
+            ),
+            "http_basic": (
+                {"realm": basic.realm, "password_hashes": dict(basic.password_hashes)}
+                if basic
+                else None
+            ),
+        }
+
+    @staticmethod
+    def computed(obj: KalixRoute) -> Props:
+        status = obj.status
+        return {
+            "status": (status.summary if status else None) or "Validating",
+            "conditions": [
+                c.model_dump(exclude_none=True)
+                for c in ((status.conditions if status else []) or [])
+            ],
+            "host": obj.spec.host,
+            "url": f"https://{obj.spec.host}",
+            "generation": obj.metadata.generation or 0,
+            "observed_generation": (status.observed_generation if status else None) or 0,
+            "uid": obj.metadata.uid or "",
+        }
+
+    def outputs(self, obj: KalixRoute, props: Props) -> Props:
+        echoed = {k: props.get(k) for k in (*USER_KEYS, *PROGRAM_KEYS, "adopt", OWNER_KEY)}
+        echoed["project"] = self.project_of(props)
+        return {**echoed, **self.computed(obj)}
+
+    def desired(self, props: Props, current: KalixRoute | None) -> KalixRoute:
+        meta = current.metadata.model_copy(deep=True) if current else ObjectMeta(name=props["name"])
+        meta.annotations = self.owner_annotations(props, meta.annotations) or None
+        return KalixRoute(
+            metadata=meta, spec=self.spec_from(props, current.spec if current else None)
+        )
+
+    # -- CRUD ----------------------------------------------------------------------
+
+    def create(self, props: Props) -> CreateResult:
+        name, project = str(props["name"]), self.project_of(props)
+        api = self.client(project).routes
+        try:
+            try:
+                obj = api.create(self.desired(props, None), retry_uncertain=True)
+            except AlreadyExistsError:
+                current = api.get(name)
+                self.check_ownership(name, project, current.metadata.annotations, props)
+                obj = api.update(name, lambda cur: self.desired(props, cur))
+        except KalixError as exc:
+            raise self.explain(exc, "creating", name, project) from exc
+        return CreateResult(f"{project}/{name}", self.outputs(obj, props))
+
+    def read(self, id_: str, props: Props) -> ReadResult:
+        project, _, name = id_.partition("/")
+        try:
+            obj = self.client(project).routes.get_or_none(name)
+        except KalixError as exc:
+            raise self.explain(exc, "reading", name, project) from exc
+        if obj is None:
+            return ReadResult("", {})
+        outs = self.outputs(obj, {**props, **self.inputs_from(obj)})
+        inputs = {
+            k: outs.get(k) for k in (*USER_KEYS, *PROGRAM_KEYS, "project", "adopt", OWNER_KEY)
+        }
+        return ReadResult(id_, outs, inputs)
+
+    def update(self, id_: str, olds: Props, news: Props) -> UpdateResult:
+        project, _, name = id_.partition("/")
+        try:
+            obj = self.client(project).routes.update(name, lambda cur: self.desired(news, cur))
+        except KalixError as exc:
+            raise self.explain(exc, "updating", name, project) from exc
+        return UpdateResult(self.outputs(obj, news))
+
+    def delete(self, id_: str, props: Props) -> None:
+        project, _, name = id_.partition("/")
+        api = self.client(project).routes
+        try:
+            api.delete(name)
+            api.wait_for(name, lambda obj: obj is None, timeout=60, poll_interval=0.5)
+        except KalixError as exc:
+            raise self.explain(exc, "deleting", name, project) from exc

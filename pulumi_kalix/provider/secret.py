@@ -1,0 +1,133 @@
+"""CRUD of `KalixSecret` objects for the `Secret` resource.
+
+Secret data is write-only on the control plane and never echoed: outputs carry the
+key names and a salted digest of the data (itself marked secret by the resource), so
+a change of a value is still seen by diff.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from typing import Any
+
+from pulumi.dynamic import CheckFailure, CreateResult, ReadResult, UpdateResult
+
+from ..api import REQUIRED_SECRET_KEYS, SECRET_TYPES, KalixSecret, ObjectMeta, SecretSpec
+from ..errors import AlreadyExistsError, KalixError
+from ._base import OWNER_KEY, KalixProvider, Props, check_name, failure, is_unknown
+
+USER_KEYS = ("name", "type", "data_digest")
+REPLACE_KEYS = ("name", "project", "type")
+
+
+def data_digest(name: str, data: dict[str, Any]) -> str:
+    """A digest of the data salted with the name; stored only as a secret output."""
+    canonical = json.dumps({k: str(v) for k, v in sorted(data.items())}, sort_keys=True)
+    return hashlib.sha256(f"pulumi-kalix:{name}:{canonical}".encode()).hexdigest()
+
+
+class SecretProvider(KalixProvider):
+    noun = "secret"
+    diff_keys = USER_KEYS
+    replace_keys = REPLACE_KEYS
+
+    def failures(self, news: Props) -> list[CheckFailure]:
+        out = check_name(news.get("name"))
+        kind = news.get("type")
+        if not is_unknown(kind) and kind not in SECRET_TYPES:
+            out.append(
+                failure("type", f"type must be one of {', '.join(SECRET_TYPES)}, got {kind!r}")
+            )
+        data = news.get("data")
+        if is_unknown(data):
+            return out
+        if not isinstance(data, dict) or not data:
+            out.append(failure("data", "data is required: a map of key -> value"))
+            return out
+        for key in data:
+            if not key or not all(c.isalnum() or c in "-._" for c in key):
+                out.append(
+                    failure(
+                        f"data.{key}", f"key {key!r} may only use letters, digits, '-', '_', '.'"
+                    )
+                )
+        for key in REQUIRED_SECRET_KEYS.get(str(kind), ()):
+            if key not in data:
+                out.append(failure(f"data.{key}", f"a {kind} secret needs the key {key!r}"))
+        return out
+
+    def normalize(self, news: Props) -> Props:
+        data = news.get("data")
+        if isinstance(data, dict) and not is_unknown(data):
+            news["data"] = {k: str(v) for k, v in data.items()}
+            news["data_digest"] = data_digest(str(news.get("name")), news["data"])
+        return news
+
+    def changed_keys(self, olds: Props, news: Props) -> list[str]:
+        changed = super().changed_keys(olds, news)
+        if is_unknown(news.get("data")) and "data_digest" not in changed:
+            changed.append("data_digest")
+        return changed
+
+    def delete_before_replace(self, olds: Props, news: Props, replaces: list[str]) -> bool:
+        return bool(replaces) and olds.get("name") == news.get("name")
+
+    def desired(self, props: Props, current: KalixSecret | None) -> KalixSecret:
+        meta = current.metadata.model_copy(deep=True) if current else ObjectMeta(name=props["name"])
+        meta.annotations = self.owner_annotations(props, meta.annotations) or None
+        data = {k: base64.b64encode(str(v).encode()).decode() for k, v in props["data"].items()}
+        return KalixSecret(metadata=meta, spec=SecretSpec(type=str(props["type"]), data=data))
+
+    def outputs(self, obj: KalixSecret, props: Props) -> Props:
+        return {
+            "name": obj.metadata.name,
+            "type": obj.spec.type,
+            "keys": sorted((obj.status.keys if obj.status else None) or []),
+            "data_digest": props.get("data_digest"),
+            "uid": obj.metadata.uid or "",
+            "project": self.project_of(props),
+            "adopt": bool(props.get("adopt")),
+            OWNER_KEY: props.get(OWNER_KEY),
+        }
+
+    def create(self, props: Props) -> CreateResult:
+        name, project = str(props["name"]), self.project_of(props)
+        api = self.client(project).secrets
+        try:
+            try:
+                obj = api.create(self.desired(props, None), retry_uncertain=True)
+            except AlreadyExistsError:
+                current = api.get(name)
+                self.check_ownership(name, project, current.metadata.annotations, props)
+                obj = api.update(name, lambda cur: self.desired(props, cur))
+        except KalixError as exc:
+            raise self.explain(exc, "creating", name, project) from exc
+        return CreateResult(f"{project}/{name}", self.outputs(obj, props))
+
+    def read(self, id_: str, props: Props) -> ReadResult:
+        project, _, name = id_.partition("/")
+        try:
+            obj = self.client(project).secrets.get_or_none(name)
+        except KalixError as exc:
+            raise self.explain(exc, "reading", name, project) from exc
+        if obj is None:
+            return ReadResult("", {})
+        # Data cannot be read back: inputs stay as they are (None keeps them).
+        return ReadResult(id_, self.outputs(obj, props))
+
+    def update(self, id_: str, olds: Props, news: Props) -> UpdateResult:
+        project, _, name = id_.partition("/")
+        try:
+            obj = self.client(project).secrets.update(name, lambda cur: self.desired(news, cur))
+        except KalixError as exc:
+            raise self.explain(exc, "updating", name, project) from exc
+        return UpdateResult(self.outputs(obj, news))
+
+    def delete(self, id_: str, props: Props) -> None:
+        project, _, name = id_.partition("/")
+        try:
+            self.client(project).secrets.delete(name)
+        except KalixError as exc:
+            raise self.explain(exc, "deleting", name, project) from exc

@@ -1,0 +1,304 @@
+"""CRUD of `KalixService` objects for the `Service` resource.
+
+Apply, don't await: create and update return as soon as the control plane has
+accepted the change (the `Service` class awaits the rollout in the program, where
+hundreds of awaits can run at once); delete waits until the name is free.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pulumi.dynamic import CheckFailure, CreateResult, ReadResult, UpdateResult
+
+from ..api import (
+    MAX_INSTANCES,
+    MIN_INSTANCES,
+    Autoscaling,
+    Container,
+    EnvVar,
+    EnvVarSource,
+    KalixService,
+    ObjectMeta,
+    SecretKeyRef,
+    ServiceResources,
+    ServiceSpec,
+)
+from ..api.service import ENV_NAME_PATTERN, INSTANCE_TYPE_PATTERN
+from ..errors import AlreadyExistsError, KalixError
+from ._base import (
+    OWNER_KEY,
+    KalixProvider,
+    Props,
+    ProviderError,
+    check_name,
+    check_type,
+    failure,
+    is_unknown,
+    string_map_failures,
+)
+
+#: Inputs the user owns (compared by diff, echoed as outputs).
+USER_KEYS = (
+    "name",
+    "image",
+    "env",
+    "secret_env",
+    "min_instances",
+    "max_instances",
+    "instance_type",
+    "paused",
+    "labels",
+)
+#: Inputs that steer the program side only; echoed, never compared.
+PROGRAM_KEYS = ("wait", "wait_timeout")
+SECRET_REF = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?)/([-._A-Za-z0-9]+)$")
+DELETE_TIMEOUT = 120.0
+
+
+class ServiceProvider(KalixProvider):
+    noun = "service"
+    diff_keys = USER_KEYS
+
+    # -- check -------------------------------------------------------------------
+
+    def failures(self, news: Props) -> list[CheckFailure]:
+        out = check_name(news.get("name"))
+        image = news.get("image")
+        if not is_unknown(image) and (not isinstance(image, str) or not image.strip()):
+            out.append(failure("image", "image is required (e.g. 'registry.example/cart:1.2')"))
+        out += string_map_failures(news, "env")
+        out += string_map_failures(news, "secret_env")
+        out += string_map_failures(news, "labels")
+        env: dict[str, Any] = news["env"] if isinstance(news.get("env"), dict) else {}
+        secret_env: dict[str, Any] = (
+            news["secret_env"] if isinstance(news.get("secret_env"), dict) else {}
+        )
+        for key in list(env) + list(secret_env):
+            if not re.fullmatch(ENV_NAME_PATTERN, str(key)):
+                prop = "env" if key in env else "secret_env"
+                out.append(
+                    failure(
+                        f"{prop}.{key}",
+                        f"environment variable name {key!r} is not valid: use letters, digits "
+                        "and '_', not starting with a digit",
+                    )
+                )
+        for key in set(env) & set(secret_env):
+            out.append(failure(f"secret_env.{key}", f"{key!r} is set in both env and secret_env"))
+        for key, ref in secret_env.items():
+            if not is_unknown(ref) and not SECRET_REF.match(str(ref)):
+                out.append(
+                    failure(
+                        f"secret_env.{key}",
+                        f"secret_env.{key} must be 'secret-name/key', got {ref!r}",
+                    )
+                )
+        out += self._instance_failures(news)
+        instance_type = news.get("instance_type")
+        if isinstance(instance_type, str) and not re.fullmatch(
+            INSTANCE_TYPE_PATTERN, instance_type
+        ):
+            out.append(
+                failure(
+                    "instance_type",
+                    f"instance_type {instance_type!r} is not valid: use e.g. 'small', "
+                    "'general.medium' or 'g1.memory.large'",
+                )
+            )
+        out += check_type(news, "paused", bool, "true or false")
+        out += check_type(news, "wait", bool, "true or false")
+        timeout = news.get("wait_timeout")
+        bad_timeout = isinstance(timeout, bool) or not isinstance(timeout, int | float)
+        if timeout is not None and not is_unknown(timeout) and (bad_timeout or timeout <= 0):
+            out.append(failure("wait_timeout", "wait_timeout must be a positive number of seconds"))
+        return out
+
+    @staticmethod
+    def _instance_failures(news: Props) -> list[CheckFailure]:
+        out: list[CheckFailure] = []
+        bounds = {}
+        for key in ("min_instances", "max_instances"):
+            value = news.get(key)
+            if value is None or is_unknown(value):
+                continue
+            if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
+                out.append(failure(key, f"{key} must be a whole number, got {value!r}"))
+            elif not MIN_INSTANCES <= value <= MAX_INSTANCES:
+                out.append(
+                    failure(
+                        key,
+                        f"{key} must be between {MIN_INSTANCES} and {MAX_INSTANCES}, "
+                        f"got {int(value)}",
+                    )
+                )
+            else:
+                bounds[key] = int(value)
+        if len(bounds) == 2 and bounds["min_instances"] > bounds["max_instances"]:
+            out.append(
+                failure(
+                    "min_instances",
+                    f"min_instances ({bounds['min_instances']}) must not exceed "
+                    f"max_instances ({bounds['max_instances']})",
+                )
+            )
+        return out
+
+    def normalize(self, news: Props) -> Props:
+        for key in ("env", "labels"):
+            if isinstance(news.get(key), dict):
+                news[key] = {k: v if is_unknown(v) else str(v) for k, v in news[key].items()}
+        for key in ("min_instances", "max_instances"):
+            if isinstance(news.get(key), float):
+                news[key] = int(news[key])
+        return news
+
+    # -- wire mapping ----------------------------------------------------------------
+
+    @staticmethod
+    def apply_inputs(spec: ServiceSpec | None, props: Props) -> ServiceSpec:
+        """The spec with our inputs applied; fields we don't manage are kept."""
+        env = [EnvVar(name=k, value=str(v)) for k, v in sorted((props.get("env") or {}).items())]
+        for key, ref in sorted((props.get("secret_env") or {}).items()):
+            secret, _, secret_key = str(ref).partition("/")
+            env.append(
+                EnvVar(
+                    name=key,
+                    value_from=EnvVarSource(
+                        secret_key_ref=SecretKeyRef(name=secret, key=secret_key)
+                    ),
+                )
+            )
+        base = (
+            spec.model_copy(deep=True) if spec else ServiceSpec(containers=[Container(image="-")])
+        )
+        container = base.containers[0]
+        container.image = str(props["image"])
+        container.env = env or None
+        resources = base.resources or ServiceResources()
+        resources.instance_type = props.get("instance_type")
+        scaling = resources.autoscaling or Autoscaling()
+        scaling.min_instances = _int_or_none(props.get("min_instances"))
+        scaling.max_instances = _int_or_none(props.get("max_instances"))
+        has_scaling = scaling.min_instances or scaling.max_instances or scaling.cpu_usage_threshold
+        resources.autoscaling = scaling if has_scaling else None
+        base.resources = resources if (resources.instance_type or resources.autoscaling) else None
+        base.paused = True if props.get("paused") else None
+        return base
+
+    @staticmethod
+    def inputs_from(obj: KalixService) -> Props:
+        """The user-owned inputs as the live object has them (drift shows on refresh)."""
+        container = obj.spec.containers[0]
+        env: dict[str, str] = {}
+        secret_env: dict[str, str] = {}
+        for var in container.env or []:
+            if var.value_from is not None:
+                ref = var.value_from.secret_key_ref
+                secret_env[var.name] = f"{ref.name}/{ref.key}"
+            else:
+                env[var.name] = var.value or ""
+        resources = obj.spec.resources
+        scaling = resources.autoscaling if resources else None
+        return {
+            "name": obj.metadata.name,
+            "image": container.image,
+            "env": env or None,
+            "secret_env": secret_env or None,
+            "min_instances": scaling.min_instances if scaling else None,
+            "max_instances": scaling.max_instances if scaling else None,
+            "instance_type": resources.instance_type if resources else None,
+            "paused": bool(obj.spec.paused),
+            "labels": obj.metadata.labels or None,
+        }
+
+    @staticmethod
+    def computed(obj: KalixService) -> Props:
+        status = obj.status
+        return {
+            "status": (status.summary if status else None) or "Pending",
+            "ready_instances": (status.replicas if status else None) or 0,
+            "conditions": [
+                c.model_dump(exclude_none=True)
+                for c in ((status.conditions if status else []) or [])
+            ],
+            "generation": obj.metadata.generation or 0,
+            "observed_generation": (status.observed_generation if status else None) or 0,
+            "uid": obj.metadata.uid or "",
+            "created_at": obj.metadata.creation_timestamp or "",
+        }
+
+    def outputs(self, obj: KalixService, props: Props) -> Props:
+        echoed = {
+            k: props.get(k) for k in (*USER_KEYS, *PROGRAM_KEYS, "project", "adopt", OWNER_KEY)
+        }
+        echoed["project"] = self.project_of(props)
+        return {**echoed, **self.computed(obj)}
+
+    def desired(self, props: Props, current: KalixService | None) -> KalixService:
+        meta = current.metadata.model_copy(deep=True) if current else ObjectMeta(name=props["name"])
+        meta.labels = dict(props["labels"]) if props.get("labels") else None
+        meta.annotations = self.owner_annotations(props, meta.annotations) or None
+        return KalixService(
+            metadata=meta, spec=self.apply_inputs(current.spec if current else None, props)
+        )
+
+    # -- CRUD ----------------------------------------------------------------------
+
+    def create(self, props: Props) -> CreateResult:
+        name, project = str(props["name"]), self.project_of(props)
+        api = self.client(project).services
+        try:
+            try:
+                # A retried POST after a dropped connection meets AlreadyExists for our
+                # own object, which is adopted below: no duplicate, no orphan.
+                obj = api.create(self.desired(props, None), retry_uncertain=True)
+            except AlreadyExistsError:
+                current = api.get(name)
+                self.check_ownership(name, project, current.metadata.annotations, props)
+                obj = api.update(name, lambda cur: self.desired(props, cur))
+        except (KalixError, ValueError) as exc:
+            raise self.explain(exc, "creating", name, project) from exc
+        return CreateResult(f"{project}/{name}", self.outputs(obj, props))
+
+    def read(self, id_: str, props: Props) -> ReadResult:
+        project, _, name = id_.partition("/")
+        try:
+            obj = self.client(project).services.get_or_none(name)
+        except KalixError as exc:
+            raise self.explain(exc, "reading", name, project) from exc
+        if obj is None:
+            return ReadResult("", {})
+        live = {**props, **self.inputs_from(obj)}
+        outs = self.outputs(obj, live)
+        inputs = {
+            k: outs.get(k) for k in (*USER_KEYS, *PROGRAM_KEYS, "project", "adopt", OWNER_KEY)
+        }
+        return ReadResult(id_, outs, inputs)
+
+    def update(self, id_: str, olds: Props, news: Props) -> UpdateResult:
+        project, _, name = id_.partition("/")
+        try:
+            obj = self.client(project).services.update(name, lambda cur: self.desired(news, cur))
+        except KalixError as exc:
+            raise self.explain(exc, "updating", name, project) from exc
+        return UpdateResult(self.outputs(obj, news))
+
+    def delete(self, id_: str, props: Props) -> None:
+        project, _, name = id_.partition("/")
+        api = self.client(project).services
+        try:
+            api.delete(name)
+            # Soft delete frees the name once the service is gone from GET; wait for that
+            # so a replacement with the same name cannot collide.
+            api.wait_for(name, lambda obj: obj is None, timeout=DELETE_TIMEOUT, poll_interval=0.5)
+        except KalixError as exc:
+            raise self.explain(exc, "deleting", name, project) from exc
+
+
+def _int_or_none(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+__all__ = ["ProviderError", "ServiceProvider"]

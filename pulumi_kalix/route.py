@@ -1,0 +1,212 @@
+"""`kalix.Route`: a hostname and ordered path prefixes to services, with CORS and mTLS.
+
+```python
+route = kalix.Route("shop", hostname=host.hostname,
+                    paths={"/example.ecommerce.ShoppingCart": svc.name},
+                    cors_origins=["https://www.example.com"])
+```
+`paths` is ordered (the first matching prefix wins): a dict `{prefix: service}` in
+insertion order, or a list of :class:`PathRule` for WebSocket/streaming flags.
+After each change the class waits (briefly, never failing) for the control plane to
+finish validating, so `status` is the validation's result; with `wait_for_dns=True`
+it waits until the route is `Ready` and fails after `dns_timeout` seconds.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+from pulumi import Input, Output, ResourceOptions
+from pulumi.dynamic import Resource
+
+from ._program import AwaitError, await_state, owner_mark, progress_logger
+from .api import KalixRoute
+from .awaiting import last_condition_message, route_ready
+from .client import AsyncControlPlane
+from .errors import WaitTimeoutError
+from .provider._base import OWNER_KEY
+from .provider.route import RouteProvider
+
+DEFAULT_DNS_TIMEOUT = 600.0
+#: How long to wait for a validation result when not waiting for DNS.
+SETTLE_TIMEOUT = 30.0
+
+
+@dataclass(frozen=True)
+class PathRule:
+    """One path rule: requests whose path starts with `prefix` go to `service`."""
+
+    prefix: str
+    service: Input[str]
+    websockets: bool = False
+    streaming: bool = False
+    name: str | None = None
+
+    def to_input(self) -> dict[str, Any]:
+        rule: dict[str, Any] = {
+            "prefix": self.prefix,
+            "service": self.service,
+            "websockets": self.websockets,
+            "streaming": self.streaming,
+        }
+        if self.name:
+            rule["name"] = self.name
+        return rule
+
+
+@dataclass(frozen=True)
+class HttpBasic:
+    """HTTP basic authentication; passwords are hashed here, in the program."""
+
+    realm: str
+    credentials: Mapping[str, Input[str]]
+    algorithm: str = "sha256"
+
+    def to_input(self) -> Output[dict[str, Any]]:
+        users = sorted(self.credentials)
+
+        def hashed(passwords: list[str]) -> dict[str, Any]:
+            digests = {
+                user: f"{self.algorithm}:"
+                + base64.b64encode(hashlib.new(self.algorithm, pw.encode()).digest()).decode()
+                for user, pw in zip(users, passwords, strict=True)
+            }
+            return {"realm": self.realm, "password_hashes": digests}
+
+        return Output.secret(Output.all(*[self.credentials[u] for u in users]).apply(hashed))
+
+
+def path_inputs(
+    paths: Mapping[str, Input[str]] | Sequence[PathRule | Mapping[str, Any]],
+) -> list[Any]:
+    """Ordered rules; a plain dict keeps its insertion order (protobuf maps would not)."""
+    if isinstance(paths, Mapping):
+        return [PathRule(prefix, service).to_input() for prefix, service in paths.items()]
+    return [p.to_input() if isinstance(p, PathRule) else dict(p) for p in paths]
+
+
+class Route(Resource, module="kalix", name="Route"):
+    name: Output[str]
+    hostname: Output[str]
+    paths: Output[list[dict[str, Any]]]
+    project: Output[str]
+    #: Ready | Validating | DnsNotVerified | NotConfigured
+    status: Output[str]
+    conditions: Output[list[dict[str, Any]]]
+    host: Output[str]
+    url: Output[str]
+    generation: Output[int]
+    observed_generation: Output[int]
+    uid: Output[str]
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        hostname: Input[str],
+        paths: Mapping[str, Input[str]] | Sequence[PathRule | Mapping[str, Any]],
+        name: Input[str] | None = None,
+        cors_origins: Input[Sequence[Input[str]]] | None = None,
+        cors_methods: Input[Sequence[Input[str]]] | None = None,
+        client_ca_secret: Input[str] | None = None,
+        client_certificate_subjects: Input[Sequence[Input[str]]] | None = None,
+        server_certificate_secret: Input[str] | None = None,
+        http_basic: HttpBasic | None = None,
+        project: Input[str] | None = None,
+        adopt: bool = False,
+        wait_for_dns: bool = False,
+        dns_timeout: float = DEFAULT_DNS_TIMEOUT,
+        opts: ResourceOptions | None = None,
+    ) -> None:
+        """
+        :param hostname: a hostname of the project (e.g. `Hostname(...).hostname`).
+        :param paths: ordered `{prefix: service}` or a list of :class:`PathRule`.
+        :param cors_origins: / cors_methods: enable CORS for these origins and methods.
+        :param client_ca_secret: a `tls-ca` Secret; clients must present a certificate it signed.
+        :param client_certificate_subjects: allowed subjects (`*.acme.org`, `client.*`, exact).
+        :param server_certificate_secret: a `tls` Secret replacing the platform certificate.
+        :param http_basic: :class:`HttpBasic` realm and credentials (hashed in the program).
+        :param wait_for_dns: wait until DNS validation passes and the route is Ready.
+        :param dns_timeout: seconds to wait for that (default 600).
+        """
+        props: dict[str, Any] = {
+            "name": name if name is not None else resource_name,
+            "hostname": hostname,
+            "paths": path_inputs(paths),
+            "cors_origins": cors_origins,
+            "cors_methods": cors_methods,
+            "client_ca_secret": client_ca_secret,
+            "client_certificate_subjects": client_certificate_subjects,
+            "server_certificate_secret": server_certificate_secret,
+            "http_basic": http_basic.to_input() if http_basic else None,
+            "project": project,
+            "adopt": adopt,
+            "wait_for_dns": wait_for_dns,
+            "dns_timeout": dns_timeout,
+            OWNER_KEY: owner_mark(resource_name),
+            **dict.fromkeys(
+                ("status", "conditions", "host", "url", "generation", "observed_generation", "uid")
+            ),
+        }
+        super().__init__(RouteProvider(), resource_name, props, opts)
+        if not pulumi.runtime.is_dry_run():
+            self._await_validation(wait_for_dns, dns_timeout)
+
+    def _await_validation(self, wait_for_dns: bool, timeout: float) -> None:
+        log = progress_logger(self)
+
+        async def validated(args: list[Any]) -> dict[str, Any]:
+            name, project, generation = str(args[0]), str(args[1]), int(args[2] or 0)
+
+            def settled(obj: KalixRoute | None) -> bool:
+                if obj is not None and obj.status is not None:
+                    log(f"{obj.status.summary}: {last_condition_message(obj)}")
+                if wait_for_dns:
+                    return route_ready(generation)(obj)
+                status = obj.status if obj else None
+                return bool(
+                    status
+                    and (status.observed_generation or 0) >= generation
+                    and status.summary != "Validating"
+                )
+
+            async def run(client: AsyncControlPlane) -> KalixRoute | None:
+                wait = timeout if wait_for_dns else SETTLE_TIMEOUT
+                try:
+                    return await client.routes.wait_for(name, settled, timeout=wait)
+                except WaitTimeoutError as exc:
+                    if wait_for_dns:
+                        raise
+                    return exc.last  # type: ignore[no-any-return]
+
+            obj = await await_state(
+                kind="route",
+                name=name,
+                project=project,
+                timeout=timeout,
+                run=run,
+                describe=_describe,
+            )
+            if obj is None:
+                raise AwaitError(f"route {name!r} in project {project!r} disappeared")
+            return RouteProvider.computed(obj)
+
+        applied = Output.all(self.name, self.project, self.generation)
+        ready: Output[dict[str, Any]] = applied.apply(validated)
+        self.status = ready.apply(lambda r: str(r["status"]))
+        self.conditions = ready.apply(lambda r: list(r["conditions"]))
+        self.observed_generation = ready.apply(lambda r: int(r["observed_generation"]))
+        if wait_for_dns:
+            self.url = ready.apply(lambda r: str(r["url"]))
+
+
+def _describe(obj: KalixRoute | None) -> str:
+    if obj is None:
+        return "the route does not exist"
+    summary = obj.status.summary if obj.status else "Validating"
+    return f"status {summary}; last condition: {last_condition_message(obj)}"

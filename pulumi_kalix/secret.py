@@ -1,0 +1,60 @@
+"""`kalix.Secret`: generic, tls or tls-ca secrets for secret env vars and route mTLS.
+
+```python
+db = kalix.Secret("db-creds", data={"password": cfg.require_secret("dbPassword")})
+ca = kalix.Secret("client-ca", type="tls-ca", data={"ca.crt": open("ca.pem").read()})
+```
+`data` is always stored as a Pulumi secret; outputs never echo it (`keys` lists the
+key names).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pulumi import Input, Output, ResourceOptions
+from pulumi.dynamic import Resource
+
+from ._program import owner_mark
+from .provider._base import OWNER_KEY
+from .provider.secret import SecretProvider
+
+
+class Secret(Resource, module="kalix", name="Secret"):
+    name: Output[str]
+    type: Output[str]
+    keys: Output[list[str]]
+    project: Output[str]
+    uid: Output[str]
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        data: Input[dict[str, Input[str]]],
+        type: str = "generic",
+        name: Input[str] | None = None,
+        project: Input[str] | None = None,
+        adopt: bool = False,
+        opts: ResourceOptions | None = None,
+    ) -> None:
+        """
+        :param data: key -> value (plain text; PEM for tls `tls.crt`/`tls.key`, tls-ca `ca.crt`).
+        :param type: `generic` (default), `tls` or `tls-ca`.
+        :param name: secret name (default: the resource name).
+        """
+        props: dict[str, Any] = {
+            "name": name if name is not None else resource_name,
+            "type": type,
+            "data": Output.secret(data),
+            "project": project,
+            "adopt": adopt,
+            OWNER_KEY: owner_mark(resource_name),
+            "keys": None,
+            "uid": None,
+            "data_digest": None,
+        }
+        opts = ResourceOptions.merge(
+            opts, ResourceOptions(additional_secret_outputs=["data", "data_digest"])
+        )
+        super().__init__(SecretProvider(), resource_name, props, opts)

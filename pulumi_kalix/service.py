@@ -1,0 +1,159 @@
+"""`kalix.Service`: a Kalix service deployed from a container image.
+
+```python
+svc = kalix.Service("cart", image="registry.example/cart:1.2", env={"MODE": "prod"},
+                    secret_env={"DB_PASSWORD": "db-creds/password"},
+                    min_instances=2, max_instances=5)
+```
+The provider applies the change and returns at once; this class then awaits the
+rollout in the program (unless `wait=False`), showing `2/3 instances ready` on the
+resource's row. `name`, `status`, `ready_instances`, `conditions` and
+`observed_generation` resolve only when the service is Ready, so a `Route` built
+from `svc.name` waits for it. A rollout that fails or times out fails the update with
+the service's status and last condition.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+from pulumi import Input, Output, ResourceOptions
+from pulumi.dynamic import Resource
+
+from ._program import await_state, owner_mark, progress_logger
+from .api import KalixService
+from .awaiting import last_condition_message, service_progress, service_ready
+from .client import AsyncControlPlane
+from .provider._base import OWNER_KEY
+from .provider.service import ServiceProvider
+
+DEFAULT_WAIT_TIMEOUT = 600.0
+
+
+class Service(Resource, module="kalix", name="Service"):
+    name: Output[str]
+    image: Output[str]
+    env: Output[dict[str, str] | None]
+    secret_env: Output[dict[str, str] | None]
+    min_instances: Output[int | None]
+    max_instances: Output[int | None]
+    instance_type: Output[str | None]
+    paused: Output[bool]
+    labels: Output[dict[str, str] | None]
+    project: Output[str]
+    #: Ready | UpdateInProgress | Unavailable | PartiallyReady | Paused
+    status: Output[str]
+    ready_instances: Output[int]
+    conditions: Output[list[dict[str, Any]]]
+    generation: Output[int]
+    observed_generation: Output[int]
+    uid: Output[str]
+    created_at: Output[str]
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        image: Input[str],
+        name: Input[str] | None = None,
+        env: Input[dict[str, Input[str]]] | None = None,
+        secret_env: Input[dict[str, Input[str]]] | None = None,
+        min_instances: Input[int] | None = None,
+        max_instances: Input[int] | None = None,
+        instance_type: Input[str] | None = None,
+        paused: Input[bool] | None = None,
+        labels: Input[dict[str, Input[str]]] | None = None,
+        project: Input[str] | None = None,
+        adopt: bool = False,
+        wait: bool = True,
+        wait_timeout: float = DEFAULT_WAIT_TIMEOUT,
+        opts: ResourceOptions | None = None,
+    ) -> None:
+        """
+        :param image: container image, e.g. `registry.example/cart:1.2`.
+        :param name: service name (default: the resource name); changing it replaces.
+        :param env: plain environment variables.
+        :param secret_env: variables read from secrets, `{"VAR": "secret-name/key"}`.
+        :param min_instances: / max_instances: autoscaling bounds, 1..10, min <= max.
+        :param instance_type: e.g. `small`, `general.medium`, `g1.memory.large`.
+        :param paused: scale to zero, keeping data.
+        :param project: Kalix project (default `kalix:project`).
+        :param adopt: take over an existing service of the same name.
+        :param wait: await the rollout (default True).
+        :param wait_timeout: seconds to await the rollout (default 600).
+        """
+        props: dict[str, Any] = {
+            "name": name if name is not None else resource_name,
+            "image": image,
+            "env": env,
+            "secret_env": secret_env,
+            "min_instances": min_instances,
+            "max_instances": max_instances,
+            "instance_type": instance_type,
+            "paused": paused if paused is not None else False,
+            "labels": labels,
+            "project": project,
+            "adopt": adopt,
+            "wait": wait,
+            "wait_timeout": wait_timeout,
+            OWNER_KEY: owner_mark(resource_name),
+            **dict.fromkeys(
+                (
+                    "status",
+                    "ready_instances",
+                    "conditions",
+                    "generation",
+                    "observed_generation",
+                    "uid",
+                    "created_at",
+                )
+            ),
+        }
+        super().__init__(ServiceProvider(), resource_name, props, opts)
+        if wait and not pulumi.runtime.is_dry_run():
+            self._await_rollout(wait_timeout)
+
+    def _await_rollout(self, timeout: float) -> None:
+        log = progress_logger(self)
+
+        async def rollout(args: list[Any]) -> dict[str, Any]:
+            name, project, generation = str(args[0]), str(args[1]), int(args[2] or 0)
+
+            async def run(client: AsyncControlPlane) -> KalixService | None:
+                return await client.services.wait_for(
+                    name,
+                    service_ready(generation),
+                    timeout=timeout,
+                    on_change=lambda obj: log(service_progress(obj)),
+                )
+
+            obj = await await_state(
+                kind="service",
+                name=name,
+                project=project,
+                timeout=timeout,
+                run=run,
+                describe=_describe,
+            )
+            assert obj is not None  # service_ready raises when it is gone
+            log(service_progress(obj))
+            return ServiceProvider.computed(obj) | {"name": name}
+
+        # Output.apply awaits an awaitable result; its stub doesn't say so.
+        applied = Output.all(self.name, self.project, self.generation)
+        ready: Output[dict[str, Any]] = applied.apply(rollout)
+        self.name = ready.apply(lambda r: str(r["name"]))
+        self.status = ready.apply(lambda r: str(r["status"]))
+        self.ready_instances = ready.apply(lambda r: int(r["ready_instances"]))
+        self.conditions = ready.apply(lambda r: list(r["conditions"]))
+        self.observed_generation = ready.apply(lambda r: int(r["observed_generation"]))
+
+
+def _describe(obj: KalixService | None) -> str:
+    if obj is None:
+        return "the service does not exist"
+    summary = obj.status.summary if obj.status else "Pending"
+    return (
+        f"status {summary}, {service_progress(obj)}; last condition: {last_condition_message(obj)}"
+    )
