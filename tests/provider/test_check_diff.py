@@ -1,0 +1,183 @@
+"""check and diff of every provider: pure functions, no server needed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pulumi.output import Unknown
+
+from pulumi_kalix.provider.hostname import HostnameProvider
+from pulumi_kalix.provider.route import RouteProvider
+from pulumi_kalix.provider.secret import SecretProvider
+from pulumi_kalix.provider.service import ServiceProvider
+
+
+def failures(provider: Any, news: dict[str, Any]) -> dict[str, str]:
+    result = provider.check({}, news)
+    return {f.property: f.reason for f in result.failures}
+
+
+SERVICE = {"name": "cart", "image": "registry.example/cart:1.2", "paused": False}
+
+
+def test_service_check_accepts_a_valid_service() -> None:
+    assert failures(ServiceProvider(), {**SERVICE, "env": {"MODE": "prod"}}) == {}
+
+
+@pytest.mark.parametrize(
+    ("news", "prop", "fragment"),
+    [
+        ({"name": "Cart_1"}, "name", "lower-case letters, digits and '-'"),
+        ({"image": ""}, "image", "image is required"),
+        ({"env": {"1BAD": "x"}}, "env.1BAD", "not valid"),
+        ({"secret_env": {"DB": "no-slash"}}, "secret_env.DB", "'secret-name/key'"),
+        ({"min_instances": 0}, "min_instances", "between 1 and 10, got 0"),
+        ({"max_instances": 11}, "max_instances", "between 1 and 10, got 11"),
+        ({"min_instances": 5, "max_instances": 2}, "min_instances", "must not exceed"),
+        ({"instance_type": "huge"}, "instance_type", "is not valid"),
+        ({"wait_timeout": -1}, "wait_timeout", "positive number"),
+        ({"paused": "yes"}, "paused", "true or false"),
+    ],
+)
+def test_service_check_names_the_bad_property(
+    news: dict[str, Any], prop: str, fragment: str
+) -> None:
+    found = failures(ServiceProvider(), {**SERVICE, **news})
+    assert prop in found, found
+    assert fragment in found[prop]
+
+
+def test_service_check_rejects_a_variable_in_env_and_secret_env() -> None:
+    found = failures(ServiceProvider(), {**SERVICE, "env": {"A": "1"}, "secret_env": {"A": "s/k"}})
+    assert found == {"secret_env.A": "'A' is set in both env and secret_env"}
+
+
+def test_service_check_lets_unknowns_through() -> None:
+    news = {**SERVICE, "image": Unknown(), "env": {"A": Unknown()}, "min_instances": Unknown()}
+    result = ServiceProvider().check({}, news)
+    assert result.failures == []
+    assert isinstance(result.inputs["image"], Unknown)
+
+
+def test_service_diff_ignores_map_order_numbers_as_floats_and_outputs() -> None:
+    olds = {
+        **SERVICE,
+        "env": {"A": "1", "B": "2"},
+        "min_instances": 2.0,
+        "status": "Ready",
+        "uid": "u1",
+        "__provider": "old",
+    }
+    news = {**SERVICE, "env": {"B": "2", "A": "1"}, "min_instances": 2, "__provider": "new"}
+    diff = ServiceProvider().diff("default/cart", olds, news)
+    assert diff.changes is False
+    assert diff.replaces == []
+
+
+def test_service_diff_image_change_is_an_update_and_name_change_a_replace() -> None:
+    provider = ServiceProvider()
+    update = provider.diff("default/cart", SERVICE, {**SERVICE, "image": "x:2"})
+    assert (update.changes, update.replaces) == (True, [])
+    replace = provider.diff("default/cart", SERVICE, {**SERVICE, "name": "cart2"})
+    assert replace.changes is True
+    assert replace.replaces == ["name"]
+    assert replace.delete_before_replace is False  # a new name cannot collide
+
+
+def test_service_diff_unknown_is_a_change() -> None:
+    diff = ServiceProvider().diff("default/cart", SERVICE, {**SERVICE, "image": Unknown()})
+    assert diff.changes is True
+
+
+def test_hostname_diff_replaces_and_deletes_first_for_a_fixed_name() -> None:
+    olds = {"hostname": "shop.example.com", "global_": False, "generated": False}
+    diff = HostnameProvider().diff("default/shop.example.com", olds, {**olds, "global_": True})
+    assert diff.replaces == ["global_"]
+    assert diff.delete_before_replace is True
+
+
+def test_hostname_diff_generated_name_is_not_an_input() -> None:
+    olds = {"hostname": "mute-fog-6388.us-east1.kalix.app", "global_": False, "generated": True}
+    diff = HostnameProvider().diff("default/x", olds, {"global_": False})
+    assert diff.changes is False
+
+
+def test_hostname_check_rejects_a_bad_name() -> None:
+    found = failures(HostnameProvider(), {"hostname": "Shop_Example"})
+    assert "not a valid DNS name" in found["hostname"]
+
+
+ROUTE = {
+    "name": "shop",
+    "hostname": "shop.example.com",
+    "paths": [{"prefix": "/carts", "service": "cart"}],
+}
+
+
+@pytest.mark.parametrize(
+    ("news", "prop", "fragment"),
+    [
+        ({"paths": []}, "paths", "at least one"),
+        ({"paths": [{"prefix": "carts", "service": "cart"}]}, "paths[0].prefix", "start with '/'"),
+        (
+            {"paths": [{"prefix": "/a", "service": "x"}, {"prefix": "/a", "service": "y"}]},
+            "paths[1].prefix",
+            "listed twice",
+        ),
+        ({"paths": [{"prefix": "/", "service": "x", "bogus": 1}]}, "paths[0]", "unknown keys"),
+        ({"cors_methods": ["GET", "FETCH"]}, "cors_methods[1]", "not allowed"),
+        ({"cors_origins": ["www.example.com/x"]}, "cors_origins[0]", "scheme and host"),
+        ({"client_certificate_subjects": ["*.acme.org"]}, "client_certificate_subjects", "need"),
+        (
+            {"http_basic": {"realm": "r", "password_hashes": {"u": "plain"}}},
+            "http_basic.password_hashes.u",
+            "sha256",
+        ),
+    ],
+)
+def test_route_check_names_the_bad_property(news: dict[str, Any], prop: str, fragment: str) -> None:
+    found = failures(RouteProvider(), {**ROUTE, **news})
+    assert prop in found, found
+    assert fragment in found[prop]
+
+
+def test_route_check_accepts_an_unknown_hostname_in_preview() -> None:
+    assert failures(RouteProvider(), {**ROUTE, "hostname": Unknown()}) == {}
+
+
+def test_route_diff_paths_are_ordered_cors_origins_are_a_set() -> None:
+    provider = RouteProvider()
+    a = provider.normalize(
+        {
+            **ROUTE,
+            "paths": [{"prefix": "/a", "service": "x"}, {"prefix": "/b", "service": "y"}],
+            "cors_origins": ["https://a.example", "https://b.example"],
+        }
+    )
+    b = provider.normalize({**a, "cors_origins": ["https://b.example", "https://a.example"]})
+    assert provider.diff("default/shop", a, b).changes is False
+    swapped = provider.normalize({**a, "paths": list(reversed(a["paths"]))})
+    diff = provider.diff("default/shop", a, swapped)
+    assert diff.changes is True
+    assert diff.replaces == []
+
+
+def test_secret_check_requires_the_keys_of_its_type() -> None:
+    found = failures(SecretProvider(), {"name": "ca", "type": "tls-ca", "data": {"x": "y"}})
+    assert found == {"data.ca.crt": "a tls-ca secret needs the key 'ca.crt'"}
+    found = failures(SecretProvider(), {"name": "s", "type": "opaque", "data": {"x": "y"}})
+    assert "generic, tls, tls-ca" in found["type"]
+
+
+def test_secret_diff_sees_a_changed_value_through_the_digest() -> None:
+    provider = SecretProvider()
+    olds = provider.normalize({"name": "db", "type": "generic", "data": {"password": "s3cret-1"}})
+    olds.pop("data")  # outputs never carry the data
+    same = provider.normalize({"name": "db", "type": "generic", "data": {"password": "s3cret-1"}})
+    changed = provider.normalize(
+        {"name": "db", "type": "generic", "data": {"password": "s3cret-2"}}
+    )
+    assert provider.diff("default/db", olds, same).changes is False
+    assert provider.diff("default/db", olds, changed).changes is True
+    assert "s3cret" not in olds["data_digest"]
