@@ -1,0 +1,43 @@
+"""Engine harness: stands in for the Pulumi engine so lifecycle tests need no CLI."""
+
+from .engine import (
+    DIFF_NONE,
+    DIFF_SOME,
+    DIFF_UNKNOWN,
+    UNKNOWN,
+    CheckResult,
+    DiffResult,
+    Engine,
+    EngineError,
+    EngineMonitor,
+    ProviderError,
+    ProviderProcess,
+    ReadResult,
+    ResourceHandler,
+    Step,
+    annotate_secrets,
+    is_secret,
+    plain,
+    secret,
+)
+
+__all__ = [
+    "DIFF_NONE",
+    "DIFF_SOME",
+    "DIFF_UNKNOWN",
+    "UNKNOWN",
+    "CheckResult",
+    "DiffResult",
+    "Engine",
+    "EngineError",
+    "EngineMonitor",
+    "ProviderError",
+    "ProviderProcess",
+    "ReadResult",
+    "ResourceHandler",
+    "Step",
+    "annotate_secrets",
+    "is_secret",
+    "plain",
+    "secret",
+]

@@ -1,0 +1,864 @@
+"""A stand-in for the Pulumi engine, for testing the dynamic provider without the CLI.
+
+The provider side is real: ``python -u -m pulumi.dynamic`` driven over gRPC, marshalled the way the
+engine marshals for a provider that answers Configure with acceptSecrets=False. The program side
+is the real SDK under ``set_mocks``. Only the engine's step logic (Check -> Diff -> create / update
+/ replace / same -> deletes; Read for refresh; Delete for destroy) is re-implemented here.
+See /work/shared/reference/engine-harness-findings.md for what was verified against the engine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import os
+import queue
+import runpy
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+
+import grpc
+from google.protobuf import json_format, struct_pb2
+from pulumi.runtime import config as runtime_config
+from pulumi.runtime import rpc, settings
+from pulumi.runtime.mocks import MockMonitor, MockResourceArgs, Mocks, set_mocks
+from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
+from pulumi.runtime.stack import run_in_stack
+
+UNKNOWN = rpc.UNKNOWN  # the engine's wire sentinel for a value not known during preview
+SIG, SECRET_SIG, RESOURCE_SIG = (
+    rpc._special_sig_key,
+    rpc._special_secret_sig,
+    rpc._special_resource_sig,
+)
+DIFF_UNKNOWN, DIFF_NONE, DIFF_SOME = (
+    provider_pb2.DiffResponse.DIFF_UNKNOWN,
+    provider_pb2.DiffResponse.DIFF_NONE,
+    provider_pb2.DiffResponse.DIFF_SOME,
+)
+STACK_TYPE = "pulumi:pulumi:Stack"
+DYNAMIC_PREFIX = "pulumi-python:dynamic"
+Props = dict[str, Any]
+
+
+class EngineError(Exception):
+    """A failed deployment. ``steps`` holds every step completed before the failure."""
+
+    def __init__(self, message: str, steps: list[Step] | None = None, details: str = "") -> None:
+        super().__init__(message)
+        self.steps = steps or []
+        self.details = details or message
+
+
+class ProviderError(EngineError):
+    """A provider RPC failed; the message is the provider's last error line."""
+
+
+@dataclass(frozen=True)
+class Step:
+    op: str  # create/update/replace/same/delete/delete-replaced/read (refresh: same/update/deleted)
+    urn: str
+    type: str
+    name: str
+
+
+@dataclass
+class CheckResult:
+    inputs: Props
+    failures: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class DiffResult:
+    changes: int = DIFF_UNKNOWN
+    replaces: list[str] = field(default_factory=list)
+    delete_before_replace: bool = False
+
+
+@dataclass
+class ReadResult:
+    id: str
+    outputs: Props
+    inputs: Props | None = None
+
+
+# -- wire values: JSON data with secrets as {SIG: SECRET_SIG, "value": v}, unknowns as UNKNOWN --
+
+
+def is_secret(v: Any) -> bool:
+    return isinstance(v, dict) and v.get(SIG) == SECRET_SIG
+
+
+def secret(v: Any) -> Any:
+    return v if is_secret(v) else {SIG: SECRET_SIG, "value": v}
+
+
+def plain(v: Any) -> Any:
+    """Strip secrets and turn resource references into ids/URNs, as the engine does for a
+    provider that accepts neither."""
+    if isinstance(v, dict):
+        if v.get(SIG) == SECRET_SIG:
+            return plain(v["value"])
+        if v.get(SIG) == RESOURCE_SIG:
+            return v.get("id") or v["urn"]
+        return {k: plain(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [plain(x) for x in v]
+    return v
+
+
+def annotate_secrets(outs: Props, ins: Props) -> Props:
+    """The engine's annotateSecrets: an output whose key matches a secret input becomes secret."""
+    result = {}
+    for k, v in outs.items():
+        iv = ins.get(k)
+        if is_secret(iv):
+            v = secret(v)
+        elif isinstance(iv, dict) and isinstance(v, dict) and not is_secret(v):
+            v = annotate_secrets(v, iv)
+        result[k] = v
+    return result
+
+
+def secret_paths(v: Any, prefix: str) -> list[str]:
+    if is_secret(v):
+        return [prefix]
+    if isinstance(v, dict):
+        return [p for k, x in v.items() for p in secret_paths(x, f"{prefix}.{k}")]
+    return []
+
+
+def seal(v: Any, encrypt: bool) -> Any:
+    """State-file form of secrets: ``{SIG: SECRET_SIG, "ciphertext": ...}`` like Pulumi's, so a
+    plain-text secret in the JSON text is a real leak. (base64 of JSON: hidden, not protected.)"""
+    if isinstance(v, dict):
+        if encrypt and is_secret(v):
+            return {
+                SIG: SECRET_SIG,
+                "ciphertext": base64.b64encode(json.dumps(plain(v)).encode()).decode(),
+            }
+        if not encrypt and v.get(SIG) == SECRET_SIG and "ciphertext" in v:
+            return secret(json.loads(base64.b64decode(v["ciphertext"])))
+        return {k: seal(x, encrypt) for k, x in v.items()}
+    if isinstance(v, list):
+        return [seal(x, encrypt) for x in v]
+    return v
+
+
+def to_struct(props: Mapping[str, Any]) -> struct_pb2.Struct:
+    s = struct_pb2.Struct()
+    s.update(dict(props))
+    return s
+
+
+def from_struct(s: struct_pb2.Struct) -> Props:
+    return cast(Props, json_format.MessageToDict(s))
+
+
+def changed_keys(olds: Props, news: Props) -> list[str]:
+    """The engine's own input diff (for DIFF_UNKNOWN): `__provider` included, unknowns differ."""
+    keys = sorted(set(olds) | set(news))
+    return [k for k in keys if k not in olds or k not in news or plain(olds[k]) != plain(news[k])]
+
+
+def _last_line(text: str) -> str:
+    lines = [ln for ln in text.strip().splitlines() if ln.strip()]
+    return lines[-1].strip() if lines else text
+
+
+class ProviderProcess:
+    """``python -u -m pulumi.dynamic`` plus a typed client that marshals like the engine."""
+
+    def __init__(
+        self,
+        cwd: str | Path,
+        project: str,
+        config: Mapping[str, str] | None = None,
+        secret_keys: Iterable[str] = (),
+        env: Mapping[str, str] | None = None,
+        stderr_path: str | Path | None = None,
+        rpc_timeout: float = 30.0,
+        start_timeout: float = 15.0,
+    ) -> None:
+        self.rpc_timeout = rpc_timeout
+        self.timings: dict[str, list[float]] = {}
+        self.stdout_lines: list[str] = []
+        self._tlock = threading.Lock()
+        if stderr_path is None:
+            fd, name = tempfile.mkstemp(prefix="provider-", suffix=".stderr")
+            os.close(fd)
+            stderr_path = name
+        self.stderr_path = Path(stderr_path)
+        config = dict(config or {})
+        # The engine passes only `pulumi-python:` keys in PULUMI_CONFIG, namespace removed.
+        py_cfg = {
+            k.split(":", 1)[1]: v for k, v in config.items() if k.startswith("pulumi-python:")
+        }
+        full_env = {**os.environ, "PULUMI_PROJECT": project, "PULUMI_CONFIG": json.dumps(py_cfg)}
+        full_env.update(env or {})
+        self._stderr = open(self.stderr_path, "wb")  # noqa: SIM115 - closed in close()
+        # -u is required: the server writes its port without flushing.
+        self.proc = subprocess.Popen(
+            [sys.executable, "-u", "-m", "pulumi.dynamic", "127.0.0.1:1"],
+            cwd=str(cwd),
+            env=full_env,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+        )
+        first: queue.Queue[str] = queue.Queue()
+        # Drain stdout for the process lifetime so print() in a provider can never fill the pipe.
+        threading.Thread(target=self._drain, args=(first,), daemon=True).start()
+        try:
+            port = int(first.get(timeout=start_timeout))
+        except (queue.Empty, ValueError) as e:
+            self.close()
+            raise EngineError(f"provider did not start: {_last_line(self.stderr_text)}") from e
+        self.channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+        grpc.channel_ready_future(self.channel).result(timeout=start_timeout)
+        self.stub = provider_pb2_grpc.ResourceProviderStub(self.channel)
+        # Full stack config with namespaces kept; secrets wrapped (the server unwraps them).
+        args = {k: secret(v) if k in set(secret_keys) else v for k, v in config.items()}
+        self._rpc("Configure", provider_pb2.ConfigureRequest(args=to_struct(args)))
+
+    def _drain(self, first: queue.Queue[str]) -> None:
+        assert self.proc.stdout is not None
+        for i, raw in enumerate(self.proc.stdout):
+            line = raw.decode(errors="replace").rstrip("\n")
+            if i == 0:
+                first.put(line)
+            else:
+                self.stdout_lines.append(line)
+        first.put("")  # EOF before a port: unblock the reader
+
+    @property
+    def stderr_text(self) -> str:
+        if not self._stderr.closed:
+            self._stderr.flush()
+        return self.stderr_path.read_text(errors="replace")
+
+    def _rpc(self, method: str, request: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return getattr(self.stub, method)(request, timeout=self.rpc_timeout)
+        except grpc.RpcError as e:
+            details = e.details() or str(e.code())
+            raise ProviderError(f"{method} failed: {_last_line(details)}", details=details) from e
+        finally:
+            with self._tlock:
+                self.timings.setdefault(method, []).append(time.perf_counter() - start)
+
+    def _call(self, method: str, **fields: Any) -> Any:
+        # Property maps go out with secrets stripped (acceptSecrets=false) and unknowns kept as
+        # the sentinel string, as the engine marshals them.
+        fields = {k: to_struct(plain(v)) if isinstance(v, dict) else v for k, v in fields.items()}
+        return self._rpc(method, getattr(provider_pb2, f"{method}Request")(**fields))
+
+    def check(self, urn: str, olds: Props, news: Props) -> CheckResult:
+        r = self._call("Check", urn=urn, olds=olds, news=news)
+        return CheckResult(from_struct(r.inputs), [(f.property, f.reason) for f in r.failures])
+
+    def diff(self, urn: str, id: str, old_outputs: Props, news: Props,
+             old_inputs: Props | None = None) -> DiffResult:  # fmt: skip
+        r = self._call("Diff", id=id, urn=urn, olds=old_outputs, news=news,
+                       old_inputs=old_inputs or {})  # fmt: skip
+        return DiffResult(r.changes, list(r.replaces), r.deleteBeforeReplace)
+
+    def create(self, urn: str, inputs: Props) -> tuple[str, Props]:
+        r = self._call("Create", urn=urn, properties=inputs)
+        return r.id, from_struct(r.properties)
+
+    def update(self, urn: str, id: str, old_outputs: Props, news: Props,
+               old_inputs: Props | None = None) -> Props:  # fmt: skip
+        r = self._call("Update", id=id, urn=urn, olds=old_outputs, news=news,
+                       old_inputs=old_inputs or {})  # fmt: skip
+        return from_struct(r.properties)
+
+    def delete(
+        self, urn: str, id: str, old_outputs: Props, old_inputs: Props | None = None
+    ) -> None:
+        self._call("Delete", id=id, urn=urn, properties=old_outputs, old_inputs=old_inputs or {})
+
+    def read(
+        self, urn: str, id: str, old_outputs: Props, old_inputs: Props | None = None
+    ) -> ReadResult:
+        r = self._call("Read", id=id, urn=urn, properties=old_outputs, inputs=old_inputs or {})
+        ins = from_struct(r.inputs) if r.HasField("inputs") else None
+        return ReadResult(r.id, from_struct(r.properties), ins)
+
+    def close(self) -> None:
+        if getattr(self, "channel", None) is not None:
+            self.channel.close()
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(timeout=10)
+        self._stderr.close()
+
+
+class ResourceHandler:
+    """Engine-side stand-in for a non-dynamic provider (e.g. ``aws``) for one resource type.
+
+    Methods get plain values (secrets stripped); override what the type needs. The default diff
+    returns DIFF_UNKNOWN, so the engine compares old and new inputs itself.
+    """
+
+    def check(self, olds: Props, news: Props) -> tuple[Props, list[tuple[str, str]]]:
+        return dict(news), []
+
+    def diff(self, id: str, old_outputs: Props, news: Props) -> DiffResult:
+        return DiffResult()
+
+    def create(self, inputs: Props) -> tuple[str, Props]:
+        raise NotImplementedError
+
+    def update(self, id: str, old_outputs: Props, news: Props) -> Props:
+        raise NotImplementedError
+
+    def delete(self, id: str, outputs: Props) -> None:
+        return None
+
+    def read(self, id: str, outputs: Props, inputs: Props) -> tuple[str, Props, Props | None]:
+        return id, outputs, None  # "" as id means the resource is gone
+
+
+class _HandlerBackend:
+    """Gives a ResourceHandler the ProviderProcess signatures. Values are stripped of secrets and
+    results round-trip through a protobuf Struct (ints become floats, as through a provider)."""
+
+    def __init__(self, handler: ResourceHandler) -> None:
+        self.h = handler
+
+    def _run(self, method: str, fn: Callable[..., Any], *args: Any) -> Any:
+        try:
+            return fn(*[plain(a) for a in args])
+        except Exception as e:
+            raise ProviderError(f"{method} failed: {type(e).__name__}: {e}") from e
+
+    def check(self, urn: str, olds: Props, news: Props) -> CheckResult:
+        ins, failures = self._run("Check", self.h.check, olds, news)
+        return CheckResult(_rt(ins), list(failures))
+
+    def diff(self, urn: str, id: str, outs: Props, news: Props, ins: Props) -> DiffResult:
+        return cast(DiffResult, self._run("Diff", self.h.diff, id, outs, news))
+
+    def create(self, urn: str, inputs: Props) -> tuple[str, Props]:
+        id_, outs = self._run("Create", self.h.create, inputs)
+        return id_, _rt(outs)
+
+    def update(self, urn: str, id: str, outs: Props, news: Props, ins: Props) -> Props:
+        return _rt(self._run("Update", self.h.update, id, outs, news))
+
+    def delete(self, urn: str, id: str, outs: Props, ins: Props) -> None:
+        self._run("Delete", self.h.delete, id, outs)
+
+    def read(self, urn: str, id: str, outs: Props, ins: Props) -> ReadResult:
+        id_, new_outs, new_ins = self._run("Read", self.h.read, id, outs, ins)
+        return ReadResult(id_ or "", _rt(new_outs or {}), None if new_ins is None else _rt(new_ins))
+
+
+def _rt(props: Props) -> Props:
+    return from_struct(to_struct(props))
+
+
+class EngineMonitor(MockMonitor):
+    """MockMonitor that hands the full RegisterResourceRequest to the Engine, uses the engine's
+    URN rule and records stack exports (RegisterResourceOutputs on the root stack)."""
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__(engine)
+        self.engine = engine
+        self._tls = threading.local()  # new_resource runs in the RPC's executor thread
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        # The engine qualifies by the parent's full type chain, but not for the root stack.
+        if parent:
+            parent_type = parent.split("::")[2]
+            if parent_type != STACK_TYPE:
+                type_ = f"{parent_type}${type_}"
+        return f"urn:pulumi:{self.engine.stack}::{self.engine.project}::{type_}::{name}"
+
+    def current_request(self) -> Any:
+        return getattr(self._tls, "request", None)
+
+    def RegisterResource(self, request: Any) -> Any:  # gRPC method name
+        if request.type == STACK_TYPE:
+            self.engine._register_stack(self.make_urn(request.parent, request.type, request.name))
+        self._tls.request = request
+        try:
+            return super().RegisterResource(request)  # type: ignore[no-untyped-call]
+        finally:
+            self._tls.request = None
+
+    def RegisterResourceOutputs(self, request: Any) -> Any:
+        if request.urn == self.engine.stack_urn:
+            self.engine._record_stack_outputs(from_struct(request.outputs))
+        return super().RegisterResourceOutputs(request)  # type: ignore[no-untyped-call]
+
+
+class Engine(Mocks):
+    """Runs programs against a JSON state file with the engine's step logic (see module doc)."""
+
+    # Per-run state, reset by _begin().
+    preview_mode: bool
+    steps: list[Step]
+    _state: dict[str, Props]
+    _registered: set[str]
+    _pending_deletes: list[tuple[str, Props]]
+    _failure: EngineError | None
+    _provider: ProviderProcess | None
+    _monitor: EngineMonitor
+
+    def __init__(
+        self,
+        state_path: str | Path,
+        project: str = "proj",
+        stack: str = "dev",
+        config: Mapping[str, str] | None = None,
+        secret_keys: Iterable[str] = (),
+        program_dir: str | Path | None = None,
+        provider_env: Mapping[str, str] | None = None,
+        handlers: Mapping[str, ResourceHandler] | None = None,
+        rpc_timeout: float = 30.0,
+    ) -> None:
+        self.state_path = Path(state_path)
+        self.project, self.stack = project, stack
+        self.config = dict(config or {})
+        self.secret_keys = set(secret_keys)
+        self.program_dir = Path(program_dir) if program_dir else None
+        self.provider_env = dict(provider_env or {})
+        self.handlers = dict(handlers or {})
+        self.rpc_timeout = rpc_timeout
+        self.stack_urn = f"urn:pulumi:{stack}::{project}::{STACK_TYPE}::{project}-{stack}"
+        self.last_provider: ProviderProcess | None = None
+        self._run_program_dir: Path | None = None  # a path program's directory
+        self._lock = threading.RLock()
+        self._runs = 0
+        self._stack_outputs: Props | None = None
+        self._begin(preview=False)
+
+    # -- public API --------------------------------------------------------------------------
+
+    def preview(self, program: Callable[[], Any] | str | Path) -> list[Step]:
+        return self._deploy(program, preview=True)
+
+    def up(self, program: Callable[[], Any] | str | Path) -> list[Step]:
+        """Like ``pulumi up --skip-preview``."""
+        return self._deploy(program, preview=False)
+
+    def refresh(self) -> list[Step]:
+        self._begin(preview=False)
+        try:
+            for urn in self._order(self._state):
+                if self._state[urn].get("custom"):
+                    self._refresh_one(urn, self._state[urn])
+        except EngineError as e:
+            e.steps = list(self.steps)
+            raise
+        finally:
+            self._close_provider()
+        return list(self.steps)
+
+    def _refresh_one(self, urn: str, e: Props) -> None:
+        backend = self._backend(e["type"])
+        r = self._provider_call(urn, lambda: backend.read(urn, e["id"], e["outputs"], e["inputs"]))
+        if not r.id:  # empty id: gone out of band, dropped from state
+            self._drop(urn, Step("deleted", urn, e["type"], _name(urn)))
+            return
+        outs = self._secure(r.outputs, e["inputs"], e.get("additional_secret_outputs", []))
+        ins = e["inputs"] if r.inputs is None else annotate_secrets(r.inputs, e["inputs"])
+        # As the engine's RefreshStep: Diff(olds=refreshed outputs, news=old inputs) shows drift
+        # from what the program last asked for.
+        d = self._provider_call(urn, lambda: backend.diff(urn, r.id, outs, e["inputs"], ins))
+        changes = d.changes
+        if changes == DIFF_UNKNOWN:
+            changes = DIFF_SOME if changed_keys(e["outputs"], outs) else DIFF_NONE
+        step = Step("update" if changes == DIFF_SOME else "same", urn, e["type"], _name(urn))
+        self._commit(urn, {**e, "id": r.id, "inputs": ins, "outputs": outs}, step)
+
+    def destroy(self) -> list[Step]:
+        self._begin(preview=False)
+        try:
+            for urn in reversed(self._order(self._state)):
+                self._delete(urn, self._state[urn], "delete")
+        except EngineError as e:
+            e.steps = list(self.steps)
+            raise
+        finally:
+            self._close_provider()
+        return list(self.steps)
+
+    def load(self) -> dict[str, Props]:
+        if not self.state_path.exists():
+            return {}
+        return cast(dict[str, Props], seal(json.loads(self.state_path.read_text()), False))
+
+    def outputs(self, urn_or_name: str) -> Props:
+        """Plain (secrets unwrapped) outputs of one resource, by URN or by unique name."""
+        state = self.load()
+        hits = [u for u in state if u == urn_or_name or _name(u) == urn_or_name]
+        if len(hits) != 1:
+            raise KeyError(f"{urn_or_name!r} matches {len(hits)} resources in state")
+        return cast(Props, plain(state[hits[0]]["outputs"]))
+
+    @property
+    def stack_outputs(self) -> Props:
+        """Exports of the last run (UNKNOWN where not known in preview), secrets unwrapped."""
+        if self._stack_outputs is not None:
+            return cast(Props, plain(self._stack_outputs))
+        return cast(Props, plain(self.load().get(self.stack_urn, {}).get("outputs", {})))
+
+    # -- Mocks interface ---------------------------------------------------------------------
+
+    def call(self, args: Any) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        raise EngineError(f"invoke {args.token!r} is not supported by the engine harness")
+
+    def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        req = self._monitor.current_request()
+        if req is None:  # ReadResource (Resource.get / import) has no request stashed
+            raise EngineError(f"reading {args.typ} {args.name!r} (get/import) is not supported")
+        try:
+            return self._register(req)
+        except EngineError as e:
+            with self._lock:
+                self._failure = self._failure or e
+            raise
+        except Exception as e:  # recorded as the run's failure
+            err = EngineError(f"{req.type} {req.name!r}: {type(e).__name__}: {e}")
+            with self._lock:
+                self._failure = self._failure or err
+            raise err from e
+
+    # -- one deployment ----------------------------------------------------------------------
+
+    def _begin(self, preview: bool) -> None:
+        self.preview_mode = preview
+        self.steps = []
+        self._state = self.load()
+        self._registered = set()
+        self._pending_deletes = []  # create-before-delete leftovers
+        self._failure = None
+        self._provider = None
+
+    def _deploy(self, program: Callable[[], Any] | str | Path, preview: bool) -> list[Step]:
+        self._begin(preview)
+        self._stack_outputs = None
+        func, program_dir = _as_callable(program)
+        self._run_program_dir = program_dir
+        try:
+            try:
+                self._run_program(func, preview)
+            except Exception as e:  # a step's, or the program's own
+                if self._failure is None and not isinstance(e, EngineError):
+                    raise EngineError(f"program failed: {type(e).__name__}: {e}") from e
+                raise self._failure or e from None
+            if self._failure:
+                raise self._failure
+            # Delete phase: replaced-and-pending resources and those the program no longer
+            # registers, dependents first.
+            victims = {
+                u: (e, "delete") for u, e in self._state.items() if u not in self._registered
+            }
+            victims.update({u: (e, "delete-replaced") for u, e in self._pending_deletes})
+            entries = {u: e for u, (e, _) in victims.items()}
+            for urn in reversed(self._order(entries)):
+                entry, op = victims[urn]
+                self._delete(urn, entry, op, keep_state=op == "delete-replaced")
+        except EngineError as e:
+            e.steps = list(self.steps)
+            raise
+        finally:
+            self._close_provider()
+        return list(self.steps)
+
+    def _run_program(self, func: Callable[[], Any], preview: bool) -> None:
+        saved_config = dict(runtime_config.CONFIG.get())
+        saved_secret_keys = set(runtime_config._SECRET_KEYS.get())
+        runtime_config.set_all_config(dict(self.config), sorted(self.secret_keys))
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        loop.set_exception_handler(_quiet_exception_handler)
+        self._monitor = EngineMonitor(self)
+        # set_mocks would build and finish a Stack at once (registering empty exports); a
+        # placeholder root makes it skip that, and run_in_stack then builds the Stack and
+        # registers exports after the program, as the language host does.
+        settings.set_root_resource(cast(Any, object()))
+        try:
+            set_mocks(
+                self, project=self.project, stack=self.stack, preview=preview, monitor=self._monitor
+            )
+            settings.SETTINGS.outputs = set()
+            settings.set_root_resource(cast(Any, None))
+            loop.run_until_complete(run_in_stack(func))
+        finally:
+            for task in asyncio.all_tasks(loop):
+                task.cancel()
+            loop.run_until_complete(loop.shutdown_default_executor())  # in-flight steps finish
+            loop.close()
+            asyncio.set_event_loop(None)
+            settings.set_root_resource(cast(Any, None))
+            runtime_config.set_all_config(saved_config, sorted(saved_secret_keys))
+
+    def _register_stack(self, urn: str) -> None:
+        with self._lock:
+            self._registered.add(urn)
+            old = self._state.get(urn, {})
+            entry = {
+                "type": STACK_TYPE,
+                "id": "",
+                "inputs": {},
+                "outputs": old.get("outputs", {}),
+                "dependencies": [],
+                "parent": "",
+                "custom": False,
+            }
+            if not self.preview_mode:
+                self._put(urn, entry)
+
+    def _record_stack_outputs(self, outs: Props) -> None:
+        with self._lock:
+            self._stack_outputs = outs
+            if not self.preview_mode and self.stack_urn in self._state:
+                self._put(self.stack_urn, {**self._state[self.stack_urn], "outputs": outs})
+
+    def _register(self, req: Any) -> tuple[str, Props]:
+        urn = self._monitor.make_urn(req.parent, req.type, req.name)
+        news = from_struct(req.object)
+        deps = set(req.dependencies)
+        for pd in req.propertyDependencies.values():
+            deps.update(pd.urns)
+        meta: Props = {
+            "type": req.type,
+            "dependencies": sorted(deps),
+            "parent": req.parent,
+            "custom": bool(req.custom),
+            "protect": bool(req.protect),
+            "retain_on_delete": bool(req.retainOnDelete),
+            "additional_secret_outputs": list(req.additionalSecretOutputs),
+        }
+        with self._lock:
+            if self._failure:
+                raise EngineError(f"{urn}: not started, the deployment already failed")
+            if urn in self._registered:
+                raise EngineError(f"duplicate resource URN {urn}")
+            self._registered.add(urn)
+            old = self._state.get(urn)
+
+        def step(op: str) -> Step:
+            return Step(op, urn, req.type, req.name)
+
+        if not req.custom:  # component: recorded, no provider calls
+            op = "create" if old is None else "update"
+            if old is not None and plain(old["inputs"]) == plain(news):
+                op = "same"
+            self._commit(urn, {**meta, "id": "", "inputs": news, "outputs": news}, step(op))
+            return "", news
+        backend = self._backend(req.type)
+        if old is not None:  # ignore_changes: keep the old value (or absence) before Check
+            for key in req.ignoreChanges:
+                if key in old["inputs"]:
+                    news[key] = old["inputs"][key]
+                else:
+                    news.pop(key, None)
+        checked = self._check(backend, urn, old["inputs"] if old else {}, news)
+        if old is None:
+            return self._create(backend, urn, checked, meta, step("create"))
+        d = self._provider_call(
+            urn, lambda: backend.diff(urn, old["id"], old["outputs"], checked, old["inputs"])
+        )
+        changed = changed_keys(old["inputs"], checked)
+        changes = d.changes
+        if changes == DIFF_UNKNOWN:
+            changes = DIFF_SOME if changed else DIFF_NONE
+        replaces = list(d.replaces)
+        roc = set(req.replaceOnChanges)
+        replaces += [k for k in changed if ("*" in roc or k in roc) and k not in replaces]
+        if changes == DIFF_NONE:  # same: new inputs, old outputs (the engine's SameStep)
+            self._commit(
+                urn,
+                {**meta, "id": old["id"], "inputs": checked, "outputs": old["outputs"]},
+                step("same"),
+            )
+            return old["id"], old["outputs"]
+        if not replaces:
+            if self.preview_mode:
+                outs = checked  # supportsPreview=false: the engine echoes the checked inputs
+            else:
+                outs = self._provider_call(
+                    urn,
+                    lambda: backend.update(urn, old["id"], old["outputs"], checked, old["inputs"]),
+                )
+            outs = self._secure(outs, checked, meta["additional_secret_outputs"])
+            self._commit(
+                urn, {**meta, "id": old["id"], "inputs": checked, "outputs": outs}, step("update")
+            )
+            return old["id"], outs
+        if meta["protect"]:  # the program's protect flag decides, as in the engine
+            raise EngineError(f"{urn}: resource is protected and cannot be replaced ({replaces})")
+        checked = self._check(backend, urn, {}, news)  # a replacement is checked as a create
+        dbr = req.deleteBeforeReplace if req.deleteBeforeReplaceDefined else d.delete_before_replace
+        if dbr:
+            self._delete(urn, old, "delete-replaced")
+        else:
+            with self._lock:
+                self._pending_deletes.append((urn, old))
+        return self._create(backend, urn, checked, meta, step("replace"))
+
+    def _create(
+        self, backend: Any, urn: str, checked: Props, meta: Props, step: Step
+    ) -> tuple[str, Props]:
+        if self.preview_mode:  # never Create in preview: empty id, checked inputs as outputs
+            id_, outs = "", checked
+        else:
+            id_, outs = self._provider_call(urn, lambda: backend.create(urn, checked))
+        outs = self._secure(outs, checked, meta["additional_secret_outputs"])
+        self._commit(urn, {**meta, "id": id_, "inputs": checked, "outputs": outs}, step)
+        return id_, outs
+
+    def _check(self, backend: Any, urn: str, olds: Props, news: Props) -> Props:
+        r = self._provider_call(urn, lambda: backend.check(urn, olds, news))
+        if r.failures:
+            raise EngineError(f"{urn}: check failed: {r.failures}")
+        return annotate_secrets(r.inputs, news)
+
+    def _delete(self, urn: str, e: Props, op: str, keep_state: bool = False) -> None:
+        step = Step(op, urn, e["type"], _name(urn))
+        if e.get("protect") and op == "delete":  # a replace was already vetted by _register
+            raise EngineError(f"{urn}: resource is protected and cannot be deleted")
+        if e.get("custom") and not e.get("retain_on_delete") and not self.preview_mode:
+            backend = self._backend(e["type"])
+            self._provider_call(
+                urn, lambda: backend.delete(urn, e["id"], e["outputs"], e["inputs"])
+            )
+        if keep_state:  # the URN's entry already holds the replacement
+            with self._lock:
+                self.steps.append(step)
+        else:
+            self._drop(urn, step)
+
+    def _secure(self, outs: Props, ins: Props, additional: Iterable[str]) -> Props:
+        outs = annotate_secrets(outs, ins)
+        return {k: secret(v) if k in additional else v for k, v in outs.items()}
+
+    def _provider_call(self, urn: str, fn: Callable[[], Any]) -> Any:
+        try:
+            return fn()
+        except ProviderError as e:
+            raise ProviderError(f"{urn}: {e}", details=e.details) from e
+
+    # -- state and providers -----------------------------------------------------------------
+
+    def _commit(self, urn: str, entry: Props, step: Step) -> None:
+        with self._lock:
+            if not self.preview_mode:
+                self._put(urn, entry)
+            if entry["type"] != STACK_TYPE:
+                self.steps.append(step)
+
+    def _put(self, urn: str, entry: Props) -> None:
+        paths = secret_paths(entry["inputs"], "inputs") + secret_paths(entry["outputs"], "outputs")
+        self._state[urn] = {**entry, "secret_paths": paths}
+        self._save()
+
+    def _drop(self, urn: str, step: Step) -> None:
+        with self._lock:
+            if not self.preview_mode:
+                self._state.pop(urn, None)
+                self._save()
+            if step.type != STACK_TYPE:
+                self.steps.append(step)
+
+    def _save(self) -> None:
+        tmp = self.state_path.with_name(self.state_path.name + ".tmp")
+        tmp.write_text(json.dumps(seal(self._state, True), indent=2))
+        os.replace(tmp, self.state_path)  # atomic, so a failing run never leaves half a file
+
+    def _backend(self, type_: str) -> Any:
+        if type_.startswith(DYNAMIC_PREFIX):
+            with self._lock:  # one provider process per run, shared by every dynamic resource
+                if self._provider is None:
+                    self._runs += 1
+                    log = self.state_path.with_name(
+                        f"{self.state_path.name}.provider{self._runs}.stderr"
+                    )
+                    self._provider = ProviderProcess(
+                        self._run_program_dir or self.program_dir or Path.cwd(),
+                        self.project,
+                        self.config,
+                        self.secret_keys,
+                        self.provider_env,
+                        log,
+                        self.rpc_timeout,
+                    )
+                    self.last_provider = self._provider
+                return self._provider
+        if type_ in self.handlers:
+            return _HandlerBackend(self.handlers[type_])
+        raise EngineError(f"no handler for custom resource type {type_!r}: pass handlers={{...}}")
+
+    def _close_provider(self) -> None:
+        if self._provider is not None:
+            self._provider.close()
+            self._provider = None
+
+    @staticmethod
+    def _order(entries: Mapping[str, Props]) -> list[str]:
+        """URNs with dependencies (and parents) before dependents."""
+        done: list[str] = []
+        seen: set[str] = set()
+
+        def visit(urn: str) -> None:
+            if urn in seen or urn not in entries:
+                return
+            seen.add(urn)
+            e = entries[urn]
+            for dep in [*e.get("dependencies", []), e.get("parent", "")]:
+                visit(dep)
+            done.append(urn)
+
+        for urn in entries:
+            visit(urn)
+        return done
+
+
+def _name(urn: str) -> str:
+    return urn.split("::", 3)[3]
+
+
+def _quiet_exception_handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    # Outputs of a failed resource are rejected futures nobody awaits; don't print them.
+    if "never retrieved" in str(context.get("message", "")):
+        return
+    loop.default_exception_handler(context)
+
+
+def _as_callable(program: Callable[[], Any] | str | Path) -> tuple[Callable[[], Any], Path | None]:
+    """A zero-arg function as is; a path to a ``__main__.py`` (or its directory) is run as
+    ``__main__`` with its directory as cwd and sys.path[0], like the language host."""
+    if callable(program):
+        return program, None
+    path = Path(program).resolve()
+    if path.is_dir():
+        path = path / "__main__.py"
+    pdir = path.parent
+
+    def run() -> None:
+        old_cwd, old_path, before = os.getcwd(), list(sys.path), set(sys.modules)
+        sys.path.insert(0, str(pdir))
+        os.chdir(pdir)
+        try:
+            runpy.run_path(str(path), run_name="__main__")
+        finally:
+            os.chdir(old_cwd)
+            sys.path[:] = old_path
+            for mod in set(sys.modules) - before:  # forget the program's own modules
+                if str(getattr(sys.modules[mod], "__file__", "") or "").startswith(str(pdir)):
+                    del sys.modules[mod]
+
+    return run, pdir

@@ -1,0 +1,136 @@
+"""A tiny dynamic provider for testing the engine harness itself.
+
+Items live in the JSON file named by ``$TOY_ITEMS_FILE``; every call the provider receives is
+appended as one JSON line to ``$TOY_CALL_LOG``. The class lives in an importable module, so
+``__provider`` is pickled by reference (the provider process imports this module).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    ConfigureRequest,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    Resource,
+    ResourceProvider,
+    UpdateResult,
+)
+from pulumi.output import Unknown
+
+ITEMS_ENV, LOG_ENV = "TOY_ITEMS_FILE", "TOY_CALL_LOG"
+USER_KEYS = ("name", "value", "parent_id", "fail", "dbr")
+
+
+def _log(method: str, **data: Any) -> None:
+    line = json.dumps({"method": method, **data}, default=lambda o: "<unknown>")
+    with open(os.environ[LOG_ENV], "a") as f:
+        f.write(line + "\n")
+
+
+def _load() -> dict[str, Any]:
+    path = Path(os.environ[ITEMS_ENV])
+    return json.loads(path.read_text()) if path.exists() else {"next": 1, "items": {}}
+
+
+def _save(data: dict[str, Any]) -> None:
+    Path(os.environ[ITEMS_ENV]).write_text(json.dumps(data))
+
+
+def _user(props: dict[str, Any]) -> dict[str, Any]:
+    return {k: props[k] for k in USER_KEYS if k in props}
+
+
+class ItemProvider(ResourceProvider):
+    def configure(self, req: ConfigureRequest) -> None:
+        # Log which keys arrived and whether the secret came through as plain text, never its value.
+        _log("configure", keys=sorted(req.config._props), token_plain=req.config.get("toy:token"))
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        unknown = sorted(k for k, v in news.items() if isinstance(v, Unknown))
+        _log("check", name=news.get("name"), olds=bool(olds), unknown=unknown)
+        failures = [CheckFailure("name", "name is required")] if not news.get("name") else []
+        if news.get("value") == "bad":
+            failures.append(CheckFailure("value", "value must not be 'bad'"))
+        return CheckResult(news, failures)
+
+    def diff(self, id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        # Only user-owned inputs count; Unknown compares unequal, so it shows as a change.
+        changed = [k for k in USER_KEYS if k in news or k in olds if olds.get(k) != news.get(k)]
+        _log("diff", id=id, changed=changed)
+        replaces = [k for k in changed if k == "name"]
+        return DiffResult(bool(changed), replaces, delete_before_replace=bool(news.get("dbr")))
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        _log("create", name=props["name"])
+        if props.get("fail") == "create":
+            raise RuntimeError("toy create failed: boom")
+        data = _load()
+        id_ = f"item-{data['next']}"
+        data["next"] += 1
+        data["items"][id_] = _user(props)
+        _save(data)
+        return CreateResult(id_, {**_user(props), "item_id": id_})
+
+    def update(self, id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        _log("update", id=id, name=news["name"])
+        if news.get("fail") == "update":
+            raise RuntimeError("toy update failed: boom")
+        data = _load()
+        data["items"][id] = _user(news)
+        _save(data)
+        return UpdateResult({**_user(news), "item_id": id})
+
+    def delete(self, id: str, props: dict[str, Any]) -> None:
+        _log("delete", id=id, name=props.get("name"))
+        data = _load()
+        data["items"].pop(id, None)
+        _save(data)
+
+    def read(self, id: str, props: dict[str, Any]) -> ReadResult:
+        _log("read", id=id)
+        item = _load()["items"].get(id)
+        if item is None:
+            return ReadResult("", {})  # gone: the engine drops it from state
+        return ReadResult(id, {**item, "item_id": id}, inputs=dict(item))
+
+
+class Item(Resource, module="toy", name="Item"):
+    """``pulumi-python:dynamic/toy:Item``; ``name`` defaults to the resource name."""
+
+    item_id: pulumi.Output[str]
+    value: pulumi.Output[Any]
+
+    def __init__(
+        self,
+        resource_name: str,
+        value: pulumi.Input[Any] = None,
+        parent_id: pulumi.Input[str] | None = None,
+        name: pulumi.Input[str] | None = None,
+        fail: str | None = None,
+        dbr: bool | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        props = {
+            "name": resource_name if name is None else name,
+            "value": value,
+            "parent_id": parent_id,
+            "fail": fail,
+            "dbr": dbr,
+            "item_id": None,
+        }
+        super().__init__(ItemProvider(), resource_name, props, opts)
+
+
+def read_log(path: str | Path) -> list[dict[str, Any]]:
+    """The call log as a list of dicts (empty if the provider was never called)."""
+    p = Path(path)
+    return [json.loads(ln) for ln in p.read_text().splitlines()] if p.exists() else []

@@ -1,0 +1,165 @@
+"""ServiceProvider against kalix-local on loopback."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from pulumi_kalix.api import OWNER_ANNOTATION
+from pulumi_kalix.client import ControlPlane
+from pulumi_kalix.provider._base import ProviderError
+from pulumi_kalix.provider.service import ServiceProvider
+from tests.provider.conftest import configured, inputs, owner
+from tests.support.local_server import KalixLocalServer
+
+
+def cart(**extra: Any) -> dict[str, Any]:
+    return {
+        "name": "cart",
+        "image": "registry.example/cart:1.2",
+        "min_instances": 2,
+        "env": {"MODE": "prod"},
+        "secret_env": {"DB_PASSWORD": "db-creds/password"},
+        "labels": {"team": "shop"},
+        "paused": False,
+        "__owner": owner("cart"),
+        **extra,
+    }
+
+
+@pytest.fixture
+def provider(make: Callable[..., ServiceProvider]) -> ServiceProvider:
+    return make(ServiceProvider)
+
+
+def test_create_returns_once_accepted_with_every_input_as_output(
+    provider: ServiceProvider, api: ControlPlane
+) -> None:
+    props = inputs(provider, cart())
+    result = provider.create(props)
+    assert result.id == "default/cart"
+    assert result.outs["status"] == "UpdateInProgress"  # no waiting in the provider
+    assert result.outs["generation"] == 1
+    for key in ("name", "image", "env", "secret_env", "min_instances", "labels"):
+        assert result.outs[key] == props[key]
+    live = api.services.get("cart")
+    assert live.metadata.annotations == {OWNER_ANNOTATION: owner("cart")}
+    env = {e.name: e for e in live.spec.containers[0].env or []}
+    assert env["MODE"].value == "prod"
+    ref = env["DB_PASSWORD"].value_from
+    assert ref is not None
+    assert (ref.secret_key_ref.name, ref.secret_key_ref.key) == ("db-creds", "password")
+
+
+def test_create_again_adopts_our_own_object_without_a_rollout(
+    provider: ServiceProvider, api: ControlPlane
+) -> None:
+    props = inputs(provider, cart(secret_env=None))
+    first = provider.create(props)
+    second = provider.create(props)  # e.g. the first answer was lost
+    assert second.outs["uid"] == first.outs["uid"]
+    assert second.outs["generation"] == 1
+    assert len(api.services.list()) == 1
+
+
+def test_create_refuses_a_foreign_object_and_names_adopt(
+    provider: ServiceProvider, api: ControlPlane
+) -> None:
+    provider.create(inputs(provider, cart(secret_env=None, __owner="other/prod/cart")))
+    with pytest.raises(ProviderError) as err:
+        provider.create(inputs(provider, cart(secret_env=None)))
+    assert "already exists in project 'default'" in str(err.value)
+    assert "adopt=True" in str(err.value)
+    adopted = provider.create(inputs(provider, cart(secret_env=None, adopt=True)))
+    assert adopted.outs["uid"] == api.services.get("cart").metadata.uid
+    marks = api.services.get("cart").metadata.annotations or {}
+    assert marks[OWNER_ANNOTATION] == owner("cart")
+
+
+def test_update_returns_every_output_and_bumps_generation_only_on_spec_change(
+    provider: ServiceProvider,
+) -> None:
+    props = inputs(provider, cart(secret_env=None))
+    created = provider.create(props)
+    same = provider.update(created.id, created.outs, props)
+    assert same.outs["generation"] == 1
+    changed = provider.update(created.id, created.outs, {**props, "image": "x/cart:2"})
+    assert changed.outs["generation"] == 2
+    assert changed.outs["image"] == "x/cart:2"
+    assert changed.outs["status"] == "UpdateInProgress"
+    assert set(changed.outs) >= set(created.outs)
+
+
+def test_read_reports_drift_and_404_as_gone(provider: ServiceProvider, api: ControlPlane) -> None:
+    created = provider.create(inputs(provider, cart(secret_env=None)))
+    api.services.patch("cart", {"spec": {"containers": [{"name": "main", "image": "hand/edit:9"}]}})
+    read = provider.read(created.id, created.outs)
+    assert read.outs["image"] == "hand/edit:9"
+    assert read.inputs is not None and read.inputs["image"] == "hand/edit:9"
+    api.services.delete("cart", hard="true")
+    gone = provider.read(created.id, created.outs)
+    assert (gone.id, gone.outs) == ("", {})
+
+
+def test_delete_waits_until_the_name_is_free_and_treats_404_as_done(
+    provider: ServiceProvider, api: ControlPlane
+) -> None:
+    props = inputs(provider, cart(secret_env=None))
+    created = provider.create(props)
+    provider.delete(created.id, created.outs)
+    assert api.services.get_or_none("cart") is None
+    provider.delete(created.id, created.outs)  # already gone: fine
+    again = provider.create(props)
+    assert again.outs["uid"] != created.outs["uid"]
+
+
+def test_unreachable_endpoint_says_which_key_to_set() -> None:
+    provider = configured(ServiceProvider, "http://127.0.0.1:9", "t")
+    provider.client("default")._http.timeout = 1.0  # type: ignore[attr-defined]
+    from pulumi_kalix.client import NO_RETRIES
+
+    provider.client("default").retry = NO_RETRIES
+    with pytest.raises(ProviderError) as err:
+        provider.create(inputs(provider, cart(secret_env=None)))
+    assert "could not reach the Kalix control plane at http://127.0.0.1:9" in str(err.value)
+    assert "kalix:apiUrl" in str(err.value)
+
+
+def test_missing_token_names_the_config_key(kalix: KalixLocalServer) -> None:
+    provider = configured(ServiceProvider, kalix.url, None)
+    with pytest.raises(Exception) as err:
+        provider.create(inputs(provider, cart(secret_env=None)))
+    assert "kalix:token" in str(err.value)
+
+
+def test_token_of_another_project_is_forbidden(kalix: KalixLocalServer) -> None:
+    other = kalix.new_project("p2")
+    provider = configured(ServiceProvider, kalix.url, other)
+    with pytest.raises(ProviderError) as err:
+        provider.create(inputs(provider, cart(secret_env=None)))
+    assert "not valid for project 'default' (403)" in str(err.value)
+
+
+def test_faults_during_create_are_absorbed_without_duplicates(
+    provider: ServiceProvider, api: ControlPlane, kalix: KalixLocalServer
+) -> None:
+    kalix.admin(
+        "POST",
+        "/faults",
+        {"mode": "status", "status": 429, "retryAfter": 1, "rate": 1.0, "count": 2},
+    )
+    kalix.admin(
+        "POST",
+        "/faults",
+        {"mode": "drop-after", "rate": 1.0, "count": 1, "methods": ["POST"]},
+    )
+    started = time.monotonic()
+    result = provider.create(inputs(provider, cart(secret_env=None)))
+    assert time.monotonic() - started < 30
+    assert result.outs["generation"] == 1
+    assert [s.metadata.name for s in api.services.list()] == ["cart"]
+    injected = sum(rule["injected"] for rule in kalix.admin("GET", "/faults")["faults"])
+    assert injected == 3

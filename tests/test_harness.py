@@ -1,0 +1,355 @@
+"""Tests of the engine harness itself, driven with the toy provider (tests/harness/toy_provider)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pytest
+
+from tests.harness import UNKNOWN, DiffResult, Engine, EngineError, ResourceHandler, Step
+from tests.harness.toy_provider import ITEMS_ENV, LOG_ENV, Item, read_log
+
+REPO = Path(__file__).resolve().parents[1]
+ITEM = "pulumi-python:dynamic/toy:Item"
+
+
+@dataclass
+class Toy:
+    tmp: Path
+    engine: Engine
+
+    def calls(self, *methods: str) -> list[tuple[str, Any]]:
+        """(method, name-or-id) of every provider call, optionally only the given methods."""
+        log = read_log(self.tmp / "calls.log")
+        return [
+            (c["method"], c.get("name", c.get("id")))
+            for c in log
+            if not methods or c["method"] in methods
+        ]
+
+    def items(self) -> dict[str, Any]:
+        return dict(json.loads((self.tmp / "items.json").read_text())["items"])
+
+    def write_items(self, items: dict[str, Any]) -> None:
+        data = json.loads((self.tmp / "items.json").read_text())
+        (self.tmp / "items.json").write_text(json.dumps({**data, "items": items}))
+
+    def clear_log(self) -> None:
+        (self.tmp / "calls.log").unlink(missing_ok=True)
+
+
+@pytest.fixture
+def toy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Toy]:
+    env = {ITEMS_ENV: str(tmp_path / "items.json"), LOG_ENV: str(tmp_path / "calls.log")}
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    engine = Engine(
+        tmp_path / "state.json",
+        config={"toy:apiUrl": "http://127.0.0.1:1", "toy:token": "t0k3n-s3cr3t"},
+        secret_keys={"toy:token"},
+        program_dir=REPO,
+        provider_env={**env, "PYTHONPATH": str(REPO)},
+    )
+    yield Toy(tmp_path, engine)
+
+
+def ops(steps: list[Step]) -> list[tuple[str, str]]:
+    return [(s.op, s.name) for s in steps]
+
+
+def chain(a_value: Any = 1, a_name: str = "a", **a_opts: Any) -> Callable[[], None]:
+    """a <- b (b.parent_id = a.item_id) <- c (depends_on b); c.value is a secret."""
+
+    def program() -> None:
+        a = Item("a", value=a_value, name=a_name, opts=pulumi.ResourceOptions(**a_opts))
+        b = Item("b", value=2, parent_id=a.item_id)
+        Item("c", value=pulumi.Output.secret("hush"), opts=pulumi.ResourceOptions(depends_on=[b]))
+        pulumi.export("a_id", a.item_id)
+
+    return program
+
+
+def test_create_then_second_up_is_all_same(toy: Toy) -> None:
+    assert ops(toy.engine.up(chain())) == [("create", "a"), ("create", "b"), ("create", "c")]
+    assert toy.engine.stack_outputs == {"a_id": "item-1"}
+    toy.clear_log()
+    assert ops(toy.engine.up(chain())) == [("same", "a"), ("same", "b"), ("same", "c")]
+    assert {m for m, _ in toy.calls()} == {"configure", "check", "diff"}
+    assert toy.engine.outputs("b")["parent_id"] == "item-1"
+
+
+def test_update_in_place(toy: Toy) -> None:
+    toy.engine.up(chain())
+    toy.clear_log()
+    assert ops(toy.engine.up(chain(a_value=5))) == [("update", "a"), ("same", "b"), ("same", "c")]
+    assert toy.calls("update") == [("update", "a")]
+    assert toy.items()["item-1"]["value"] == 5.0  # ints come back as floats, as with the engine
+    assert toy.engine.outputs("a")["value"] == 5.0
+
+
+def test_replace_is_create_before_delete(toy: Toy) -> None:
+    toy.engine.up(chain())
+    toy.clear_log()
+    steps = toy.engine.up(chain(a_name="a2"))
+    assert ops(steps) == [
+        ("replace", "a"),
+        ("update", "b"),
+        ("same", "c"),
+        ("delete-replaced", "a"),
+    ]
+    # The replacement is checked again as a create (olds={}), created first, the old deleted last.
+    assert toy.calls("create", "delete", "update") == [
+        ("create", "a2"),
+        ("update", "b"),
+        ("delete", "a"),
+    ]
+    assert toy.engine.outputs("b")["parent_id"] == "item-4"
+    assert set(toy.items()) == {"item-2", "item-3", "item-4"}
+
+
+@pytest.mark.parametrize("how", ["option", "provider"])
+def test_delete_before_replace(toy: Toy, how: str) -> None:
+    def program(name: str) -> Callable[[], None]:
+        if how == "option":
+            opts = pulumi.ResourceOptions(delete_before_replace=True)
+            return lambda: Item("a", name=name, opts=opts)
+        return lambda: Item("a", name=name, dbr=True)
+
+    toy.engine.up(program("a"))
+    toy.clear_log()
+    assert ops(toy.engine.up(program("a2"))) == [("delete-replaced", "a"), ("replace", "a")]
+    assert toy.calls("create", "delete") == [("delete", "a"), ("create", "a2")]
+    assert toy.engine.outputs("a")["name"] == "a2"
+
+
+def test_dropped_resources_are_deleted_in_reverse_dependency_order(toy: Toy) -> None:
+    toy.engine.up(chain())
+    toy.clear_log()
+    assert ops(toy.engine.up(lambda: None)) == [("delete", "c"), ("delete", "b"), ("delete", "a")]
+    assert toy.calls("delete") == [("delete", "c"), ("delete", "b"), ("delete", "a")]
+    assert [v["type"] for v in toy.engine.load().values()] == ["pulumi:pulumi:Stack"]
+
+
+def test_preview_calls_no_create_and_check_sees_unknowns(toy: Toy) -> None:
+    seen: list[bool] = []
+
+    def program() -> None:
+        seen.append(pulumi.runtime.is_dry_run())
+        chain()()
+
+    assert ops(toy.engine.preview(program)) == [("create", "a"), ("create", "b"), ("create", "c")]
+    assert seen == [True]
+    assert {m for m, _ in toy.calls()} == {"configure", "check"}
+    checks = [c for c in read_log(toy.tmp / "calls.log") if c["method"] == "check"]
+    assert {c["name"]: c["unknown"] for c in checks} == {"a": [], "b": ["parent_id"], "c": []}
+    assert toy.engine.stack_outputs == {"a_id": UNKNOWN}
+    assert not (toy.tmp / "state.json").exists()
+    # A replace in preview: dependents see an unknown in check and diff, nothing is deleted.
+    toy.engine.up(chain())
+    toy.clear_log()
+    steps = toy.engine.preview(chain(a_name="a2"))
+    assert ops(steps) == [
+        ("replace", "a"),
+        ("update", "b"),
+        ("same", "c"),
+        ("delete-replaced", "a"),
+    ]
+    assert {m for m, _ in toy.calls()} == {"configure", "check", "diff"}
+
+
+def test_refresh_after_out_of_band_change_and_delete(toy: Toy) -> None:
+    toy.engine.up(chain())
+    items = toy.items()
+    del items["item-1"]  # a deleted out of band
+    items["item-2"]["value"] = 99  # b drifted
+    toy.write_items(items)
+    steps = toy.engine.refresh()
+    assert sorted(ops(steps)) == [("deleted", "a"), ("same", "c"), ("update", "b")]
+    state = toy.engine.load()
+    assert not any(u.endswith("::a") for u in state)
+    assert toy.engine.outputs("b")["value"] == 99  # read's inputs replace the stored inputs
+    b = next(e for u, e in state.items() if u.endswith("::b"))
+    assert b["inputs"]["value"] == 99
+    assert ops(toy.engine.up(chain())) == [("create", "a"), ("update", "b"), ("same", "c")]
+    assert toy.items()["item-2"]["value"] == 2.0
+
+
+def test_destroy_deletes_in_reverse_dependency_order(toy: Toy) -> None:
+    toy.engine.up(chain())
+    assert ops(toy.engine.destroy()) == [("delete", "c"), ("delete", "b"), ("delete", "a")]
+    assert toy.engine.load() == {}
+    assert toy.items() == {}
+
+
+def test_secrets_never_plain_in_state(toy: Toy) -> None:
+    def program() -> None:
+        c = Item(
+            "c",
+            value=pulumi.Output.secret("hush"),
+            opts=pulumi.ResourceOptions(additional_secret_outputs=["item_id"]),
+        )
+        pulumi.export("c_value", c.value)
+
+    toy.engine.up(program)
+    text = (toy.tmp / "state.json").read_text()
+    assert "hush" not in text
+    (stack,) = [e for e in toy.engine.load().values() if e["type"] == "pulumi:pulumi:Stack"]
+    assert stack["secret_paths"] == ["outputs.c_value"]  # the program saw c.value as secret
+    (c,) = [e for e in toy.engine.load().values() if e["type"] == ITEM]
+    assert {"inputs.value", "outputs.value", "outputs.item_id", "outputs.__provider"} <= set(
+        c["secret_paths"]
+    )
+    assert toy.engine.stack_outputs == {"c_value": "hush"}  # unwrapped for convenience
+    # The provider got the value and the config token in plain text, and printed neither.
+    (configure,) = [c for c in read_log(toy.tmp / "calls.log") if c["method"] == "configure"]
+    assert configure["keys"] == ["toy:apiUrl", "toy:token"]
+    assert configure["token_plain"] == "t0k3n-s3cr3t"
+    assert toy.items()["item-1"]["value"] == "hush"
+    assert toy.engine.last_provider is not None
+    assert "t0k3n-s3cr3t" not in toy.engine.last_provider.stderr_text
+
+
+def test_check_failure_surfaces(toy: Toy) -> None:
+    with pytest.raises(EngineError, match=r"check failed: \[\('value', \"value must not be 'bad'"):
+        toy.engine.up(lambda: Item("a", value="bad") and None)
+    assert toy.calls("create") == []
+
+
+def test_program_exception_surfaces(toy: Toy) -> None:
+    def program() -> None:
+        Item("a", value=1)
+        raise ValueError("bad program")
+
+    with pytest.raises(EngineError, match="program failed: ValueError: bad program"):
+        toy.engine.up(program)
+
+
+def test_provider_exception_fails_up_but_state_keeps_earlier(toy: Toy) -> None:
+    def program() -> None:
+        a = Item("a", value=1)
+        Item("b", value=2, fail="create", opts=pulumi.ResourceOptions(depends_on=[a]))
+
+    with pytest.raises(EngineError, match=r"RuntimeError: toy create failed: boom$") as info:
+        toy.engine.up(program)
+    assert "b" in str(info.value)
+    assert ops(info.value.steps) == [("create", "a")]
+    assert [s.split("::")[-1] for s, e in toy.engine.load().items() if e["type"] == ITEM] == ["a"]
+    assert "Traceback" in info.value.details  # the full provider traceback travels as gRPC details
+
+
+class Things(ResourceHandler):
+    """An in-memory stand-in for a non-dynamic provider type."""
+
+    def __init__(self) -> None:
+        self.objects: dict[str, Any] = {}
+
+    def create(self, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        id_ = f"thing-{len(self.objects) + 1}"
+        self.objects[id_] = dict(inputs)
+        return id_, {**inputs, "arn": f"arn:{id_}"}
+
+    def update(self, id: str, old_outputs: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
+        self.objects[id] = dict(news)
+        return {**news, "arn": f"arn:{id}"}
+
+    def delete(self, id: str, outputs: dict[str, Any]) -> None:
+        del self.objects[id]
+
+    def diff(self, id: str, old_outputs: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        return DiffResult()  # DIFF_UNKNOWN: the engine diffs the inputs itself
+
+
+class Thing(pulumi.CustomResource):
+    arn: pulumi.Output[str]
+
+    def __init__(self, name: str, size: pulumi.Input[float]) -> None:
+        super().__init__("test:index:Thing", name, {"size": size, "arn": None})
+
+
+def test_handler_runs_custom_types(toy: Toy) -> None:
+    things = Things()
+    toy.engine.handlers["test:index:Thing"] = things
+
+    def program(size: int) -> Callable[[], None]:
+        def run() -> None:
+            a = Item("a", value=1)
+            t = Thing("t", size=a.item_id.apply(lambda _: size))
+            pulumi.export("arn", t.arn)
+
+        return run
+
+    assert ops(toy.engine.up(program(1))) == [("create", "a"), ("create", "t")]
+    assert toy.engine.stack_outputs == {"arn": "arn:thing-1"}
+    assert ops(toy.engine.up(program(1))) == [("same", "a"), ("same", "t")]
+    assert ops(toy.engine.up(program(2))) == [("same", "a"), ("update", "t")]
+    assert things.objects == {"thing-1": {"size": 2.0}}
+    toy.engine.destroy()
+    assert things.objects == {}
+    del toy.engine.handlers["test:index:Thing"]
+    with pytest.raises(EngineError, match="no handler for custom resource type 'test:index:Thing'"):
+        toy.engine.up(program(1))
+
+
+def test_program_given_as_path_to_main(toy: Toy, tmp_path: Path) -> None:
+    prog_dir = tmp_path / "prog"
+    prog_dir.mkdir()
+    (prog_dir / "helper.py").write_text("VALUE = 7\n")
+    (prog_dir / "__main__.py").write_text(
+        "import os, pulumi\n"
+        "from helper import VALUE\n"
+        "from tests.harness.toy_provider import Item\n"
+        "class Group(pulumi.ComponentResource):\n"
+        "    def __init__(self, name):\n"
+        "        super().__init__('toy:index:Group', name)\n"
+        "        opts = pulumi.ResourceOptions(parent=self)\n"
+        "        self.item = Item(name + '-item', value=VALUE, opts=opts)\n"
+        "g = Group('g')\n"
+        "pulumi.export('cwd', os.getcwd())\n"
+        "pulumi.export('item_id', g.item.item_id)\n"
+    )
+    cwd = os.getcwd()
+    steps = toy.engine.up(prog_dir / "__main__.py")
+    assert os.getcwd() == cwd
+    assert "helper" not in sys.modules  # the program's own modules are forgotten
+    assert ops(steps) == [("create", "g"), ("create", "g-item")]
+    assert (
+        steps[1].urn
+        == "urn:pulumi:dev::proj::toy:index:Group$pulumi-python:dynamic/toy:Item::g-item"
+    )
+    assert steps[0].urn == "urn:pulumi:dev::proj::toy:index:Group::g"
+    assert toy.engine.stack_outputs == {"cwd": str(prog_dir), "item_id": "item-1"}
+    assert ops(toy.engine.up(prog_dir)) == [("same", "g"), ("same", "g-item")]
+
+
+def test_provider_blob_is_by_reference_and_small(toy: Toy) -> None:
+    toy.engine.up(lambda: Item("a", value=1) and None)
+    (a,) = [e for e in toy.engine.load().values() if e["type"] == ITEM]
+    blob = a["inputs"]["__provider"]["value"]
+    assert len(blob) < 1024
+    assert a["outputs"]["__provider"] == a["inputs"]["__provider"]
+    timings = toy.engine.last_provider.timings if toy.engine.last_provider else {}
+    assert set(timings) == {"Configure", "Check", "Create"}
+
+
+def test_resource_options_ignore_replace_protect(toy: Toy) -> None:
+    toy.engine.up(chain(a_value=1, protect=True))
+    # ignore_changes: the old value is kept, so nothing changes.
+    assert ops(toy.engine.up(chain(a_value=9, protect=True, ignore_changes=["value"])))[0] == (
+        "same",
+        "a",
+    )
+    # replace_on_changes turns the update into a replace, which protect refuses.
+    with pytest.raises(EngineError, match="protected"):
+        toy.engine.up(chain(a_value=9, protect=True, replace_on_changes=["value"]))
+    steps = toy.engine.up(chain(a_value=9, replace_on_changes=["value"]))
+    assert ops(steps)[0] == ("replace", "a")
+    toy.engine.up(chain(a_value=9, protect=True))
+    with pytest.raises(EngineError, match="protected and cannot be deleted"):
+        toy.engine.destroy()
