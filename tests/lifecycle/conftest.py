@@ -1,0 +1,54 @@
+"""Real Pulumi programs through the engine harness against kalix-local."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from pulumi_kalix.client import ControlPlane
+from tests.harness import Engine, Step
+from tests.support.local_server import KalixLocalServer
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Stack:
+    engine: Engine
+    server: KalixLocalServer
+    api: ControlPlane
+    state_path: Path
+
+    def state_text(self) -> str:
+        return self.state_path.read_text()
+
+
+def make_engine(server: KalixLocalServer, state_path: Path, **kwargs: object) -> Engine:
+    return Engine(
+        state_path,
+        project="shop",
+        stack="dev",
+        config={
+            "kalix:apiUrl": server.url,
+            "kalix:project": server.project,
+            "kalix:token": server.token,
+        },
+        secret_keys={"kalix:token"},
+        program_dir=REPO,
+        provider_env={"PYTHONPATH": str(REPO)},
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture
+def stack(kalix: KalixLocalServer, tmp_path: Path) -> Iterator[Stack]:
+    state = tmp_path / "state.json"
+    with ControlPlane(kalix.url, kalix.token, kalix.project) as api:
+        yield Stack(make_engine(kalix, state), kalix, api, state)
+
+
+def ops(steps: list[Step]) -> list[tuple[str, str]]:
+    return sorted((s.op, s.name) for s in steps)

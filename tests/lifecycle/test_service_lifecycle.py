@@ -1,0 +1,151 @@
+"""Service and ServiceExposure through the whole lifecycle, as `pulumi up` runs them."""
+
+from __future__ import annotations
+
+import json
+
+import pulumi
+import pytest
+
+import pulumi_kalix as kalix
+from tests.harness import EngineError
+from tests.lifecycle.conftest import Stack, ops
+
+
+def cart(image: str = "registry.example/cart:1.0", name: str | None = None, **kw: object):
+    def program() -> None:
+        svc = kalix.Service("cart", image=image, name=name, min_instances=2, **kw)  # type: ignore[arg-type]
+        pulumi.export("status", svc.status)
+        pulumi.export("ready", svc.ready_instances)
+        pulumi.export("observed", svc.observed_generation)
+
+    return program
+
+
+def test_up_awaits_the_rollout_and_a_second_up_is_all_same(stack: Stack) -> None:
+    assert ops(stack.engine.up(cart())) == [("create", "cart")]
+    assert stack.engine.stack_outputs == {"status": "Ready", "ready": 2, "observed": 1}
+    live = stack.api.services.get("cart")
+    assert live.status is not None and live.status.summary == "Ready"
+    assert ops(stack.engine.up(cart())) == [("same", "cart")]
+
+
+def test_image_change_is_an_in_place_rolling_update(stack: Stack) -> None:
+    stack.engine.up(cart())
+    uid = stack.api.services.get("cart").metadata.uid
+    assert ops(stack.engine.up(cart(image="registry.example/cart:2.0"))) == [("update", "cart")]
+    live = stack.api.services.get("cart")
+    assert live.metadata.uid == uid
+    assert live.spec.containers[0].image == "registry.example/cart:2.0"
+    assert stack.engine.stack_outputs["observed"] == 2
+    assert stack.engine.stack_outputs["status"] == "Ready"
+
+
+def test_name_change_replaces_create_before_delete(stack: Stack) -> None:
+    stack.engine.up(cart())
+    steps = stack.engine.up(cart(name="cart-v2"))
+    assert [s.op for s in steps] == ["replace", "delete-replaced"]
+    assert [s.metadata.name for s in stack.api.services.list()] == ["cart-v2"]
+
+
+def test_preview_never_writes_and_never_waits(stack: Stack) -> None:
+    assert ops(stack.engine.preview(cart())) == [("create", "cart")]
+    assert stack.api.services.list() == []
+
+
+def test_refresh_sees_an_out_of_band_image_change_then_up_restores_it(stack: Stack) -> None:
+    stack.engine.up(cart())
+    stack.api.services.patch(
+        "cart", {"spec": {"containers": [{"name": "main", "image": "hand/edit:9"}]}}
+    )
+    assert ops(stack.engine.refresh()) == [("update", "cart")]
+    assert stack.engine.outputs("cart")["image"] == "hand/edit:9"
+    assert ops(stack.engine.up(cart())) == [("update", "cart")]
+    assert stack.api.services.get("cart").spec.containers[0].image == "registry.example/cart:1.0"
+
+
+def test_refresh_after_an_out_of_band_delete_drops_it_and_up_recreates(stack: Stack) -> None:
+    stack.engine.up(cart())
+    stack.api.services.delete("cart", hard="true")
+    assert ops(stack.engine.refresh()) == [("deleted", "cart")]
+    assert ops(stack.engine.up(cart())) == [("create", "cart")]
+
+
+def test_destroy_leaves_nothing_behind(stack: Stack) -> None:
+    stack.engine.up(cart())
+    assert ops(stack.engine.destroy()) == [("delete", "cart")]
+    assert stack.api.services.list() == []
+    assert stack.api.services.list(includeDeleted="true") != []  # soft delete, like Kalix
+
+
+def test_failed_rollout_fails_the_up_naming_status_and_condition(stack: Stack) -> None:
+    stack.server.admin(
+        "PATCH",
+        "/settings",
+        {"failImages": {"*:broken": {"reason": "ImagePullBackOff", "message": "image not found"}}},
+    )
+    with pytest.raises(EngineError) as err:
+        stack.engine.up(cart(image="registry.example/cart:broken"))
+    text = str(err.value)
+    assert "service 'cart' in project 'default' failed" in text
+    assert "Unavailable" in text
+    assert "image not found" in text
+    # The service was created, so it stays in state: nothing is orphaned.
+    assert "cart" in {u.rsplit("::", 1)[-1] for u in stack.engine.load()}
+    assert ops(stack.engine.up(cart())) == [("update", "cart")]
+    assert stack.engine.stack_outputs["status"] == "Ready"
+
+
+def test_wait_timeout_names_the_service_and_its_progress(stack: Stack) -> None:
+    stack.server.admin("PATCH", "/settings", {"rolloutStepSeconds": 5})
+    with pytest.raises(EngineError) as err:
+        stack.engine.up(cart(wait_timeout=0.5))
+    assert "did not become ready within 0.5s" in str(err.value)
+    assert "instances ready" in str(err.value)
+
+
+def test_wait_false_returns_before_the_rollout(stack: Stack) -> None:
+    stack.server.admin("PATCH", "/settings", {"rolloutStepSeconds": 5})
+    stack.engine.up(cart(wait=False))
+    assert stack.engine.stack_outputs["status"] == "UpdateInProgress"
+
+
+def test_exposure_gives_a_url_on_a_generated_hostname(stack: Stack) -> None:
+    def program() -> None:
+        svc = kalix.Service("cart", image="registry.example/cart:1.0")
+        exposure = kalix.ServiceExposure("cart", service=svc.name, enable_cors=True)
+        pulumi.export("url", exposure.url)
+        pulumi.export("route_status", exposure.status)
+
+    stack.engine.up(program)
+    url = stack.engine.stack_outputs["url"]
+    assert url.startswith("https://") and url.endswith(".us-east1.kalix.app")
+    assert stack.engine.stack_outputs["route_status"] == "Ready"
+    route = stack.api.routes.get("cart")
+    assert route.spec.routes[0].prefix == "/"
+    assert route.spec.cors_policy is not None and route.spec.cors_policy.allow_origins == ["*"]
+    assert {op for op, _ in ops(stack.engine.up(program))} == {"same"}
+
+
+def test_token_never_reaches_state_or_provider_logs(stack: Stack) -> None:
+    stack.engine.up(cart())
+    assert stack.server.token not in stack.state_text()
+    provider = stack.engine.last_provider
+    assert provider is not None and stack.server.token not in provider.stderr_text
+
+
+def test_provider_pickle_is_small_and_stable_across_runs(stack: Stack) -> None:
+    stack.engine.up(cart())
+    first = stack.engine.load()
+    stack.engine.up(cart(image="registry.example/cart:2.0"))
+    second = stack.engine.load()
+
+    def blobs(state: dict) -> set[str]:
+        return {
+            json.dumps(r["outputs"].get("__provider"))
+            for r in state.values()
+            if r.get("type", "").startswith("pulumi-python:dynamic")
+        }
+
+    assert blobs(first) == blobs(second)
+    assert all(len(b) < 1024 for b in blobs(first))
