@@ -72,7 +72,7 @@ class RetryPolicy:
     max_elapsed: float = 90.0
     backoff_base: float = 0.2
     backoff_max: float = 8.0
-    #: A server asking for longer than this is not waited for.
+    #: A longer `Retry-After` is capped to this (and still bounded by `max_elapsed`).
     max_retry_after: float = 60.0
 
     def delay(self, attempt: int, retry_after: float | None, rng: random.Random) -> float:
@@ -139,6 +139,20 @@ def _transport_error(exc: httpx.TransportError, call: Call, base_url: str) -> AP
         f"{type(exc).__name__}: {exc or 'connection failed'}",
         method=call.method,
         url=url,
+    )
+
+
+def _stream_timeout(timeout: httpx.Timeout, call: Call) -> httpx.Timeout:
+    """A watch is quiet until something changes: its read timeout must outlast the
+    server-side `timeoutSeconds`, or every quiet watch ends in a ReadTimeout."""
+    seconds = (call.params or {}).get("timeoutSeconds")
+    if seconds is None or timeout.read is None:
+        return timeout
+    return httpx.Timeout(
+        connect=timeout.connect,
+        read=max(timeout.read, float(seconds) + 5.0),
+        write=timeout.write,
+        pool=timeout.pool,
     )
 
 
@@ -435,7 +449,11 @@ class ControlPlane(_BaseClient):
         headers = self._headers(call, uuid.uuid4().hex)
         try:
             with self._http.stream(
-                call.method, call.path, params=call.params, headers=headers
+                call.method,
+                call.path,
+                params=call.params,
+                headers=headers,
+                timeout=_stream_timeout(self._http.timeout, call),
             ) as response:
                 if response.status_code >= 400:
                     response.read()
@@ -677,7 +695,11 @@ class AsyncControlPlane(_BaseClient):
         headers = self._headers(call, uuid.uuid4().hex)
         try:
             async with self._http.stream(
-                call.method, call.path, params=call.params, headers=headers
+                call.method,
+                call.path,
+                params=call.params,
+                headers=headers,
+                timeout=_stream_timeout(self._http.timeout, call),
             ) as response:
                 if response.status_code >= 400:
                     await response.aread()
