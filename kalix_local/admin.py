@@ -1,0 +1,162 @@
+"""The admin API under ``/_local/``: scenarios for tests and demos. No auth, but only
+from loopback; never under an API path, so faults never apply to it."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from kalix_local.backend import Backend
+from kalix_local.dns import StaticResolver
+from kalix_local.errors import BadRequest, Conflict, Forbidden, Invalid
+from kalix_local.faults import Faults, FaultSpec
+from kalix_local.routes.deps import JsonBody, get_backend
+
+M = TypeVar("M", bound=BaseModel)
+
+_LOOPBACK = {"127.0.0.1", "::1", "localhost", "testclient"}
+
+
+def require_loopback(request: Request) -> None:
+    host = request.client.host if request.client else None
+    if host not in _LOOPBACK and not (host or "").startswith("127."):
+        raise Forbidden("the admin API is only served to loopback clients")
+
+
+router = APIRouter(prefix="/_local", tags=["admin"], dependencies=[Depends(require_loopback)])
+
+
+class FailImage(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = "ImagePullBackOff"
+    message: str | None = None
+
+
+class SettingsPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    rollout_step_seconds: float | None = Field(
+        default=None, ge=0.001, le=3600, alias="rolloutStepSeconds"
+    )
+    dns_recheck_seconds: float | None = Field(
+        default=None, ge=0.01, le=86_400, alias="dnsRecheckSeconds"
+    )
+    fail_images: dict[str, FailImage] | None = Field(default=None, alias="failImages")
+
+
+class ProjectCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+
+
+def _parse(model: type[M], body: Any, kind: str) -> M:
+    if not isinstance(body, dict):
+        raise BadRequest("the request body must be a JSON object")
+    try:
+        return model.model_validate(body)
+    except ValidationError as exc:
+        causes = [
+            (".".join(str(p) for p in err["loc"]) or "body", err["msg"]) for err in exc.errors()
+        ]
+        raise Invalid(kind, "", causes) from None
+
+
+def _faults(request: Request) -> Faults:
+    faults: Faults = request.app.state.faults
+    return faults
+
+
+def _static(backend: Backend) -> StaticResolver:
+    resolver = backend.core.resolver
+    if not isinstance(resolver, StaticResolver):
+        raise Conflict(
+            f"DNS records can only be set with the static resolver (this server uses "
+            f"{resolver.name}; start it with --dns-resolver static)"
+        )
+    return resolver
+
+
+@router.post("/reset")
+def reset(request: Request) -> Any:
+    """Wipe objects, hostnames, events, settings, faults and static DNS records; keep
+    projects and tokens."""
+    backend = get_backend(request)
+    with backend.core.store.tx() as tx:
+        tx.reset()
+    backend.core.clear_overrides()
+    _faults(request).clear()
+    if isinstance(backend.core.resolver, StaticResolver):
+        backend.core.resolver.clear()
+    return {"reset": True}
+
+
+@router.get("/settings")
+def get_settings(request: Request) -> Any:
+    return get_backend(request).core.runtime()
+
+
+@router.patch("/settings")
+def patch_settings(request: Request, body: JsonBody) -> Any:
+    patch = _parse(SettingsPatch, body, "Settings")
+    values = patch.model_dump(by_alias=True, exclude_unset=True)
+    backend = get_backend(request)
+    with backend.core.store.tx() as tx:
+        for key, value in values.items():
+            tx.set_setting(key, value)
+    backend.core.set_overrides(values)
+    # New speeds or failing images apply from the next step.
+    backend.core.wake_rollouts()
+    return backend.core.runtime()
+
+
+@router.get("/dns/records")
+def get_dns_records(request: Request) -> Any:
+    return _static(get_backend(request)).records()
+
+
+@router.put("/dns/records")
+def put_dns_records(request: Request, body: JsonBody) -> Any:
+    """Replace every static CNAME record with ``{host: target}``."""
+    resolver = _static(get_backend(request))
+    if not isinstance(body, dict):
+        raise BadRequest("the body must be a JSON object of host to CNAME target")
+    try:
+        resolver.set_records(body)
+    except ValueError as exc:
+        raise Invalid("DnsRecords", "", [("body", str(exc))]) from None
+    return resolver.records()
+
+
+@router.post("/dns/recheck")
+def recheck_dns(request: Request) -> Any:
+    """Check every route's DNS now; returns once the new statuses are stored."""
+    changed = get_backend(request).routes.recheck_all()
+    return {"changed": changed}
+
+
+@router.post("/projects")
+def create_project(request: Request, body: JsonBody) -> Any:
+    """Create a project (if missing) and a new token for it."""
+    project = _parse(ProjectCreate, body, "Project")
+    return get_backend(request).projects.create_project(project.name)
+
+
+@router.post("/faults")
+def add_fault(request: Request, body: JsonBody) -> Any:
+    spec = _parse(FaultSpec, body, "Fault")
+    return _faults(request).add(spec).to_json()
+
+
+@router.get("/faults")
+def list_faults(request: Request) -> Any:
+    return {"faults": _faults(request).list()}
+
+
+@router.delete("/faults")
+def clear_faults(request: Request) -> Any:
+    _faults(request).clear()
+    return {"faults": []}

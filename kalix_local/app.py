@@ -1,0 +1,176 @@
+"""The kalix-local FastAPI application: routers, error envelope, auth, limits, faults."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from kalix_local import admin
+from kalix_local.backend import Backend, Core
+from kalix_local.config import Settings
+from kalix_local.dns import make_resolver
+from kalix_local.errors import KalixError, status_body
+from kalix_local.faults import FaultMiddleware, Faults
+from kalix_local.rollout import Background
+from kalix_local.routes import projects, routes, secrets, services
+from kalix_local.store import Store
+from kalix_local.watch import WatchHub
+
+log = logging.getLogger("kalix_local.requests")
+VERSION = "0.1.0"
+
+_REASON_FOR_HTTP = {
+    400: "BadRequest",
+    404: "NotFound",
+    405: "MethodNotAllowed",
+    413: "RequestEntityTooLarge",
+    415: "UnsupportedMediaType",
+}
+
+
+def _error_response(exc: KalixError) -> JSONResponse:
+    return JSONResponse(exc.to_status(), status_code=exc.code, headers=exc.headers)
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, KalixError)
+    return _error_response(exc)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = exc.status_code
+    message = "the server could not find the requested resource" if code == 404 else str(exc.detail)
+    body = status_body(code, _REASON_FOR_HTTP.get(code, "BadRequest"), message)
+    return JSONResponse(body, status_code=code, headers=dict(exc.headers or {}))
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    causes = []
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("query", "path", "header")]
+        causes.append(
+            {
+                "field": ".".join(loc) or "request",
+                "message": str(err.get("msg")),
+                "reason": "FieldValueInvalid",
+            }
+        )
+    detail = "; ".join(f"{c['field']}: {c['message']}" for c in causes)
+    body = status_body(
+        400, "BadRequest", f"invalid request parameters: {detail}", {"causes": causes}
+    )
+    return JSONResponse(body, status_code=400)
+
+
+class RequestLogMiddleware:
+    """Echoes or assigns ``X-Request-Id``, logs one line per request (no headers or
+    bodies, so neither tokens nor secret data reach the log) and turns an unexpected
+    exception into a Status 500."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = ""
+        for key, value in scope["headers"]:
+            if key == b"x-request-id":
+                request_id = value.decode("latin-1")[:200]
+        request_id = request_id or uuid.uuid4().hex
+        started = time.perf_counter()
+        status: int | str = "-"
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = [(k, v) for k, v in message.get("headers", []) if k != b"x-request-id"]
+                headers.append((b"x-request-id", request_id.encode("latin-1")))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception as exc:
+            if status != "-":  # mid-response (an injected drop): let the server cut it
+                status = f"{status} dropped"
+                raise
+            # A genuine bug: logged with its traceback, reported without internals.
+            log.exception("unhandled error on %s %s", scope["method"], scope["path"])
+            body = status_body(500, "InternalError", f"internal error: {type(exc).__name__}")
+            await JSONResponse(body, status_code=500)(scope, receive, send_with_id)
+        finally:
+            log.info(
+                "%s %s %s %.1fms id=%s",
+                scope["method"],
+                scope["path"],
+                status,
+                (time.perf_counter() - started) * 1000,
+                request_id,
+            )
+
+
+def create_app(settings: Settings) -> FastAPI:
+    store = Store(settings.db_path)
+    resolver = make_resolver(
+        settings.dns_resolver,
+        static_file=settings.dns_static_file,
+        route53_endpoint=settings.route53_endpoint,
+        route53_region=settings.route53_region,
+    )
+    backend = Backend(Core(settings, store, resolver))
+    background = Background(backend)
+    faults = Faults(settings.seed)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.run_background:
+            background.start()
+        try:
+            yield
+        finally:
+            if settings.run_background:
+                background.stop()
+            store.close()
+
+    app = FastAPI(
+        title="kalix-local",
+        version=VERSION,
+        description="A local Kalix control plane (services, routes, secrets, hostnames).",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.backend = backend
+    app.state.watch_hub = WatchHub(store)
+    app.state.faults = faults
+    app.state.background = background
+
+    app.add_exception_handler(KalixError, _domain_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> dict[str, Any]:
+        return {"status": "ok"}
+
+    for module in (services, routes, secrets, projects):
+        app.include_router(module.router)
+    app.include_router(admin.router)
+    # Added last = outermost: every response (faults included) gets a request id.
+    app.add_middleware(FaultMiddleware, faults=faults)
+    app.add_middleware(RequestLogMiddleware)
+    return app

@@ -1,0 +1,23 @@
+"""All rules of the control plane, raising domain errors; no HTTP here."""
+
+from __future__ import annotations
+
+from kalix_local.backend.core import Core
+from kalix_local.backend.hostnames import HostnameBackend
+from kalix_local.backend.projects import ProjectBackend
+from kalix_local.backend.routes import RouteBackend
+from kalix_local.backend.secrets import SecretBackend
+from kalix_local.backend.services import ServiceBackend
+
+
+class Backend:
+    def __init__(self, core: Core) -> None:
+        self.core = core
+        self.services = ServiceBackend(core)
+        self.routes = RouteBackend(core)
+        self.secrets = SecretBackend(core)
+        self.hostnames = HostnameBackend(core)
+        self.projects = ProjectBackend(core)
+
+
+__all__ = ["Backend", "Core"]

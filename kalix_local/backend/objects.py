@@ -1,0 +1,285 @@
+"""Generic Kubernetes-style object verbs; each kind's backend adds its rules and status."""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from typing import Any
+
+from kalix_local.backend.common import dns_label_error, labels_match, now_iso
+from kalix_local.backend.core import Core
+from kalix_local.errors import AlreadyExists, BadRequest, Conflict, Invalid, NotFound
+from kalix_local.store import Record, Tx
+from pulumi_kalix.api import (
+    API_VERSION,
+    WireModel,
+    WireValidationError,
+    merge_patch,
+    strict_validate,
+)
+
+Causes = list[tuple[str, str]]
+
+
+class ObjectBackend:
+    """create/get/list/replace/patch/delete for one kind, in one transaction each."""
+
+    kind = ""
+    plural = ""
+    model: type[WireModel] = WireModel
+
+    def __init__(self, core: Core) -> None:
+        self.core = core
+
+    # -- hooks for the kinds ----------------------------------------------------------
+
+    def spec_causes(self, tx: Tx, project: str, spec: dict[str, Any]) -> Causes:
+        """Rules beyond the wire model's shape (raw, possibly malformed spec)."""
+        return []
+
+    def split_spec(
+        self, spec: dict[str, Any], old: Record | None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The spec to store and show, and what goes to ``internal`` (write-only data)."""
+        return spec, {}
+
+    def on_spec_change(self, tx: Tx, rec: Record, old: Record | None) -> None:
+        """Set status, internal state and ``due_at`` after a create or spec change."""
+
+    def after_write(self, tx: Tx, rec: Record, event: str) -> None:
+        """Side effects on other objects (e.g. routes rechecked when a service appears)."""
+
+    def render_spec(self, rec: Record) -> dict[str, Any]:
+        spec: dict[str, Any] = rec.body.get("spec", {})
+        return spec
+
+    # -- rendering --------------------------------------------------------------------
+
+    def render(self, rec: Record) -> dict[str, Any]:
+        user_meta = rec.body.get("metadata", {})
+        meta: dict[str, Any] = {
+            "name": rec.name,
+            "namespace": rec.project,
+            "uid": rec.uid,
+            "resourceVersion": str(rec.rv),
+            "generation": rec.generation,
+            "creationTimestamp": rec.created,
+        }
+        for key in ("labels", "annotations", "deletionTimestamp"):
+            if user_meta.get(key) is not None:
+                meta[key] = user_meta[key]
+        obj: dict[str, Any] = {
+            "apiVersion": API_VERSION,
+            "kind": self.kind,
+            "metadata": meta,
+            "spec": self.render_spec(rec),
+        }
+        if rec.body.get("status") is not None:
+            obj["status"] = rec.body["status"]
+        return obj
+
+    def not_found(self, name: str) -> NotFound:
+        return NotFound(f'{self.plural} "{name}" not found', name=name, kind=self.plural)
+
+    # -- validation -------------------------------------------------------------------
+
+    def validate(
+        self, tx: Tx, project: str, body: Any, url_name: str | None
+    ) -> tuple[str, dict[str, Any], dict[str, Any]]:
+        """Check a request body; return (name, metadata, spec) or raise Invalid naming
+        every bad field."""
+        if not isinstance(body, dict):
+            raise BadRequest(f"the request body must be a JSON object {self.kind}")
+        body = {k: v for k, v in body.items() if k != "status"}  # server-owned, ignored
+        causes: Causes = []
+        try:
+            strict_validate(self.model, body)
+        except WireValidationError as exc:
+            causes.extend((c.field, c.message) for c in exc.causes)
+        meta = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
+        assert isinstance(meta, dict)
+        name = meta.get("name")
+        if "metadata" in body:
+            error = dns_label_error(name) if name is not None else None
+            if error:
+                causes.append(("metadata.name", error))
+            elif url_name is not None and name is not None and name != url_name:
+                causes.append(("metadata.name", f'must match the name in the URL ("{url_name}")'))
+        if body.get("apiVersion") not in (None, API_VERSION):
+            causes.append(("apiVersion", f"must be {API_VERSION}"))
+        namespace = meta.get("namespace")
+        if namespace is not None and namespace != project:
+            causes.append(
+                ("metadata.namespace", f'must match the project in the URL ("{project}")')
+            )
+        spec = body.get("spec")
+        if isinstance(spec, dict):
+            causes.extend(self.spec_causes(tx, project, spec))
+        if causes:
+            unique = list(dict.fromkeys(causes))
+            shown = name if isinstance(name, str) else (url_name or "")
+            raise Invalid(self.kind, shown, unique)
+        assert isinstance(name, str) and isinstance(spec, dict)
+        return name, meta, spec
+
+    # -- verbs ------------------------------------------------------------------------
+
+    def list(
+        self, project: str, labels: dict[str, str], include_deleted: bool = False
+    ) -> dict[str, Any]:
+        with self.core.store.tx() as tx:
+            records = tx.list_objects(project, self.kind, include_deleted)
+            rv = tx.current_rv()
+        items = [
+            self.render(r)
+            for r in records
+            if labels_match(r.body.get("metadata", {}).get("labels"), labels)
+        ]
+        return {
+            "apiVersion": API_VERSION,
+            "kind": f"{self.kind}List",
+            "metadata": {"resourceVersion": str(rv)},
+            "items": items,
+        }
+
+    def get(self, project: str, name: str) -> dict[str, Any]:
+        with self.core.store.tx() as tx:
+            rec = tx.get_object(project, self.kind, name)
+        if rec is None or rec.deleted_at is not None:
+            raise self.not_found(name)
+        return self.render(rec)
+
+    def create(self, project: str, body: Any) -> dict[str, Any]:
+        with self.core.store.tx() as tx:
+            name, meta, spec = self.validate(tx, project, body, None)
+            old = tx.get_object(project, self.kind, name)
+            if old is not None and old.deleted_at is None:
+                raise AlreadyExists(
+                    f'{self.plural} "{name}" already exists', name=name, kind=self.plural
+                )
+            # A soft-deleted object's name is free: the new object replaces its tombstone.
+            stored_spec, internal = self.split_spec(spec, None)
+            rec = Record(
+                project=project,
+                kind=self.kind,
+                name=name,
+                uid=str(uuid.uuid4()),
+                rv=tx.next_rv(),
+                generation=1,
+                created=now_iso(),
+                deleted_at=None,
+                body={"metadata": _user_meta(meta), "spec": stored_spec},
+                internal=internal,
+            )
+            self.on_spec_change(tx, rec, None)
+            return self._write(tx, rec, "ADDED")
+
+    def replace(self, project: str, name: str, body: Any) -> dict[str, Any]:
+        with self.core.store.tx() as tx:
+            old = self._live(tx, project, name)
+            _, meta, spec = self.validate(tx, project, body, name)
+            version = meta.get("resourceVersion")
+            if version is None:
+                raise Invalid(
+                    self.kind,
+                    name,
+                    [("metadata.resourceVersion", "must be specified for an update")],
+                )
+            self._check_version(old, version)
+            return self._update(tx, old, meta, spec)
+
+    def patch(self, project: str, name: str, patch: Any) -> dict[str, Any]:
+        if not isinstance(patch, dict):
+            raise BadRequest("a merge patch must be a JSON object")
+        with self.core.store.tx() as tx:
+            old = self._live(tx, project, name)
+            version = (
+                (patch.get("metadata") or {}).get("resourceVersion")
+                if isinstance(patch.get("metadata"), dict)
+                else None
+            )
+            if version is not None:
+                self._check_version(old, version)
+            current = self.patch_base(old)
+            merged = merge_patch(current, patch)
+            _, meta, spec = self.validate(tx, project, merged, name)
+            return self._update(tx, old, meta, spec)
+
+    def patch_base(self, rec: Record) -> dict[str, Any]:
+        """The object a merge patch applies to (without status)."""
+        obj = self.render(rec)
+        obj.pop("status", None)
+        return obj
+
+    def delete(self, project: str, name: str) -> dict[str, Any]:
+        with self.core.store.tx() as tx:
+            rec = self._live(tx, project, name)
+            tx.delete_object(project, self.kind, name)
+            rec.rv = tx.next_rv()
+            obj = self.render(rec)
+            tx.add_event(rec.rv, project, self.kind, name, "DELETED", obj)
+            self.after_write(tx, rec, "DELETED")
+            return obj
+
+    # -- internals --------------------------------------------------------------------
+
+    def _live(self, tx: Tx, project: str, name: str) -> Record:
+        rec = tx.get_object(project, self.kind, name)
+        if rec is None or rec.deleted_at is not None:
+            raise self.not_found(name)
+        return rec
+
+    def _check_version(self, rec: Record, version: Any) -> None:
+        if str(version) != str(rec.rv):
+            raise Conflict(
+                f'Operation cannot be fulfilled on {self.plural} "{rec.name}": the object has '
+                "been modified; please apply your changes to the latest version and try again",
+                name=rec.name,
+                kind=self.plural,
+            )
+
+    def spec_state(self, rec: Record) -> Any:
+        """What counts as the spec for generation bumps."""
+        return rec.body.get("spec")
+
+    def _update(
+        self, tx: Tx, old: Record, meta: dict[str, Any], spec: dict[str, Any]
+    ) -> dict[str, Any]:
+        stored_spec, internal = self.split_spec(spec, old)
+        rec = copy.deepcopy(old)
+        rec.body["metadata"] = _user_meta(meta)
+        rec.body["spec"] = stored_spec
+        rec.internal.update(internal)
+        spec_changed = self.spec_state(rec) != self.spec_state(old)
+        if not spec_changed and rec.body["metadata"] == old.body.get("metadata", {}):
+            return self.render(old)  # a no-op update keeps the resourceVersion
+        rec.rv = tx.next_rv()
+        if spec_changed:
+            rec.generation += 1
+            self.on_spec_change(tx, rec, old)
+        return self._write(tx, rec, "MODIFIED")
+
+    def _write(self, tx: Tx, rec: Record, event: str) -> dict[str, Any]:
+        tx.save_object(rec)
+        obj = self.render(rec)
+        tx.add_event(rec.rv, rec.project, self.kind, rec.name, event, obj)
+        self.after_write(tx, rec, event)
+        return obj
+
+    def save_status(self, tx: Tx, rec: Record, status: dict[str, Any]) -> bool:
+        """Store a new status computed in the background; emits MODIFIED if it changed."""
+        if rec.body.get("status") == status:
+            tx.save_object(rec)  # due_at / internal may still have moved
+            return False
+        rec.body["status"] = status
+        rec.rv = tx.next_rv()
+        self._write(tx, rec, "MODIFIED")
+        return True
+
+
+def _user_meta(meta: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key in ("labels", "annotations"):
+        if meta.get(key):
+            out[key] = dict(meta[key])
+    return out

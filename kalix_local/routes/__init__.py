@@ -1,0 +1,1 @@
+"""Thin FastAPI routers: parse, call the backend, return its result."""

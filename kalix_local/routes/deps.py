@@ -1,0 +1,78 @@
+"""Dependencies shared by the routers: the backend, auth and the JSON body."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+
+from kalix_local.backend import Backend
+from kalix_local.config import MAX_BODY_BYTES
+from kalix_local.errors import BadRequest, TooLarge, UnsupportedMediaType
+
+MERGE_PATCH = "application/merge-patch+json"
+
+
+def get_backend(request: Request) -> Backend:
+    backend: Backend = request.app.state.backend
+    return backend
+
+
+def require_token(request: Request, project: str) -> None:
+    """Every API path: 401 without a valid token, 403 for another project's token."""
+    get_backend(request).projects.authorize(request.headers.get("authorization"), project)
+
+
+async def read_body(request: Request) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise TooLarge(f"the request body exceeds {MAX_BODY_BYTES} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise TooLarge(f"the request body exceeds {MAX_BODY_BYTES} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+def _parse(raw: bytes) -> Any:
+    if not raw.strip():
+        return None
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadRequest(f"the request body is not valid JSON: {exc}") from None
+
+
+async def json_body(request: Request) -> Any:
+    """The parsed JSON body of a POST/PUT (None when empty)."""
+    raw = await read_body(request)
+    media = _media_type(request)
+    if raw.strip() and media not in ("application/json", ""):
+        raise UnsupportedMediaType(f'unsupported media type "{media}": send application/json')
+    return _parse(raw)
+
+
+async def merge_patch_body(request: Request) -> Any:
+    """The parsed body of a PATCH; only JSON merge patch (RFC 7386) is supported."""
+    raw = await read_body(request)
+    media = _media_type(request)
+    if media != MERGE_PATCH:
+        raise UnsupportedMediaType(
+            f'unsupported patch type "{media or "(none)"}": send {MERGE_PATCH}'
+        )
+    body = _parse(raw)
+    if body is None:
+        raise BadRequest("the patch body is empty")
+    return body
+
+
+JsonBody = Annotated[Any, Depends(json_body)]
+MergePatchBody = Annotated[Any, Depends(merge_patch_body)]

@@ -1,0 +1,17 @@
+"""Routes of ``kalixroutes``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+
+from kalix_local.routes.deps import get_backend
+from kalix_local.routes.objects import object_router
+
+router = object_router("kalixroutes", "routes", lambda b: b.routes)
+
+
+@router.delete("/{name}", name="delete_kalixroutes")
+def delete_route(request: Request, project: str, name: str) -> Any:
+    return get_backend(request).routes.delete(project, name)

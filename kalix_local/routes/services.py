@@ -1,0 +1,23 @@
+"""Routes of ``kalixservices``: the common verbs, soft/hard delete and restore."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+
+from kalix_local.routes.deps import get_backend
+from kalix_local.routes.objects import object_router
+
+router = object_router("kalixservices", "services", lambda b: b.services)
+
+
+@router.delete("/{name}", name="delete_kalixservices")
+def delete_service(request: Request, project: str, name: str, hard: bool = False) -> Any:
+    """Soft delete (restorable) unless ``hard=true``."""
+    return get_backend(request).services.delete(project, name, hard=hard)
+
+
+@router.post("/{name}/restore", name="restore_kalixservices")
+def restore_service(request: Request, project: str, name: str) -> Any:
+    return get_backend(request).services.restore(project, name)

@@ -1,0 +1,311 @@
+"""The only code that touches SQLite.
+
+One connection in WAL mode, serialised by a lock; every backend operation is one
+``with store.tx()`` transaction, so a request either lands whole or not at all (also
+across a ``kill -9``). ``resourceVersion`` is one global counter; every object write
+appends an event that watch streams replay from a given version.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+#: Events kept for watches from an old resourceVersion.
+EVENTS_KEPT = 10_000
+_PRUNE_EVERY = 500
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS projects (name TEXT PRIMARY KEY, created TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS tokens (
+    hash TEXT PRIMARY KEY, project TEXT NOT NULL, created TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS objects (
+    project TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL,
+    uid TEXT NOT NULL, rv INTEGER NOT NULL, generation INTEGER NOT NULL,
+    created TEXT NOT NULL, deleted_at TEXT, body TEXT NOT NULL, internal TEXT NOT NULL,
+    due_at REAL,
+    PRIMARY KEY (project, kind, name));
+CREATE INDEX IF NOT EXISTS objects_due ON objects (kind, due_at) WHERE due_at IS NOT NULL;
+CREATE TABLE IF NOT EXISTS hostnames (
+    name TEXT PRIMARY KEY, project TEXT NOT NULL, body TEXT NOT NULL, created TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS events (
+    rv INTEGER PRIMARY KEY, project TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL,
+    type TEXT NOT NULL, body TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS events_scope ON events (project, kind, rv);
+CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+"""
+
+
+@dataclass
+class Record:
+    """One stored object. ``body`` holds the user metadata, spec and status; ``internal``
+    what the API never shows (rollout instances, secret data)."""
+
+    project: str
+    kind: str
+    name: str
+    uid: str
+    rv: int
+    generation: int
+    created: str
+    deleted_at: str | None
+    body: dict[str, Any]
+    internal: dict[str, Any]
+    due_at: float | None = None
+
+
+_OBJECT_COLUMNS = (
+    "project, kind, name, uid, rv, generation, created, deleted_at, body, internal, due_at"
+)
+
+
+def _record(row: sqlite3.Row | tuple[Any, ...]) -> Record:
+    return Record(
+        project=row[0],
+        kind=row[1],
+        name=row[2],
+        uid=row[3],
+        rv=row[4],
+        generation=row[5],
+        created=row[6],
+        deleted_at=row[7],
+        body=json.loads(row[8]),
+        internal=json.loads(row[9]),
+        due_at=row[10],
+    )
+
+
+class Tx:
+    """Operations inside one transaction (the store lock is held)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._c = conn
+        self.wrote_events = False
+
+    # -- resource versions and events ------------------------------------------------
+
+    def _counter(self, name: str) -> int:
+        row = self._c.execute("SELECT value FROM counters WHERE name = ?", (name,)).fetchone()
+        return int(row[0]) if row else 0
+
+    def _set_counter(self, name: str, value: int) -> None:
+        self._c.execute(
+            "INSERT INTO counters (name, value) VALUES (?, ?) "
+            "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+            (name, value),
+        )
+
+    def current_rv(self) -> int:
+        return self._counter("rv")
+
+    def next_rv(self) -> int:
+        rv = self._counter("rv") + 1
+        self._set_counter("rv", rv)
+        return rv
+
+    def events_floor(self) -> int:
+        """Events with rv <= this value were pruned (or wiped by a reset)."""
+        return self._counter("events_floor")
+
+    def add_event(
+        self, rv: int, project: str, kind: str, name: str, type_: str, obj: dict[str, Any]
+    ) -> None:
+        self._c.execute(
+            "INSERT INTO events (rv, project, kind, name, type, body) VALUES (?, ?, ?, ?, ?, ?)",
+            (rv, project, kind, name, type_, json.dumps(obj)),
+        )
+        self.wrote_events = True
+        if rv % _PRUNE_EVERY == 0:
+            floor = rv - EVENTS_KEPT
+            if floor > self.events_floor():
+                self._c.execute("DELETE FROM events WHERE rv <= ?", (floor,))
+                self._set_counter("events_floor", floor)
+
+    def events_since(
+        self, project: str, kind: str, rv: int, name: str | None = None, limit: int = 500
+    ) -> list[tuple[int, str, dict[str, Any]]]:
+        sql = "SELECT rv, type, body FROM events WHERE project = ? AND kind = ? AND rv > ?"
+        args: list[Any] = [project, kind, rv]
+        if name is not None:
+            sql += " AND name = ?"
+            args.append(name)
+        sql += " ORDER BY rv LIMIT ?"
+        args.append(limit)
+        return [(r[0], r[1], json.loads(r[2])) for r in self._c.execute(sql, args)]
+
+    # -- objects ---------------------------------------------------------------------
+
+    def get_object(self, project: str, kind: str, name: str) -> Record | None:
+        row = self._c.execute(
+            f"SELECT {_OBJECT_COLUMNS} FROM objects WHERE project = ? AND kind = ? AND name = ?",
+            (project, kind, name),
+        ).fetchone()
+        return _record(row) if row else None
+
+    def list_objects(self, project: str, kind: str, include_deleted: bool = False) -> list[Record]:
+        sql = f"SELECT {_OBJECT_COLUMNS} FROM objects WHERE project = ? AND kind = ?"
+        if not include_deleted:
+            sql += " AND deleted_at IS NULL"
+        return [_record(r) for r in self._c.execute(sql + " ORDER BY name", (project, kind))]
+
+    def save_object(self, rec: Record) -> None:
+        self._c.execute(
+            f"INSERT OR REPLACE INTO objects ({_OBJECT_COLUMNS}) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                rec.project,
+                rec.kind,
+                rec.name,
+                rec.uid,
+                rec.rv,
+                rec.generation,
+                rec.created,
+                rec.deleted_at,
+                json.dumps(rec.body),
+                json.dumps(rec.internal),
+                rec.due_at,
+            ),
+        )
+
+    def delete_object(self, project: str, kind: str, name: str) -> None:
+        self._c.execute(
+            "DELETE FROM objects WHERE project = ? AND kind = ? AND name = ?",
+            (project, kind, name),
+        )
+
+    def due_objects(self, kind: str, now: float, limit: int = 200) -> list[Record]:
+        rows = self._c.execute(
+            f"SELECT {_OBJECT_COLUMNS} FROM objects "
+            "WHERE kind = ? AND due_at IS NOT NULL AND due_at <= ? ORDER BY due_at LIMIT ?",
+            (kind, now, limit),
+        )
+        return [_record(r) for r in rows]
+
+    def next_due(self, kind: str) -> float | None:
+        row = self._c.execute(
+            "SELECT MIN(due_at) FROM objects WHERE kind = ? AND due_at IS NOT NULL", (kind,)
+        ).fetchone()
+        return float(row[0]) if row and row[0] is not None else None
+
+    def mark_due(self, kind: str, due_at: float, project: str | None = None) -> None:
+        """Schedule every live object of ``kind`` (in ``project``) for a check."""
+        sql = "UPDATE objects SET due_at = ? WHERE kind = ? AND deleted_at IS NULL"
+        args: list[Any] = [due_at, kind]
+        if project is not None:
+            sql += " AND project = ?"
+            args.append(project)
+        self._c.execute(sql, args)
+
+    # -- projects and tokens ---------------------------------------------------------
+
+    def project_exists(self, name: str) -> bool:
+        return (
+            self._c.execute("SELECT 1 FROM projects WHERE name = ?", (name,)).fetchone() is not None
+        )
+
+    def create_project(self, name: str, created: str) -> None:
+        self._c.execute(
+            "INSERT OR IGNORE INTO projects (name, created) VALUES (?, ?)", (name, created)
+        )
+
+    def add_token(self, token_hash: str, project: str, created: str) -> None:
+        self._c.execute(
+            "INSERT INTO tokens (hash, project, created) VALUES (?, ?, ?)",
+            (token_hash, project, created),
+        )
+
+    def token_project(self, token_hash: str) -> str | None:
+        row = self._c.execute("SELECT project FROM tokens WHERE hash = ?", (token_hash,)).fetchone()
+        return str(row[0]) if row else None
+
+    # -- hostnames -------------------------------------------------------------------
+
+    def get_hostname(self, name: str) -> tuple[str, dict[str, Any]] | None:
+        row = self._c.execute(
+            "SELECT project, body FROM hostnames WHERE name = ?", (name,)
+        ).fetchone()
+        return (str(row[0]), json.loads(row[1])) if row else None
+
+    def list_hostnames(self, project: str) -> list[dict[str, Any]]:
+        rows = self._c.execute(
+            "SELECT body FROM hostnames WHERE project = ? ORDER BY rowid", (project,)
+        )
+        return [json.loads(r[0]) for r in rows]
+
+    def insert_hostname(self, name: str, project: str, body: dict[str, Any], created: str) -> None:
+        self._c.execute(
+            "INSERT INTO hostnames (name, project, body, created) VALUES (?, ?, ?, ?)",
+            (name, project, json.dumps(body), created),
+        )
+
+    def delete_hostname(self, name: str) -> None:
+        self._c.execute("DELETE FROM hostnames WHERE name = ?", (name,))
+
+    # -- settings and reset ----------------------------------------------------------
+
+    def settings(self) -> dict[str, Any]:
+        return {k: json.loads(v) for k, v in self._c.execute("SELECT key, value FROM settings")}
+
+    def set_setting(self, key: str, value: Any) -> None:
+        self._c.execute(
+            "INSERT INTO settings (key, value) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, json.dumps(value)),
+        )
+
+    def delete_setting(self, key: str) -> None:
+        self._c.execute("DELETE FROM settings WHERE key = ?", (key,))
+
+    def reset(self) -> None:
+        """Wipe objects, hostnames, events and settings; keep projects and tokens. The
+        rv counter keeps counting so that no watcher ever sees a version twice."""
+        for table in ("objects", "hostnames", "events", "settings"):
+            self._c.execute(f"DELETE FROM {table}")
+        self._set_counter("events_floor", self.current_rv())
+
+
+class Store:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._conn = sqlite3.connect(
+            str(path), check_same_thread=False, isolation_level=None, timeout=10.0
+        )
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        # NORMAL under WAL: a commit survives a process crash (kill -9); only an OS
+        # crash may lose the last transactions, which a local emulator can afford.
+        self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn.execute("PRAGMA busy_timeout=10000")
+        self._lock = threading.RLock()
+        self._listeners: list[Callable[[], None]] = []
+        self._conn.executescript(_SCHEMA)
+
+    @contextmanager
+    def tx(self) -> Iterator[Tx]:
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            tx = Tx(self._conn)
+            try:
+                yield tx
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+        if tx.wrote_events:
+            for listener in list(self._listeners):
+                listener()
+
+    def add_listener(self, listener: Callable[[], None]) -> None:
+        """Called (from the committing thread) after every commit that wrote events."""
+        self._listeners.append(listener)
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()

@@ -1,0 +1,60 @@
+"""Auth: no token 401, unknown token 401, another project's token 403 and no data."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.support.local_server import KalixLocalServer
+from tests.support.objects import assert_status, service
+
+PATHS = [
+    "/apis/kalix.io/v1alpha1/namespaces/{p}/kalixservices",
+    "/apis/kalix.io/v1alpha1/namespaces/{p}/kalixroutes/x",
+    "/apis/kalix.io/v1alpha1/namespaces/{p}/kalixsecrets",
+    "/kalix.io/v1alpha/projects/{p}",
+    "/kalix.io/v1alpha/projects/{p}/hostnames",
+]
+
+
+@pytest.mark.parametrize("template", PATHS)
+def test_no_token__401(kalix: KalixLocalServer, template: str) -> None:
+    response = httpx.get(kalix.url + template.format(p="default"))
+    assert_status(response, 401, "Unauthorized")
+
+
+def test_unknown_token__401(kalix: KalixLocalServer) -> None:
+    with kalix.client("klx_not-a-token") as api:
+        assert_status(api.get(kalix.api_path("kalixservices")), 401, "Unauthorized")
+
+
+@pytest.mark.parametrize("template", PATHS)
+def test_other_projects_token__403(kalix: KalixLocalServer, template: str) -> None:
+    other = kalix.new_project("other")
+    with kalix.client(other) as api:
+        response = api.get(template.format(p="default"))
+        assert_status(response, 403, "Forbidden", 'token is not valid for project "default"')
+
+
+def test_other_projects_token__write_refused_no_data(kalix: KalixLocalServer) -> None:
+    with kalix.client() as api:
+        api.post(kalix.api_path("kalixservices"), json=service("secret-svc")).raise_for_status()
+    other = kalix.new_project("other")
+    with kalix.client(other) as api:
+        response = api.get(kalix.api_path("kalixservices", "secret-svc"))
+        assert response.status_code == 403 and "secret-svc" not in response.text
+        assert api.get(kalix.api_path("kalixservices", project="other")).json()["items"] == []
+        refused = api.post(kalix.api_path("kalixservices"), json=service("x"))
+        assert_status(refused, 403, "Forbidden")
+
+
+def test_unknown_project__403(kalix: KalixLocalServer) -> None:
+    with kalix.client() as api:
+        response = api.get(kalix.api_path("kalixservices", project="nowhere"))
+        assert_status(response, 403, "Forbidden", 'token is not valid for project "nowhere"')
+
+
+def test_healthz_and_openapi_need_no_token(kalix: KalixLocalServer) -> None:
+    assert httpx.get(kalix.url + "/healthz").status_code == 200
+    spec = httpx.get(kalix.url + "/openapi.json").json()
+    assert "/apis/kalix.io/v1alpha1/namespaces/{project}/kalixservices" in spec["paths"]

@@ -1,0 +1,77 @@
+"""The kalix-local command line: serve output and start time, token create."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+
+from tests.support.local_server import REPO_ROOT, KalixLocalServer
+
+
+def test_serve__prints_default_project_token_and_exports(tmp_path: Path) -> None:
+    with KalixLocalServer(tmp_path) as server:
+        print(f"kalix-local serving after {server.startup_seconds:.2f}s")
+        output = server.log_path.read_text()
+        assert "default project: default" in output
+        assert f"default token: {server.token}" in output
+        assert (
+            f"export KALIX_API_URL={server.url} KALIX_PROJECT=default KALIX_TOKEN={server.token}"
+            in output
+        )
+        assert server.startup_seconds < 10  # the README promises < 2 s; printed above
+
+
+def test_token_create__prints_token_last(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "kalix_local",
+            "token",
+            "create",
+            "--project",
+            "shop",
+            "--data-dir",
+            str(tmp_path),
+        ],
+        cwd=REPO_ROOT,
+        env={"PYTHONPATH": str(REPO_ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    token = result.stdout.strip().splitlines()[-1]
+    assert token.startswith("klx_")
+    with KalixLocalServer(tmp_path) as server:
+        headers = {"Authorization": f"Bearer {token}"}
+        response = httpx.get(
+            server.url + server.api_path("kalixservices", project="shop"), headers=headers
+        )
+        assert response.status_code == 200
+
+
+def test_token_create__invalid_project(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "kalix_local",
+            "token",
+            "create",
+            "--project",
+            "Bad_Name",
+            "--data-dir",
+            str(tmp_path),
+        ],
+        cwd=REPO_ROOT,
+        env={"PYTHONPATH": str(REPO_ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 2
+    assert "Bad_Name" in result.stderr

@@ -1,0 +1,1 @@
+"""Test helpers shared by the suites (kalix-local started as a real server)."""
