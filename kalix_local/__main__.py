@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import socket
 import sys
 from pathlib import Path
 
@@ -74,10 +75,24 @@ def serve(args: argparse.Namespace) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    # Bind before announcing anything: a taken port fails here, clearly, with exit 1
+    # (and --port 0 picks a free one whose number is then printed).
+    sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((args.host, args.port))
+    except OSError as exc:
+        sock.close()
+        print(
+            f"kalix-local: cannot listen on {args.host}:{args.port}: {exc.strerror}",
+            file=sys.stderr,
+        )
+        return 1
+    sock.listen(1024)
     settings = Settings(
         data_dir=Path(args.data_dir),
         host=args.host,
-        port=args.port,
+        port=sock.getsockname()[1],
         dns_resolver=args.dns_resolver,
         dns_static_file=args.dns_static_file,
         route53_endpoint=args.route53_endpoint,
@@ -105,7 +120,7 @@ def serve(args: argparse.Namespace) -> int:
         access_log=False,  # our own request log has the request id
         timeout_graceful_shutdown=2,  # open watch streams must not hold a shutdown
     )
-    uvicorn.Server(config).run()
+    uvicorn.Server(config).run(sockets=[sock])
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -75,3 +76,28 @@ def test_token_create__invalid_project(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "Bad_Name" in result.stderr
+
+
+def test_serve_on_a_taken_port_exits_1_before_announcing_anything(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "kalix_local",
+                "serve",
+                "--port",
+                str(port),
+                "--data-dir",
+                str(tmp_path),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=20,
+        )
+    assert result.returncode == 1
+    assert "serving" not in result.stdout
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
