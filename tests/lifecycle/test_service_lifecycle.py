@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import pulumi
 import pytest
@@ -149,3 +150,18 @@ def test_provider_pickle_is_small_and_stable_across_runs(stack: Stack) -> None:
 
     assert blobs(first) == blobs(second)
     assert all(len(b) < 1024 for b in blobs(first))
+
+
+def test_rollout_progress_is_reported_on_the_way(
+    stack: Stack, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Under mocks the engine's Log RPC lands in Python logging; in a real run it is
+    # the ephemeral status of the resource's row.
+    stack.server.admin("PATCH", "/settings", {"rolloutStepSeconds": 0.3})
+    with caplog.at_level(logging.INFO):
+        stack.engine.up(cart())
+    messages = [r.getMessage() for r in caplog.records]
+    assert "UpdateInProgress: 1/2 instances ready" in messages
+    assert messages.index("UpdateInProgress: 1/2 instances ready") < messages.index(
+        "Ready: 2/2 instances ready"
+    )
