@@ -597,8 +597,11 @@ class Engine(Mocks):
             settings.set_root_resource(cast(Any, None))
             loop.run_until_complete(run_in_stack(func))
         finally:
-            for task in asyncio.all_tasks(loop):
+            pending = asyncio.all_tasks(loop)
+            for task in pending:
                 task.cancel()
+            # Let cancelled tasks finish, so none is destroyed while still pending.
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
             loop.run_until_complete(loop.shutdown_default_executor())  # in-flight steps finish
             loop.close()
             asyncio.set_event_loop(None)
