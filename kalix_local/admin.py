@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from kalix_local.backend import Backend
-from kalix_local.dns import StaticResolver
+from kalix_local.dns import Route53Resolver, StaticResolver
 from kalix_local.errors import BadRequest, Conflict, Forbidden, Invalid
 from kalix_local.faults import Faults, FaultSpec
 from kalix_local.routes.deps import JsonBody, get_backend
@@ -91,6 +91,8 @@ def reset(request: Request) -> Any:
     _faults(request).clear()
     if isinstance(backend.core.resolver, StaticResolver):
         backend.core.resolver.clear()
+    elif isinstance(backend.core.resolver, Route53Resolver):
+        backend.core.resolver.invalidate()  # zones may have been recreated with new ids
     return {"reset": True}
 
 

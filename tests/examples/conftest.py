@@ -1,0 +1,62 @@
+"""Fixtures for running `examples/<name>/__main__.py` through the engine harness."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import yaml
+
+from tests.harness import Engine, ResourceHandler, Step
+from tests.harness.aws import moto_server, moto_session
+from tests.support.local_server import KalixLocalServer
+
+__all__ = ["moto_server", "moto_session"]  # fixtures, re-exported for pytest
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLES = REPO / "examples"
+
+
+def project_name(example: str) -> str:
+    """The project name in the example's Pulumi.yaml: it namespaces the stack config."""
+    return str(yaml.safe_load((EXAMPLES / example / "Pulumi.yaml").read_text())["name"])
+
+
+def example_engine(
+    example: str,
+    server: KalixLocalServer,
+    state_path: Path,
+    config: Mapping[str, str] | None = None,
+    handlers: Mapping[str, ResourceHandler] | None = None,
+) -> Engine:
+    """An Engine for one example: kalix config pointing at ``server``, the example's
+    project name, and ``config`` given without the project namespace."""
+    project = project_name(example)
+    return Engine(
+        state_path,
+        project=project,
+        stack="dev",
+        config={
+            "kalix:apiUrl": server.url,
+            "kalix:project": server.project,
+            "kalix:token": server.token,
+            **{k if ":" in k else f"{project}:{k}": v for k, v in (config or {}).items()},
+        },
+        secret_keys={"kalix:token"},
+        program_dir=EXAMPLES / example,
+        # The provider process imports pulumi_kalix from the repo, as an installed package.
+        provider_env={"PYTHONPATH": str(REPO)},
+        handlers=handlers,
+    )
+
+
+def program(example: str) -> Path:
+    return EXAMPLES / example / "__main__.py"
+
+
+def ops(steps: list[Step]) -> list[tuple[str, str]]:
+    return sorted((s.op, s.name) for s in steps)
+
+
+def op_set(steps: list[Step]) -> set[str]:
+    return {s.op for s in steps}
