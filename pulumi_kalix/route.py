@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
@@ -204,9 +205,77 @@ class Route(Resource, module="kalix", name="Route"):
         if wait_for_dns:
             self.url = ready.apply(lambda r: str(r["url"]))
 
+    # -- Kalix route descriptors ---------------------------------------------------------
+
+    @classmethod
+    def from_descriptor(
+        cls,
+        path_or_text: str | os.PathLike[str],
+        resource_name: str | None = None,
+        *,
+        hostname: Input[str] | None = None,
+        **overrides: Any,
+    ) -> Route:
+        """A Route from a Kalix route descriptor (the YAML of `kalix route export`).
+
+        ```python
+        route = kalix.Route.from_descriptor("route.yaml", "shop", hostname=host.hostname)
+        ```
+        :param path_or_text: a file path, or the descriptor's YAML text.
+        :param resource_name: default: the `name=` override (a descriptor has no name).
+        :param hostname: replaces the descriptor's `host` (e.g. a generated Hostname's).
+        :param overrides: Route keyword arguments (`name=`, `project=`, `opts=`, ...).
+        :raises DescriptorError: for an invalid descriptor, or one this resource cannot
+            express (`regex` subject matchers, explicit `false` flags).
+        """
+        from .descriptors import DescriptorError, load_route, route_inputs
+
+        inputs = route_inputs(load_route(path_or_text))
+        resource_name = resource_name or overrides.get("name")
+        if not isinstance(resource_name, str) or not resource_name:
+            raise DescriptorError.one(
+                "", "a route descriptor has no name: pass resource_name or name="
+            )
+        basic = inputs.pop("http_basic")
+        kwargs: dict[str, Any] = {k: v for k, v in inputs.items() if v is not None}
+        kwargs["paths"] = [PathRule(**rule) for rule in inputs["paths"]]
+        if basic:
+            kwargs["http_basic"] = HashedHttpBasic(
+                realm=basic["realm"], password_hashes=basic["password_hashes"]
+            )
+        if hostname is not None:
+            kwargs["hostname"] = hostname
+        kwargs.update(overrides)
+        return cls(resource_name, **kwargs)
+
+    def descriptor(self) -> Output[str]:
+        """This route as a Kalix route descriptor (YAML), from its inputs (a secret
+        output when HTTP basic password hashes are part of it)."""
+        from .descriptors import route_descriptor
+
+        keys = (
+            *("hostname", "paths", "cors_origins", "cors_methods", "client_ca_secret"),
+            *("client_certificate_subjects", "server_certificate_secret", "http_basic"),
+        )
+        values = Output.all(*(getattr(self, k) for k in keys))
+        return values.apply(lambda v: route_descriptor(dict(zip(keys, v, strict=True))))
+
 
 def _describe(obj: KalixRoute | None) -> str:
     if obj is None:
         return "the route does not exist"
     summary = obj.status.summary if obj.status else "Validating"
     return f"status {summary}; last condition: {last_condition_message(obj)}"
+
+
+@dataclass(frozen=True)
+class HashedHttpBasic(HttpBasic):
+    """HTTP basic authentication from password hashes (`sha256:<base64>`), as a route
+    descriptor or `kalix route export` has them; for adopting routes whose passwords
+    are not known. Prefer :class:`HttpBasic` with the passwords themselves."""
+
+    credentials: Mapping[str, Input[str]] = field(default_factory=dict)
+    password_hashes: Mapping[str, str] = field(default_factory=dict)
+
+    def to_input(self) -> Output[dict[str, Any]]:
+        return Output.secret({"realm": self.realm, "password_hashes": dict(self.password_hashes)})

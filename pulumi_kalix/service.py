@@ -15,6 +15,7 @@ the service's status and last condition.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pulumi
@@ -148,6 +149,48 @@ class Service(Resource, module="kalix", name="Service"):
         self.ready_instances = ready.apply(lambda r: int(r["ready_instances"]))
         self.conditions = ready.apply(lambda r: list(r["conditions"]))
         self.observed_generation = ready.apply(lambda r: int(r["observed_generation"]))
+
+    # -- Kalix service descriptors -------------------------------------------------------
+
+    @classmethod
+    def from_descriptor(
+        cls,
+        path_or_text: str | os.PathLike[str],
+        resource_name: str | None = None,
+        **overrides: Any,
+    ) -> Service:
+        """A Service from a Kalix service descriptor (the YAML of `kalix service apply -f`).
+
+        ```python
+        cart = kalix.Service.from_descriptor("service.yaml", min_instances=2)
+        ```
+        :param path_or_text: a file path, or the descriptor's YAML text.
+        :param resource_name: default: the descriptor's `name`.
+        :param overrides: Service keyword arguments (`project=`, `min_instances=`,
+            `opts=`, ...); they win over the descriptor.
+        `env` becomes the `env`/`secret_env` mappings, so a new service gets its variables
+        in name order (an adopted one keeps its live order).
+        :raises DescriptorError: for an invalid descriptor, or one using fields this
+            resource does not model yet (jwt, volumeMounts, telemetry, cpuUsageThreshold,
+            optional secret refs): they are named rather than silently dropped.
+        """
+        from .descriptors import load_service, service_inputs
+
+        desc = load_service(path_or_text)
+        kwargs: dict[str, Any] = {k: v for k, v in service_inputs(desc).items() if v is not None}
+        kwargs.update(overrides)
+        return cls(resource_name or desc.name, **kwargs)
+
+    def descriptor(self) -> Output[str]:
+        """This service as a Kalix service descriptor (YAML), from its inputs."""
+        from .descriptors import service_descriptor
+
+        keys = (
+            *("name", "image", "env", "secret_env"),
+            *("min_instances", "max_instances", "instance_type"),
+        )
+        values = Output.all(*(getattr(self, k) for k in keys))
+        return values.apply(lambda v: service_descriptor(dict(zip(keys, v, strict=True))))
 
 
 def _describe(obj: KalixService | None) -> str:

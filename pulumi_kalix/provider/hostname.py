@@ -92,6 +92,12 @@ class HostnameProvider(KalixProvider):
 
     def _create_fixed(self, api: ControlPlane, name: str, props: Props) -> Hostname:
         annotations = self.owner_annotations(props)
+        if props.get("adopt"):
+            # Adopting looks first: a generated name (imported as a fixed one) cannot be
+            # "created" again, the control plane refuses it as Invalid, not AlreadyExists.
+            existing = api.hostnames.get_or_none(name)
+            if existing is not None:
+                return existing
         try:
             return api.hostnames.create(
                 name, annotations=annotations, global_=props.get("global_"), retry_uncertain=True

@@ -174,6 +174,11 @@ class ServiceProvider(KalixProvider):
             spec.model_copy(deep=True) if spec else ServiceSpec(containers=[Container(image="-")])
         )
         container = base.containers[0]
+        if container.env:
+            # Keep the live order of existing variables (a reordered list is a spec change,
+            # i.e. a rollout, although nothing changed); new ones go last, as built above.
+            order = {var.name: i for i, var in enumerate(container.env)}
+            env.sort(key=lambda var: order.get(var.name, len(order)))
         container.image = str(props["image"])
         container.env = env or None
         resources = base.resources or ServiceResources()

@@ -1,0 +1,1 @@
+"""Kalix descriptors in and out: load/dump, resources from descriptors, the CLI."""

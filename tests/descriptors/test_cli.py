@@ -1,0 +1,257 @@
+"""`pulumi-kalix export` and `import` against kalix-local; the imported program through
+the engine harness adopts every object without a change."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pulumi_kalix import descriptors as d
+from pulumi_kalix.api import KalixSecret, ObjectMeta, SecretSpec
+from pulumi_kalix.cli import main
+from pulumi_kalix.client import ControlPlane
+from tests.descriptors.samples import (
+    CA_PEM,
+    CERT_PEM,
+    KEY_PEM,
+    ROUTE_YAML,
+    SERVICE_YAML,
+    SIMPLE_SERVICE_YAML,
+)
+from tests.harness import Engine
+from tests.support.local_server import KalixLocalServer
+
+REPO = Path(__file__).resolve().parents[2]
+SECRET_VALUES = {
+    ("db-creds", "password"): "correct horse battery staple",
+    ("features", "flags"): "checkout-v2",
+    ("acme-root-ca", "ca.crt"): CA_PEM,
+    ("acme-tls", "tls.crt"): CERT_PEM,
+    ("acme-tls", "tls.key"): KEY_PEM,
+}
+SECRET_TYPES = {"db-creds": "generic", "features": "generic", "acme-root-ca": "tls-ca"}
+#: The optional flag of a secret ref is the one thing kalix.Service cannot carry.
+ADOPTABLE_SERVICE_YAML = SERVICE_YAML.replace("        optional: true\n", "")
+NOTIFICATIONS_YAML = """\
+name: notifications
+service:
+  env:
+  - name: ZONE
+    value: eu-west
+  - name: API_BASE
+    value: /api
+  image: acme.example/notifications:3.1
+"""
+
+
+@pytest.fixture
+def api(kalix: KalixLocalServer) -> Iterator[ControlPlane]:
+    with ControlPlane(kalix.url, kalix.token, kalix.project) as client:
+        yield client
+
+
+def flags(server: KalixLocalServer) -> list[str]:
+    return ["--api-url", server.url, "--token", server.token, "--project", server.project]
+
+
+def seed(api: ControlPlane, service_yaml: str = ADOPTABLE_SERVICE_YAML) -> str:
+    """A project as a team that already runs Kalix has it; returns the generated hostname."""
+    by_secret: dict[str, dict[str, str]] = {}
+    for (secret, key), value in SECRET_VALUES.items():
+        by_secret.setdefault(secret, {})[key] = base64.b64encode(value.encode()).decode()
+    for name, data in by_secret.items():
+        spec = SecretSpec(type=SECRET_TYPES.get(name, "tls"), data=data)
+        api.secrets.create(KalixSecret(metadata=ObjectMeta(name=name), spec=spec))
+    api.hostnames.create("ecommerce.acme.org")
+    generated = api.hostnames.create().name
+    for text in (
+        service_yaml,
+        SIMPLE_SERVICE_YAML,
+        # Variables not in name order, as `kalix service apply` keeps them.
+        NOTIFICATIONS_YAML,
+    ):
+        api.services.create(d.load_service(text).to_kalix_service())
+    api.routes.create(d.kalix_route("acme-ecommerce", d.load_route(ROUTE_YAML)))
+    storefront = f"host: {generated}\nroutes:\n- prefix: /\n  route:\n    service: product-info\n"
+    api.routes.create(d.kalix_route("storefront", d.load_route(storefront)))
+    return generated
+
+
+# -- export -----------------------------------------------------------------------------------
+
+
+def test_export_service_prints_the_descriptor_it_was_applied_from(
+    kalix: KalixLocalServer, api: ControlPlane, capsys: pytest.CaptureFixture[str]
+) -> None:
+    api.services.create(d.load_service(SERVICE_YAML).to_kalix_service())
+    assert main(["export", "service", "shopping-cart", *flags(kalix)]) == 0
+    assert capsys.readouterr().out == SERVICE_YAML
+
+
+def test_export_route_prints_the_descriptor_it_was_created_from(
+    kalix: KalixLocalServer, api: ControlPlane, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed(api)
+    assert main(["export", "route", "acme-ecommerce", *flags(kalix)]) == 0
+    assert capsys.readouterr().out == ROUTE_YAML
+
+
+def test_export_all_prints_one_document_per_object(
+    kalix: KalixLocalServer,
+    api: ControlPlane,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    generated = seed(api)
+    # Connection settings from the environment this time.
+    monkeypatch.setenv("KALIX_API_URL", kalix.url)
+    monkeypatch.setenv("KALIX_TOKEN", kalix.token)
+    monkeypatch.setenv("KALIX_PROJECT", kalix.project)
+    assert main(["export", "service", "--all"]) == 0
+    out = capsys.readouterr().out
+    docs = list(yaml.safe_load_all(out))
+    assert [doc["name"] for doc in docs] == ["notifications", "product-info", "shopping-cart"]
+    assert out.count("\n---\n") == 2
+    assert main(["export", "route", "--all"]) == 0
+    routes = list(yaml.safe_load_all(capsys.readouterr().out))
+    assert [r["host"] for r in routes] == ["ecommerce.acme.org", generated]
+
+
+def test_export_to_a_file(kalix: KalixLocalServer, api: ControlPlane, tmp_path: Path) -> None:
+    api.services.create(d.load_service(SIMPLE_SERVICE_YAML).to_kalix_service())
+    target = tmp_path / "product-info.yaml"
+    assert main(["export", "service", "product-info", "-f", str(target), *flags(kalix)]) == 0
+    assert target.read_text() == SIMPLE_SERVICE_YAML
+    assert d.load_service(target).name == "product-info"
+
+
+def test_export_errors_are_one_line_with_exit_code_1(
+    kalix: KalixLocalServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["export", "service", "nope", *flags(kalix)]) == 1
+    err = capsys.readouterr().err
+    assert err == "Error: service 'nope' not found in project 'default'\n"
+    bad_token = ["--api-url", kalix.url, "--token", "wrong"]
+    assert main(["export", "route", "--all", *bad_token]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("Error: the API token was rejected (401)") and err.count("\n") == 1
+    assert main(["export", "route", "x", "--api-url", "http://127.0.0.1:9", "--token", "t"]) == 1
+    assert "could not reach the Kalix control plane" in capsys.readouterr().err
+
+
+def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    for argv in (["export", "service"], ["export", "service", "a", "--all"], ["export"], []):
+        with pytest.raises(SystemExit) as exit_:
+            main(argv)
+        assert exit_.value.code == 2
+    assert "usage: pulumi-kalix" in capsys.readouterr().err
+
+
+def test_help_reads_like_the_kalix_cli(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["export", "route", "--help"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    assert "Exports a route descriptor, as `kalix route export` does" in out
+    assert "-f FILE, --file FILE" in out and "--all" in out and "KALIX_TOKEN" in out
+
+
+# -- import -----------------------------------------------------------------------------------
+
+
+def snapshot(api: ControlPlane) -> dict[tuple[str, str], tuple[str | None, int | None]]:
+    out: dict[tuple[str, str], tuple[str | None, int | None]] = {}
+    for kind, objects in (("service", api.services), ("route", api.routes)):
+        for obj in objects.list():
+            out[(kind, obj.metadata.name)] = (obj.metadata.uid, obj.metadata.generation)
+    for secret in api.secrets.list():
+        out[("secret", secret.metadata.name)] = (secret.metadata.uid, secret.metadata.generation)
+    for host in api.hostnames.list():
+        out[("hostname", host.name)] = (None, None)
+    return out
+
+
+def imported_engine(server: KalixLocalServer, program_dir: Path, state: Path) -> Engine:
+    stack_project = yaml.safe_load((program_dir / "Pulumi.yaml").read_text())["name"]
+    readme = (program_dir / "README.md").read_text()
+    config = {
+        "kalix:apiUrl": server.url,
+        "kalix:project": server.project,
+        "kalix:token": server.token,
+    }
+    # The config keys the README asks for, set to the values the secrets hold.
+    for (secret, key), value in SECRET_VALUES.items():
+        config_key = f"{secret}_{key}".replace(".", "_")
+        assert f"pulumi config set --secret {config_key} " in readme
+        config[f"{stack_project}:{config_key}"] = value
+    return Engine(
+        state,
+        project=stack_project,
+        stack="dev",
+        config=config,
+        secret_keys=set(config) - {"kalix:apiUrl", "kalix:project"},
+        program_dir=program_dir,
+        provider_env={"PYTHONPATH": str(REPO)},
+    )
+
+
+def test_import_writes_a_program_whose_first_up_adopts_everything_unchanged(
+    kalix: KalixLocalServer, api: ControlPlane, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    generated = seed(api)
+    before = snapshot(api)
+    out = tmp_path / "infra"
+    assert main(["import", "--out", str(out), *flags(kalix)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["Pulumi.yaml", "README.md", "__main__.py"]
+    assert "Warning" not in capsys.readouterr().err
+    program = (out / "__main__.py").read_text()
+    compile(program, "__main__.py", "exec")
+    for value in SECRET_VALUES.values():  # secret values are never written
+        assert value.strip() not in program and value.strip() not in (out / "README.md").read_text()
+    assert 'config.require_secret("db-creds_password")' in program
+    assert program.count("    adopt=True,\n") == 11  # 4 secrets, 2 hostnames, 3 services, 2 routes
+    assert f'hostname="{generated}"' in program
+    assert "Kept as they are on the live service, not managed here: service.jwt" in program
+
+    engine = imported_engine(kalix, out, tmp_path / "state.json")
+    steps = engine.up(out / "__main__.py")
+    assert sorted(s.op for s in steps if s.type.startswith("pulumi-python")) == ["create"] * 11
+    # Adopted, not recreated: same objects, same generations (no rollout, no rewrite).
+    assert snapshot(api) == before
+    cart = api.services.get("shopping-cart")
+    assert (cart.metadata.annotations or {})["pulumi-kalix.io/owner"].endswith("/shopping-cart")
+    assert cart.spec.jwt is not None and cart.spec.containers[0].volume_mounts  # kept
+    assert engine.outputs("storefront")["hostname"] == generated
+
+    second = engine.up(out / "__main__.py")
+    assert {s.op for s in second if s.type.startswith("pulumi-python")} == {"same"}
+    assert snapshot(api) == before
+
+
+def test_import_comments_out_what_adoption_would_change(
+    kalix: KalixLocalServer, api: ControlPlane, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed(api, service_yaml=SERVICE_YAML)  # FEATURE_FLAGS is an optional secret ref
+    out = tmp_path / "infra"
+    assert main(["import", "--out", str(out), *flags(kalix)]) == 0
+    err = capsys.readouterr().err
+    assert "Warning: adopting service 'shopping-cart' would change containers[0].env[2]" in err
+    program = (out / "__main__.py").read_text()
+    compile(program, "__main__.py", "exec")
+    assert "# service_shopping_cart = kalix.Service(" in program
+    assert "NOT DECLARED: adopting service 'shopping-cart'" in program
+    assert "shopping-cart" in (out / "README.md").read_text()
+
+
+def test_import_does_not_overwrite_without_force(
+    kalix: KalixLocalServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "infra"
+    assert main(["import", "--out", str(out), *flags(kalix)]) == 0
+    assert main(["import", "--out", str(out), *flags(kalix)]) == 1
+    assert "already exists: pass --force" in capsys.readouterr().err
+    assert main(["import", "--out", str(out), "--force", *flags(kalix)]) == 0

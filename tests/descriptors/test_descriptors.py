@@ -1,0 +1,385 @@
+"""pulumi_kalix.descriptors: strict load, stable dump, descriptor <-> wire <-> inputs."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pulumi_kalix import descriptors as d
+from pulumi_kalix.api import KalixRoute, KalixService
+from tests.descriptors.samples import (
+    ADMIN_HASH,
+    REFERENCE_EXPORT,
+    ROUTE_YAML,
+    SERVICE_YAML,
+    SIMPLE_SERVICE_YAML,
+)
+
+# -- round trips ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", [SERVICE_YAML, SIMPLE_SERVICE_YAML])
+def test_service_descriptor_round_trips_through_the_wire_byte_for_byte(text: str) -> None:
+    obj = d.load_service(text).to_kalix_service()
+    # Through JSON as the API carries it, then back to a descriptor.
+    wire = KalixService.model_validate(obj.to_wire())
+    assert d.dump_service(wire) == text
+
+
+def test_service_descriptor_maps_the_flat_service_onto_container_main() -> None:
+    spec = d.load_service(SERVICE_YAML).to_kalix_service().to_wire()["spec"]
+    (container,) = spec["containers"]
+    assert container["name"] == "main"
+    assert container["image"] == "acme.example/shopping-cart:1.4.2"
+    assert [e["name"] for e in container["env"]] == ["LOG_LEVEL", "DB_PASSWORD", "FEATURE_FLAGS"]
+    assert container["volumeMounts"][0]["secret"] == {
+        "secretName": "acme-certs",
+        "defaultMode": 420,
+        "optional": False,
+    }
+    assert spec["resources"]["autoscaling"] == {
+        "minInstances": 2,
+        "maxInstances": 6,
+        "cpuUsageThreshold": 70,
+    }
+    assert spec["jwt"]["keys"][0]["keyId"] == "signing-key"
+    assert spec["telemetry"] == {"tracing": {"enabled": True}}
+
+
+def test_route_descriptor_round_trips_through_the_wire_byte_for_byte() -> None:
+    obj = d.kalix_route("acme-ecommerce", d.load_route(ROUTE_YAML))
+    wire = KalixRoute.model_validate(obj.to_wire())
+    assert [r.prefix for r in wire.spec.routes] == ["/carts", "/live", "/"]  # order kept
+    assert d.dump_route(wire) == ROUTE_YAML
+
+
+def test_dump_sorts_keys_whatever_order_they_were_written_in() -> None:
+    data = yaml.safe_load(ROUTE_YAML)
+    backwards = yaml.safe_dump(dict(reversed(list(data.items()))), sort_keys=False)
+    assert backwards != ROUTE_YAML
+    assert d.dump_route(d.load_route(backwards)) == ROUTE_YAML
+
+
+def test_the_reference_flow_style_export_loads_and_dumps_in_block_style() -> None:
+    spec = d.load_route(REFERENCE_EXPORT)
+    assert spec.cors_policy is not None
+    assert spec.cors_policy.allow_origins == ["https://www.acme.org"]
+    assert d.dump_route(spec) == (
+        "corsPolicy:\n"
+        "  allowMethods:\n"
+        "  - GET\n"
+        "  - POST\n"
+        "  allowOrigins:\n"
+        "  - https://www.acme.org\n"
+        "host: ecommerce.acme.org\n"
+        "routes:\n"
+        "- prefix: /carts\n"
+        "  route:\n"
+        "    service: shopping-cart\n"
+    )
+
+
+def test_dump_leaves_out_fields_a_newer_control_plane_adds() -> None:
+    wire = d.load_service(SIMPLE_SERVICE_YAML).to_kalix_service().to_wire()
+    wire["spec"]["containers"][0]["resources"] = {"limits": {"cpu": "1"}}
+    wire["spec"]["replication"] = {"mode": "none"}
+    wire["spec"]["paused"] = False
+    assert d.dump_service(KalixService.model_validate(wire)) == SIMPLE_SERVICE_YAML
+
+
+def test_octal_default_modes_are_read_as_octal() -> None:
+    for mode in ("0644", "'0644'"):
+        text = SERVICE_YAML.replace("defaultMode: 420", f"defaultMode: {mode}")
+        desc = d.load_service(text)
+        assert desc.service.volume_mounts is not None
+        secret = desc.service.volume_mounts[0].secret
+        assert secret is not None and secret.default_mode == 0o644
+
+
+def test_load_reads_a_file_path(tmp_path: Path) -> None:
+    path = tmp_path / "service.yaml"
+    path.write_text(SERVICE_YAML)
+    assert d.load_service(path).name == "shopping-cart"
+    assert d.load_service(str(path)).name == "shopping-cart"
+    with pytest.raises(d.DescriptorError, match="cannot read the descriptor") as err:
+        d.load_service(str(tmp_path / "missing.yaml"))
+    assert err.value.source == str(tmp_path / "missing.yaml")
+
+
+def test_descriptors_module_imports_no_pulumi() -> None:
+    code = "import sys, pulumi_kalix.descriptors; print('pulumi' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+# -- strictness -------------------------------------------------------------------------------
+
+
+def errors(text: str, route: bool = False) -> d.DescriptorError:
+    with pytest.raises(d.DescriptorError) as err:
+        (d.load_route if route else d.load_service)(text)
+    return err.value
+
+
+def test_a_misspelled_key_names_its_path_line_and_the_allowed_keys() -> None:
+    err = errors(SERVICE_YAML.replace("  env:\n", "  envv:\n"))
+    assert err.path == "service.envv"
+    assert err.line == 3
+    assert str(err) == (
+        "line 3: service.envv: unknown key "
+        "(allowed: env, image, jwt, resources, telemetry, volumeMounts)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "path", "allowed"),
+    [
+        ("service:\n", "spec:\n", "spec", "name, service"),
+        ("      keyId:", "      kid:", "service.jwt.keys[0].kid", "algorithm, issuer, keyId"),
+        (
+            "      secretName:",
+            "      secret_name:",
+            "service.volumeMounts[0].secret.secret_name",
+            "defaultMode, optional, secretName",
+        ),
+        (
+            "      minInstances:",
+            "      min_instances:",
+            "service.resources.autoscaling.min_instances",
+            "cpuUsageThreshold, maxInstances, minInstances",
+        ),
+        ("    tracing:", "    traces:", "service.telemetry.traces", "tracing"),
+    ],
+)
+def test_unknown_keys_at_every_depth_fail(old: str, new: str, path: str, allowed: str) -> None:
+    assert old in SERVICE_YAML
+    err = errors(SERVICE_YAML.replace(old, new, 1))
+    assert err.path == path
+    assert f"unknown key (allowed: {allowed}" in str(err)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "path"),
+    [
+        ("- name: carts\n", "- nmae: carts\n", "routes[0].nmae"),
+        ("  allowOrigins:", "  allowOrigin:", "corsPolicy.allowOrigin"),
+        (
+            "- prefix: /carts",
+            "- prefix: /carts\n  enableWebsockets: true",
+            "routes[0].enableWebsockets",
+        ),
+        (
+            "    - hasSuffix:",
+            "    - suffix:",
+            "validation.clientCertificate.subjectMatches[0].suffix",
+        ),
+        ("  serverCertificate:", "  serverCert:", "tls.serverCert"),
+    ],
+)
+def test_unknown_route_keys_fail(old: str, new: str, path: str) -> None:
+    text = (ROUTE_YAML if old in ROUTE_YAML else REFERENCE_EXPORT).replace(old, new, 1)
+    assert text not in (ROUTE_YAML, REFERENCE_EXPORT)
+    assert errors(text, route=True).path == path
+
+
+def test_yaml_syntax_errors_report_the_line() -> None:
+    err = errors("name: cart\nservice:\n  image: acme/cart:1\n  env: [\n")
+    assert err.line is not None and err.line >= 4
+    assert "invalid YAML" in str(err)
+    err = errors("name: cart\nservice:\n  image: acme/cart:1\n   bad: indent\n")
+    assert err.line == 4
+
+
+@pytest.mark.parametrize(
+    ("text", "path", "message"),
+    [
+        (
+            "name: a\nservice:\n  image: x\n  env:\n  - name: A\n",
+            "service.env[0]",
+            "exactly one of value and valueFrom",
+        ),
+        (
+            "name: a\nservice:\n  image: x\n  env:\n  - name: A\n    value: v\n    valueFrom:\n"
+            "      secretKeyRef: {name: s, key: k}\n",
+            "service.env[0]",
+            "exactly one of",
+        ),
+        ("name: a\nservice:\n  env: []\n", "service.image", "Field required"),
+        ("name: a\n", "service", "Field required"),
+        ("name: a\nservice:\n  image: 3\n", "service.image", "valid string"),
+        ("name: a\nname: b\nservice: {image: x}\n", "name", "duplicate key"),
+        (
+            "name: a\nservice:\n  image: x\n  resources:\n    autoscaling:\n      minInstances: 5\n"
+            "      maxInstances: 2\n",
+            "service.resources.autoscaling.minInstances",
+            "must not exceed",
+        ),
+        (
+            "name: a\nservice:\n  image: x\n  resources:\n    autoscaling:\n"
+            "      maxInstances: 11\n",
+            "service.resources.autoscaling.maxInstances",
+            "less than or equal to 10",
+        ),
+        (
+            "name: a\nservice:\n  image: x\n  jwt:\n    keys:\n    - {keyId: k, algorithm: HS999, "
+            "secret: {name: s}}\n",
+            "service.jwt.keys[0].algorithm",
+            "not supported",
+        ),
+        (
+            "name: a\nservice:\n  image: x\n  volumeMounts:\n  - mountPath: /a\n    secret:\n"
+            "      secretName: s\n      defaultMode: 1000\n",
+            "service.volumeMounts[0].secret.defaultMode",
+            "0000..0777",
+        ),
+        ("- name: a\n", "", "must be a YAML mapping"),
+    ],
+)
+def test_service_rules(text: str, path: str, message: str) -> None:
+    err = errors(text)
+    assert err.path == path
+    assert message in str(err)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "path", "message"),
+    [
+        ("  prefix: /carts\n", "  prefix: carts\n", "routes[0].prefix", "should match pattern"),
+        ("  prefix: /carts\n", "", "routes[0].prefix", "is required"),
+        ("  - POST\n", "  - FETCH\n", "corsPolicy.allowMethods[1]", "not a CORS method"),
+        (
+            "    - hasSuffix: .acme.org\n",
+            "    - {hasSuffix: .acme.org, exact: a}\n",
+            "validation.clientCertificate.subjectMatches[0]",
+            "exactly one of",
+        ),
+        (
+            f"admin: {ADMIN_HASH}",
+            "admin: s3cret",
+            "validation.httpBasic.passwordHashes.admin",
+            "sha256",
+        ),
+        (
+            "  clientValidationCa:\n    name: acme-root-ca\n",
+            "",
+            "validation.clientCertificate",
+            "needs tls.clientValidationCa",
+        ),
+        ("host: ecommerce.acme.org\n", "", "host", "Field required"),
+    ],
+)
+def test_route_rules(old: str, new: str, path: str, message: str) -> None:
+    assert old in ROUTE_YAML
+    err = errors(ROUTE_YAML.replace(old, new, 1), route=True)
+    assert err.path == path
+    assert message in str(err)
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    text = SERVICE_YAML.replace("  env:\n", "  envv:\n").replace("  jwt:", "  jwtt:")
+    err = errors(text)
+    assert [p.path for p in err.problems] == ["service.envv", "service.jwtt"]
+    assert str(err).count("\n") == 1
+
+
+def test_a_file_source_prefixes_the_message(tmp_path: Path) -> None:
+    path = tmp_path / "svc.yaml"
+    path.write_text(SERVICE_YAML.replace("  env:\n", "  envv:\n"))
+    with pytest.raises(d.DescriptorError, match=r"svc\.yaml: line 3: service\.envv"):
+        d.load_service(path)
+
+
+def test_descriptor_error_is_a_value_error() -> None:
+    assert issubclass(d.DescriptorError, ValueError)
+
+
+def test_a_service_with_several_containers_has_no_descriptor() -> None:
+    wire = d.load_service(SIMPLE_SERVICE_YAML).to_kalix_service().to_wire()
+    wire["spec"]["containers"].append({"name": "sidecar", "image": "x"})
+    with pytest.raises(d.DescriptorError, match="2 containers"):
+        d.dump_service(KalixService.model_validate(wire))
+
+
+# -- descriptors <-> resource inputs --------------------------------------------------------
+
+
+def test_service_inputs_of_a_modelled_descriptor() -> None:
+    inputs = d.service_inputs(d.load_service(SIMPLE_SERVICE_YAML))
+    assert inputs == {
+        "name": "product-info",
+        "image": "acme.example/product-info:2.0.1",
+        "env": {"CATALOG_URL": "https://catalog.acme.org"},
+        "secret_env": {"DB_PASSWORD": "db-creds/password"},
+        "min_instances": 2,
+        "max_instances": 4,
+        "instance_type": "general.small",
+    }
+    # ... and back: the descriptor of those inputs is the descriptor.
+    assert d.service_descriptor(inputs) == SIMPLE_SERVICE_YAML
+
+
+def test_service_inputs_name_what_kalix_service_cannot_carry() -> None:
+    desc = d.load_service(SERVICE_YAML)
+    with pytest.raises(d.DescriptorError) as err:
+        d.service_inputs(desc)
+    paths = [p.path for p in err.value.problems]
+    assert paths == [
+        "service.env.FEATURE_FLAGS.valueFrom.secretKeyRef.optional",
+        "service.jwt",
+        "service.resources.autoscaling.cpuUsageThreshold",
+        "service.telemetry",
+        "service.volumeMounts",
+    ]
+    assert "not supported by kalix.Service yet" in str(err.value)
+    assert d.service_inputs(desc, strict=False)["image"] == "acme.example/shopping-cart:1.4.2"
+
+
+def test_route_inputs_and_back() -> None:
+    spec = d.load_route(ROUTE_YAML)
+    inputs = d.route_inputs(spec)
+    assert inputs["hostname"] == "ecommerce.acme.org"
+    assert inputs["paths"][1] == {
+        "prefix": "/live",
+        "service": "notifications",
+        "websockets": True,
+        "streaming": True,
+    }
+    assert inputs["client_certificate_subjects"] == ["*.acme.org", "partner.example.com"]
+    assert inputs["http_basic"] == {"realm": "acme-admin", "password_hashes": {"admin": ADMIN_HASH}}
+    assert d.route_descriptor(inputs) == ROUTE_YAML
+
+
+def test_route_inputs_refuse_what_kalix_route_would_change() -> None:
+    text = ROUTE_YAML.replace("- exact: partner.example.com", "- regex: ^partner-[0-9]+$")
+    text = text.replace("- allowStreaming: true\n", "- allowStreaming: false\n")
+    with pytest.raises(d.DescriptorError) as err:
+        d.route_inputs(d.load_route(text))
+    assert [p.path for p in err.value.problems] == [
+        "routes[1].allowStreaming",
+        "validation.clientCertificate.subjectMatches[1].exact",
+        "validation.clientCertificate.subjectMatches[1].regex",
+    ]
+
+
+def test_route_descriptor_of_inputs_with_a_paths_mapping() -> None:
+    text = d.route_descriptor({"hostname": "shop.example.com", "paths": {"/": "cart"}})
+    assert text == "host: shop.example.com\nroutes:\n- prefix: /\n  route:\n    service: cart\n"
+
+
+def test_adoption_changes_of_live_objects() -> None:
+    svc = d.load_service(SERVICE_YAML).to_kalix_service()
+    # Everything kalix.Service does not model is kept from the live spec on adoption,
+    # except the `optional` flag of a secret ref, which its inputs rebuild without.
+    assert d.adoption_changes(svc) == ["containers[0].env[2].valueFrom.secretKeyRef.optional"]
+    simple = d.load_service(SIMPLE_SERVICE_YAML).to_kalix_service()
+    assert d.adoption_changes(simple) == []
+    assert d.adoption_changes(d.kalix_route("r", d.load_route(ROUTE_YAML))) == []
+    regex = ROUTE_YAML.replace("- exact: partner.example.com", "- regex: ^p$")
+    assert d.adoption_changes(d.kalix_route("r", d.load_route(regex))) == [
+        "validation.clientCertificate.subjectMatches[1].exact",
+        "validation.clientCertificate.subjectMatches[1].regex",
+    ]

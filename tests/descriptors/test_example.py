@@ -1,0 +1,120 @@
+"""examples/descriptors through the engine harness, and `from_descriptor` failures."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pulumi
+import pytest
+import yaml
+
+import pulumi_kalix as kalix
+from pulumi_kalix import descriptors as d
+from pulumi_kalix.client import ControlPlane
+from tests.descriptors.samples import SERVICE_YAML
+from tests.harness import Engine, EngineError
+from tests.support.local_server import KalixLocalServer
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLE = REPO / "examples" / "descriptors"
+
+
+@pytest.fixture
+def engine(kalix: KalixLocalServer, tmp_path: Path) -> Engine:
+    name = yaml.safe_load((EXAMPLE / "Pulumi.yaml").read_text())["name"]
+    return Engine(
+        tmp_path / "state.json",
+        project=name,
+        stack="dev",
+        config={
+            "kalix:apiUrl": kalix.url,
+            "kalix:project": kalix.project,
+            "kalix:token": kalix.token,
+        },
+        secret_keys={"kalix:token"},
+        program_dir=EXAMPLE,
+        provider_env={"PYTHONPATH": str(REPO)},
+    )
+
+
+@pytest.fixture
+def api(kalix: KalixLocalServer) -> Iterator[ControlPlane]:
+    with ControlPlane(kalix.url, kalix.token, kalix.project) as client:
+        yield client
+
+
+def test_the_example_deploys_what_its_yaml_files_say(engine: Engine, api: ControlPlane) -> None:
+    steps = engine.up(EXAMPLE / "__main__.py")
+    assert sorted((s.op, s.name) for s in steps if s.type.startswith("pulumi-python")) == [
+        ("create", "shop"),
+        ("create", "shop"),
+        ("create", "shopping-cart"),
+    ]
+    service_yaml = (EXAMPLE / "service.yaml").read_text()
+    live = api.services.get("shopping-cart")
+    assert d.dump_service(live) == service_yaml
+    (host,) = api.hostnames.list()
+    assert host.is_generated
+    expected = d.load_route(EXAMPLE / "route.yaml")
+    expected.host = host.name
+    route = api.routes.get("shop")
+    assert d.dump_route(route) == d.dump_route(expected)
+    assert [r.name for r in route.spec.routes] == ["grpc", None]
+    outputs = engine.stack_outputs
+    assert outputs["url"] == f"https://{host.name}"
+    assert outputs["service_status"] == "Ready"
+    # The descriptors of the stack's inputs are those of the live objects.
+    assert outputs["service_descriptor"] == d.dump_service(
+        live.model_copy(update={"spec": d.load_service(service_yaml).to_spec()})
+    )
+    assert outputs["route_descriptor"] == d.dump_route(route)
+    generation = live.metadata.generation
+
+    second = engine.up(EXAMPLE / "__main__.py")
+    assert {s.op for s in second if s.type.startswith("pulumi-python")} == {"same"}
+    assert api.services.get("shopping-cart").metadata.generation == generation
+
+
+def test_a_descriptor_with_fields_service_does_not_model_fails_naming_them(
+    engine: Engine, api: ControlPlane
+) -> None:
+    def program() -> None:
+        kalix.Service.from_descriptor(SERVICE_YAML)
+
+    with pytest.raises(EngineError, match=r"service\.jwt: not supported by kalix\.Service"):
+        engine.up(program)
+    assert api.services.list() == []
+
+
+def test_overrides_win_over_the_descriptor(engine: Engine, api: ControlPlane) -> None:
+    def program() -> None:
+        svc = kalix.Service.from_descriptor(
+            EXAMPLE / "service.yaml", "cart", name="cart-v2", max_instances=3, wait=False
+        )
+        pulumi.export("name", svc.name)
+
+    engine.up(program)
+    live = api.services.get("cart-v2")
+    assert live.spec.resources is not None and live.spec.resources.autoscaling is not None
+    assert live.spec.resources.autoscaling.max_instances == 3
+    assert live.spec.resources.autoscaling.min_instances == 2  # from the descriptor
+
+
+def test_a_route_descriptor_needs_a_name(engine: Engine) -> None:
+    def program() -> None:
+        kalix.Route.from_descriptor(EXAMPLE / "route.yaml")
+
+    with pytest.raises(EngineError, match="a route descriptor has no name"):
+        engine.up(program)
+
+
+def test_a_misspelled_key_fails_the_program_with_its_line(engine: Engine, tmp_path: Path) -> None:
+    bad = tmp_path / "service.yaml"
+    bad.write_text((EXAMPLE / "service.yaml").read_text().replace("  image:", "  imgae:"))
+
+    def program() -> None:
+        kalix.Service.from_descriptor(bad)
+
+    with pytest.raises(EngineError, match=r"service\.yaml: line 8: service\.imgae: unknown key"):
+        engine.up(program)
