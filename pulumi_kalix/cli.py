@@ -231,7 +231,10 @@ def _declare_service(prog: _Program, svc: KalixService) -> None:
     var = prog.variable("service", name)
     inputs = ServiceProvider.inputs_from(svc)
     kwargs = [("image", _lit(inputs["image"]))]
-    for key in ("env", "secret_env", "min_instances", "max_instances", "instance_type", "labels"):
+    for key in (
+        *("env", "secret_env", "min_instances", "max_instances", "instance_type", "labels"),
+        *("cpu_usage_threshold", "volume_mounts", "jwt_keys", "tracing"),
+    ):
         if inputs.get(key) is not None:
             kwargs.append((key, _lit(inputs[key])))
     if inputs.get("paused"):

@@ -47,25 +47,10 @@ from .api import (
     WireModel,
 )
 from .api.route import PASSWORD_HASH_PATTERN
+from .api.service import JWT_ALGORITHMS
 
 #: The container name the API uses for the descriptor's single container.
 CONTAINER_NAME = "main"
-#: JWT algorithms of the Kalix descriptor reference (Akka renamed Ed25519 to EdDSA).
-JWT_ALGORITHMS = (
-    "HMD5",
-    "HS224",
-    "HS256",
-    "HS384",
-    "HS512",
-    "RS256",
-    "RS384",
-    "RS512",
-    "ES256",
-    "ES384",
-    "ES512",
-    "Ed25519",
-    "EdDSA",
-)
 M = TypeVar("M", bound=BaseModel)
 
 #: Largest file mode a secret volume takes (0777).
@@ -515,8 +500,8 @@ def _yaml(data: Mapping[str, Any]) -> str:
 
 
 def service_unmodeled(desc: ServiceDescriptor) -> list[str]:
-    """Descriptor paths that `kalix.Service` inputs cannot carry (jwt, volumeMounts,
-    telemetry, cpuUsageThreshold, optional secret refs): dropped by a round trip."""
+    """Descriptor paths that `kalix.Service` inputs cannot carry (optional secret refs):
+    dropped by a round trip."""
     from .provider.service import ServiceProvider
 
     inputs = ServiceProvider.inputs_from(desc.to_kalix_service())
@@ -548,7 +533,7 @@ def service_inputs(desc: ServiceDescriptor, *, strict: bool = True) -> dict[str,
     inputs.pop("labels", None)  # not part of a Kalix descriptor
     if not inputs.get("paused"):
         inputs.pop("paused", None)
-    return inputs
+    return {k: v for k, v in inputs.items() if v is not None}
 
 
 def route_inputs(spec: RouteSpec, *, strict: bool = True) -> dict[str, Any]:

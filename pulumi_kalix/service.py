@@ -16,6 +16,7 @@ the service's status and last condition.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pulumi
@@ -42,6 +43,10 @@ class Service(Resource, module="kalix", name="Service"):
     instance_type: Output[str | None]
     paused: Output[bool]
     labels: Output[dict[str, str] | None]
+    cpu_usage_threshold: Output[int | None]
+    volume_mounts: Output[list[dict[str, Any]] | None]
+    jwt_keys: Output[list[dict[str, Any]] | None]
+    tracing: Output[bool | None]
     project: Output[str]
     #: Ready | UpdateInProgress | Unavailable | PartiallyReady | Paused
     status: Output[str]
@@ -65,6 +70,10 @@ class Service(Resource, module="kalix", name="Service"):
         instance_type: Input[str] | None = None,
         paused: Input[bool] | None = None,
         labels: Input[dict[str, Input[str]]] | None = None,
+        cpu_usage_threshold: Input[int] | None = None,
+        volume_mounts: Input[Sequence[Input[Mapping[str, Any]]]] | None = None,
+        jwt_keys: Input[Sequence[Input[Mapping[str, Any]]]] | None = None,
+        tracing: Input[bool] | None = None,
         project: Input[str] | None = None,
         adopt: bool = False,
         wait: bool = True,
@@ -79,6 +88,12 @@ class Service(Resource, module="kalix", name="Service"):
         :param min_instances: / max_instances: autoscaling bounds, 1..10, min <= max.
         :param instance_type: e.g. `small`, `general.medium`, `g1.memory.large`.
         :param paused: scale to zero, keeping data.
+        :param cpu_usage_threshold: autoscaling CPU threshold, 1..100 (percent).
+        :param volume_mounts: secrets mounted as files, each
+            `{"mount_path": "/etc/certs", "secret": "name", "default_mode": 0o644}`.
+        :param jwt_keys: JWT keys in order, each
+            `{"key_id": "k1", "algorithm": "HS256", "secret": "jwt-secret", "issuer": "..."}`.
+        :param tracing: enable telemetry tracing.
         :param project: Kalix project (default `kalix:project`).
         :param adopt: take over an existing service of the same name.
         :param wait: await the rollout (default True).
@@ -94,6 +109,10 @@ class Service(Resource, module="kalix", name="Service"):
             "instance_type": instance_type,
             "paused": paused if paused is not None else False,
             "labels": labels,
+            "cpu_usage_threshold": cpu_usage_threshold,
+            "volume_mounts": volume_mounts,
+            "jwt_keys": jwt_keys,
+            "tracing": tracing,
             "project": project,
             "adopt": adopt,
             "wait": wait,
@@ -187,7 +206,8 @@ class Service(Resource, module="kalix", name="Service"):
 
         keys = (
             *("name", "image", "env", "secret_env"),
-            *("min_instances", "max_instances", "instance_type"),
+            *("min_instances", "max_instances", "instance_type", "cpu_usage_threshold"),
+            *("volume_mounts", "jwt_keys", "tracing"),
         )
         values = Output.all(*(getattr(self, k) for k in keys))
         return values.apply(lambda v: service_descriptor(dict(zip(keys, v, strict=True))))

@@ -25,6 +25,22 @@ INSTANCE_TYPE_PATTERN = (
 )
 MIN_INSTANCES, MAX_INSTANCES = 1, 10
 ENV_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
+#: JWT algorithms of the Kalix descriptor reference (Akka renamed Ed25519 to EdDSA).
+JWT_ALGORITHMS: tuple[str, ...] = (
+    "HMD5",
+    "HS224",
+    "HS256",
+    "HS384",
+    "HS512",
+    "RS256",
+    "RS384",
+    "RS512",
+    "ES256",
+    "ES384",
+    "ES512",
+    "Ed25519",
+    "EdDSA",
+)
 
 
 class SecretKeyRef(WireModel):

@@ -25,7 +25,18 @@ from ..api import (
     ServiceResources,
     ServiceSpec,
 )
-from ..api.service import ENV_NAME_PATTERN, INSTANCE_TYPE_PATTERN
+from ..api.service import (
+    ENV_NAME_PATTERN,
+    INSTANCE_TYPE_PATTERN,
+    JWT_ALGORITHMS,
+    Jwt,
+    JwtKey,
+    ObjectRef,
+    SecretVolumeSource,
+    Telemetry,
+    Tracing,
+    VolumeMount,
+)
 from ..errors import AlreadyExistsError, KalixError
 from ._base import (
     OWNER_KEY,
@@ -50,7 +61,13 @@ USER_KEYS = (
     "instance_type",
     "paused",
     "labels",
+    "cpu_usage_threshold",
+    "volume_mounts",
+    "jwt_keys",
+    "tracing",
 )
+VOLUME_MOUNT_KEYS = ("mount_path", "secret", "default_mode", "optional")
+JWT_KEY_KEYS = ("key_id", "algorithm", "secret", "issuer")
 #: Inputs that steer the program side only; echoed, never compared.
 PROGRAM_KEYS = ("wait", "wait_timeout")
 SECRET_REF = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?)/([-._A-Za-z0-9]+)$")
@@ -107,12 +124,64 @@ class ServiceProvider(KalixProvider):
                     "'general.medium' or 'g1.memory.large'",
                 )
             )
+        out += self._descriptor_failures(news)
         out += check_type(news, "paused", bool, "true or false")
         out += check_type(news, "wait", bool, "true or false")
         timeout = news.get("wait_timeout")
         bad_timeout = isinstance(timeout, bool) or not isinstance(timeout, int | float)
         if timeout is not None and not is_unknown(timeout) and (bad_timeout or timeout <= 0):
             out.append(failure("wait_timeout", "wait_timeout must be a positive number of seconds"))
+        return out
+
+    @staticmethod
+    def _descriptor_failures(news: Props) -> list[CheckFailure]:
+        """The descriptor's less common fields: CPU threshold, volume mounts, JWT, tracing."""
+        out: list[CheckFailure] = []
+        cpu = news.get("cpu_usage_threshold")
+        bad_cpu = isinstance(cpu, bool) or not isinstance(cpu, int | float) or not 1 <= cpu <= 100
+        if cpu is not None and not is_unknown(cpu) and bad_cpu:
+            out.append(
+                failure("cpu_usage_threshold", f"cpu_usage_threshold must be 1..100, got {cpu!r}")
+            )
+        out += _rule_list_failures(
+            news, "volume_mounts", VOLUME_MOUNT_KEYS, ("mount_path", "secret")
+        )
+        for i, mount in enumerate(_dicts(news.get("volume_mounts"))):
+            path, mode = mount.get("mount_path"), mount.get("default_mode")
+            if isinstance(path, str) and (not path.startswith("/") or ":" in path):
+                out.append(
+                    failure(
+                        f"volume_mounts[{i}].mount_path",
+                        f"mount_path must be an absolute path without ':', got {path!r}",
+                    )
+                )
+            if (
+                mode is not None
+                and not is_unknown(mode)
+                and not (isinstance(mode, int | float) and 0 <= mode <= 0o777)
+            ):
+                out.append(
+                    failure(
+                        f"volume_mounts[{i}].default_mode",
+                        f"default_mode must be a file mode 0..0o777, got {mode!r}",
+                    )
+                )
+            out += check_name(mount.get("secret"), f"volume_mounts[{i}].secret")
+        out += _rule_list_failures(
+            news, "jwt_keys", JWT_KEY_KEYS, ("key_id", "algorithm", "secret")
+        )
+        for i, key in enumerate(_dicts(news.get("jwt_keys"))):
+            algorithm = key.get("algorithm")
+            if isinstance(algorithm, str) and algorithm not in JWT_ALGORITHMS:
+                out.append(
+                    failure(
+                        f"jwt_keys[{i}].algorithm",
+                        f"algorithm {algorithm!r} is not supported "
+                        f"(allowed: {', '.join(JWT_ALGORITHMS)})",
+                    )
+                )
+            out += check_name(key.get("secret"), f"jwt_keys[{i}].secret")
+        out += check_type(news, "tracing", bool, "true or false")
         return out
 
     @staticmethod
@@ -149,9 +218,14 @@ class ServiceProvider(KalixProvider):
         for key in ("env", "labels"):
             if isinstance(news.get(key), dict):
                 news[key] = {k: v if is_unknown(v) else str(v) for k, v in news[key].items()}
-        for key in ("min_instances", "max_instances"):
+        for key in ("min_instances", "max_instances", "cpu_usage_threshold"):
             if isinstance(news.get(key), float):
                 news[key] = int(news[key])
+        # Lists of rules in the same form inputs_from reads them back: no None values,
+        # whole numbers as ints, so a diff never sees a change that is not there.
+        for key in ("volume_mounts", "jwt_keys"):
+            if isinstance(news.get(key), list):
+                news[key] = [_compact(rule) for rule in news[key]] or None
         return news
 
     # -- wire mapping ----------------------------------------------------------------
@@ -186,10 +260,37 @@ class ServiceProvider(KalixProvider):
         scaling = resources.autoscaling or Autoscaling()
         scaling.min_instances = _int_or_none(props.get("min_instances"))
         scaling.max_instances = _int_or_none(props.get("max_instances"))
+        scaling.cpu_usage_threshold = _int_or_none(props.get("cpu_usage_threshold"))
         has_scaling = scaling.min_instances or scaling.max_instances or scaling.cpu_usage_threshold
         resources.autoscaling = scaling if has_scaling else None
         base.resources = resources if (resources.instance_type or resources.autoscaling) else None
         base.paused = True if props.get("paused") else None
+        container.volume_mounts = [
+            VolumeMount(
+                mount_path=m["mount_path"],
+                secret=SecretVolumeSource(
+                    secret_name=m["secret"],
+                    default_mode=_int_or_none(m.get("default_mode")),
+                    optional=m.get("optional"),
+                ),
+            )
+            for m in props.get("volume_mounts") or []
+        ] or None
+        keys = [
+            JwtKey(
+                key_id=k["key_id"],
+                algorithm=k["algorithm"],
+                issuer=k.get("issuer"),
+                secret=ObjectRef(name=k["secret"]),
+            )
+            for k in props.get("jwt_keys") or []
+        ]
+        base.jwt = Jwt(keys=keys) if keys else None
+        # Telemetry may carry fields we don't manage (resource attributes): keep them.
+        telemetry = base.telemetry or Telemetry()
+        tracing = props.get("tracing")
+        telemetry.tracing = Tracing(enabled=bool(tracing)) if tracing is not None else None
+        base.telemetry = telemetry if (telemetry.tracing or telemetry.model_extra) else None
         return base
 
     @staticmethod
@@ -216,6 +317,36 @@ class ServiceProvider(KalixProvider):
             "instance_type": resources.instance_type if resources else None,
             "paused": bool(obj.spec.paused),
             "labels": obj.metadata.labels or None,
+            "cpu_usage_threshold": scaling.cpu_usage_threshold if scaling else None,
+            "volume_mounts": [
+                _compact(
+                    {
+                        "mount_path": m.mount_path,
+                        "secret": m.secret.secret_name if m.secret else None,
+                        "default_mode": m.secret.default_mode if m.secret else None,
+                        "optional": m.secret.optional if m.secret else None,
+                    }
+                )
+                for m in container.volume_mounts or []
+            ]
+            or None,
+            "jwt_keys": [
+                _compact(
+                    {
+                        "key_id": k.key_id,
+                        "algorithm": k.algorithm,
+                        "secret": k.secret.name,
+                        "issuer": k.issuer,
+                    }
+                )
+                for k in (obj.spec.jwt.keys if obj.spec.jwt else None) or []
+            ]
+            or None,
+            "tracing": (
+                obj.spec.telemetry.tracing.enabled
+                if obj.spec.telemetry and obj.spec.telemetry.tracing
+                else None
+            ),
         }
 
     @staticmethod
@@ -304,6 +435,51 @@ class ServiceProvider(KalixProvider):
 
 def _int_or_none(value: Any) -> int | None:
     return None if value is None else int(value)
+
+
+def _compact(rule: Any) -> Any:
+    """A rule dict without None values, whole floats as ints (protobuf sends 1 as 1.0)."""
+    if not isinstance(rule, dict):
+        return rule
+    return {
+        k: int(v) if isinstance(v, float) and v.is_integer() else v
+        for k, v in rule.items()
+        if v is not None
+    }
+
+
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def _rule_list_failures(
+    news: Props, key: str, allowed: tuple[str, ...], required: tuple[str, ...]
+) -> list[CheckFailure]:
+    """A list of rule dicts: each a dict, with known keys and the required ones."""
+    value = news.get(key)
+    if value is None or is_unknown(value):
+        return []
+    if not isinstance(value, list):
+        return [failure(key, f"{key} must be a list, got {type(value).__name__}")]
+    out: list[CheckFailure] = []
+    for i, rule in enumerate(value):
+        where = f"{key}[{i}]"
+        if is_unknown(rule):
+            continue
+        if not isinstance(rule, dict):
+            out.append(failure(where, f"{where} must be a map with {', '.join(allowed)}"))
+            continue
+        unknown = sorted(set(rule) - set(allowed))
+        if unknown:
+            out.append(
+                failure(where, f"{where} has unknown keys {unknown}; allowed: {', '.join(allowed)}")
+            )
+        out += [
+            failure(f"{where}.{k}", f"{where}.{k} is required")
+            for k in required
+            if rule.get(k) in (None, "")
+        ]
+    return out
 
 
 __all__ = ["ProviderError", "ServiceProvider"]

@@ -215,7 +215,7 @@ def test_import_writes_a_program_whose_first_up_adopts_everything_unchanged(
     assert 'config.require_secret("db-creds_password")' in program
     assert program.count("    adopt=True,\n") == 11  # 4 secrets, 2 hostnames, 3 services, 2 routes
     assert f'hostname="{generated}"' in program
-    assert "Kept as they are on the live service, not managed here: service.jwt" in program
+    assert '"key_id": "signing-key"' in program  # jwt, volume mounts... declared, so kept
 
     engine = imported_engine(kalix, out, tmp_path / "state.json")
     steps = engine.up(out / "__main__.py")
@@ -224,7 +224,7 @@ def test_import_writes_a_program_whose_first_up_adopts_everything_unchanged(
     assert snapshot(api) == before
     cart = api.services.get("shopping-cart")
     assert (cart.metadata.annotations or {})["pulumi-kalix.io/owner"].endswith("/shopping-cart")
-    assert cart.spec.jwt is not None and cart.spec.containers[0].volume_mounts  # kept
+    assert cart.spec.jwt is not None and cart.spec.containers[0].volume_mounts
     assert engine.outputs("storefront")["hostname"] == generated
 
     second = engine.up(out / "__main__.py")

@@ -327,15 +327,21 @@ def test_service_inputs_name_what_kalix_service_cannot_carry() -> None:
     with pytest.raises(d.DescriptorError) as err:
         d.service_inputs(desc)
     paths = [p.path for p in err.value.problems]
-    assert paths == [
-        "service.env.FEATURE_FLAGS.valueFrom.secretKeyRef.optional",
-        "service.jwt",
-        "service.resources.autoscaling.cpuUsageThreshold",
-        "service.telemetry",
-        "service.volumeMounts",
-    ]
+    assert paths == ["service.env.FEATURE_FLAGS.valueFrom.secretKeyRef.optional"]
     assert "not supported by kalix.Service yet" in str(err.value)
     assert d.service_inputs(desc, strict=False)["image"] == "acme.example/shopping-cart:1.4.2"
+
+
+def test_service_inputs_carry_jwt_volume_mounts_telemetry_and_cpu_threshold() -> None:
+    text = SERVICE_YAML.replace("        optional: true\n", "")
+    desc = d.load_service(text)
+    inputs = d.service_inputs(desc)
+    assert inputs["jwt_keys"][0]["key_id"] == "signing-key"
+    assert inputs["volume_mounts"][0]["mount_path"].startswith("/")
+    assert inputs["tracing"] is True
+    assert inputs["cpu_usage_threshold"] == 70
+    # ... and the descriptor of those inputs is the descriptor again.
+    assert d.load_service(d.service_descriptor(inputs)).to_spec() == desc.to_spec()
 
 
 def test_route_inputs_and_back() -> None:

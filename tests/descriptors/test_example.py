@@ -82,7 +82,9 @@ def test_a_descriptor_with_fields_service_does_not_model_fails_naming_them(
     def program() -> None:
         kalix.Service.from_descriptor(SERVICE_YAML)
 
-    with pytest.raises(EngineError, match=r"service\.jwt: not supported by kalix\.Service"):
+    with pytest.raises(
+        EngineError, match=r"secretKeyRef\.optional: not supported by kalix\.Service"
+    ):
         engine.up(program)
     assert api.services.list() == []
 

@@ -163,3 +163,47 @@ def test_faults_during_create_are_absorbed_without_duplicates(
     assert [s.metadata.name for s in api.services.list()] == ["cart"]
     injected = sum(rule["injected"] for rule in kalix.admin("GET", "/faults")["faults"])
     assert injected == 3
+
+
+def test_descriptor_fields_round_trip_without_a_diff(
+    provider: ServiceProvider, api: ControlPlane
+) -> None:
+    props = inputs(
+        provider,
+        cart(
+            secret_env=None,
+            cpu_usage_threshold=70.0,  # protobuf sends numbers as floats
+            volume_mounts=[{"mount_path": "/etc/certs", "secret": "certs", "default_mode": 420.0}],
+            jwt_keys=[{"key_id": "k1", "algorithm": "HS256", "secret": "jwt-secret"}],
+            tracing=True,
+        ),
+    )
+    created = provider.create(props)
+    live = api.services.get("cart")
+    assert live.spec.jwt is not None and live.spec.jwt.keys is not None
+    assert live.spec.jwt.keys[0].key_id == "k1"
+    mounts = live.spec.containers[0].volume_mounts or []
+    assert mounts[0].secret is not None and mounts[0].secret.default_mode == 420
+    assert live.spec.telemetry is not None and live.spec.telemetry.tracing is not None
+    read = provider.read(created.id, created.outs)
+    assert read.inputs is not None
+    assert provider.diff(created.id, read.outs, props).changes is False
+    cleared = provider.update(created.id, created.outs, {**props, "jwt_keys": None})
+    assert cleared.outs["generation"] == 2
+    assert api.services.get("cart").spec.jwt is None
+
+
+def test_descriptor_fields_are_checked(provider: ServiceProvider) -> None:
+    result = provider.check(
+        {},
+        cart(
+            cpu_usage_threshold=0,
+            volume_mounts=[{"mount_path": "etc:x", "secret": "certs", "mode": 1}],
+            jwt_keys=[{"key_id": "k", "algorithm": "HS999", "secret": "s"}],
+        ),
+    )
+    found = {f.property: f.reason for f in result.failures}
+    assert "must be 1..100, got 0" in found["cpu_usage_threshold"]
+    assert "unknown keys ['mode']" in found["volume_mounts[0]"]
+    assert "absolute path" in found["volume_mounts[0].mount_path"]
+    assert "'HS999' is not supported" in found["jwt_keys[0].algorithm"]
