@@ -101,3 +101,14 @@ def test_serve_on_a_taken_port_exits_1_before_announcing_anything(tmp_path: Path
     assert result.returncode == 1
     assert "serving" not in result.stdout
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+
+
+def test_listening_socket_is_tcp_so_accepted_connections_get_nodelay() -> None:
+    # With proto 0 asyncio leaves Nagle on, and small responses wait ~40 ms each.
+    from kalix_local.__main__ import listen
+
+    sock = listen("127.0.0.1", 0)
+    try:
+        assert sock.proto == socket.IPPROTO_TCP
+    finally:
+        sock.close()
