@@ -11,17 +11,26 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterable, Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar
 
-from pulumi.dynamic import CheckFailure, ConfigureRequest, DiffResult, ResourceProvider
+from pulumi.dynamic import (
+    CheckFailure,
+    ConfigureRequest,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
 from pulumi.output import Unknown
 
-from ..api import OWNER_ANNOTATION
-from ..client import ControlPlane
+from ..api import OWNER_ANNOTATION, WireModel
+from ..client import ControlPlane, SyncObjects
 from ..config import Settings, unreachable_hint
-from ..errors import APIConnectionError, APIStatusError, KalixError
+from ..errors import AlreadyExistsError, APIConnectionError, APIStatusError, KalixError
 
 Props = dict[str, Any]
+T = TypeVar("T", bound=WireModel)
 
 #: Hidden input: "<pulumi project>/<stack>/<resource name>", computed in the program.
 OWNER_KEY = "__owner"
@@ -247,3 +256,87 @@ def string_map_failures(props: Props, key: str) -> list[CheckFailure]:
 
 def strings(value: Iterable[Any] | None) -> list[str]:
     return [str(v) for v in (value or [])]
+
+
+class ObjectProvider(KalixProvider, Generic[T]):
+    """CRUD shared by the Kubernetes-style kinds (services, routes, secrets).
+
+    A kind supplies `desired()` (the object to write, built on the live one when there
+    is one, so fields we don't manage survive), `outputs()`, and, when its inputs can
+    be read back, `inputs_from()` for drift on refresh.
+    """
+
+    #: attribute of ControlPlane holding the collection ("services", "routes", ...)
+    collection: ClassVar[str]
+    #: inputs echoed back on refresh (besides project, adopt and the owner mark)
+    input_keys: ClassVar[tuple[str, ...]] = ()
+    #: seconds to wait after a delete until the name is free; None: don't wait
+    delete_timeout: ClassVar[float | None] = 120.0
+
+    def api(self, project: str) -> SyncObjects[T]:
+        objects: SyncObjects[T] = getattr(self.client(project), self.collection)
+        return objects
+
+    def desired(self, props: Props, current: T | None) -> T:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def outputs(self, obj: T, props: Props) -> Props:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def inputs_from(self, obj: T) -> Props | None:
+        """User-owned inputs as the live object has them; None if they can't be read."""
+        return None
+
+    def create(self, props: Props) -> CreateResult:
+        name, project = str(props["name"]), self.project_of(props)
+        api = self.api(project)
+        try:
+            try:
+                # A retried POST after a dropped connection meets AlreadyExists for our
+                # own object, which is adopted below: no duplicate, no orphan.
+                obj = api.create(self.desired(props, None), retry_uncertain=True)
+            except AlreadyExistsError:
+                current = api.get(name)
+                meta = getattr(current, "metadata")  # noqa: B009 - every kind has metadata
+                self.check_ownership(name, project, meta.annotations, props)
+                obj = api.update(name, lambda cur: self.desired(props, cur))
+        except KalixError as exc:
+            raise self.explain(exc, "creating", name, project) from exc
+        return CreateResult(f"{project}/{name}", self.outputs(obj, props))
+
+    def read(self, id_: str, props: Props) -> ReadResult:
+        project, _, name = id_.partition("/")
+        try:
+            obj = self.api(project).get_or_none(name)
+        except KalixError as exc:
+            raise self.explain(exc, "reading", name, project) from exc
+        if obj is None:
+            return ReadResult("", {})
+        live = self.inputs_from(obj)
+        if live is None:  # e.g. secret data: keep the inputs we have
+            return ReadResult(id_, self.outputs(obj, props))
+        outs = self.outputs(obj, {**props, **live})
+        keys = (*self.input_keys, "project", "adopt", OWNER_KEY)
+        return ReadResult(id_, outs, {k: outs.get(k) for k in keys})
+
+    def update(self, id_: str, olds: Props, news: Props) -> UpdateResult:
+        project, _, name = id_.partition("/")
+        try:
+            obj = self.api(project).update(name, lambda cur: self.desired(news, cur))
+        except KalixError as exc:
+            raise self.explain(exc, "updating", name, project) from exc
+        return UpdateResult(self.outputs(obj, news))
+
+    def delete(self, id_: str, props: Props) -> None:
+        project, _, name = id_.partition("/")
+        api = self.api(project)
+        try:
+            api.delete(name)
+            if self.delete_timeout is not None:
+                # Deletion may take a while (a service's soft delete): wait until the
+                # name is free so a replacement with the same name cannot collide.
+                api.wait_for(
+                    name, lambda obj: obj is None, timeout=self.delete_timeout, poll_interval=0.5
+                )
+        except KalixError as exc:
+            raise self.explain(exc, "deleting", name, project) from exc

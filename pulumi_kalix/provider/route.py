@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pulumi.dynamic import CheckFailure, CreateResult, ReadResult, UpdateResult
+from pulumi.dynamic import CheckFailure
 
 from ..api import (
     CORS_METHODS,
@@ -28,10 +28,9 @@ from ..api import (
     StringMatcher,
 )
 from ..api.route import PASSWORD_HASH_PATTERN
-from ..errors import AlreadyExistsError, KalixError
 from ._base import (
     OWNER_KEY,
-    KalixProvider,
+    ObjectProvider,
     Props,
     check_name,
     failure,
@@ -71,9 +70,12 @@ def subject_text(matcher: StringMatcher) -> str:
     return matcher.exact or matcher.regex or ""
 
 
-class RouteProvider(KalixProvider):
+class RouteProvider(ObjectProvider[KalixRoute]):
     noun = "route"
     diff_keys = USER_KEYS
+    collection = "routes"
+    input_keys = (*USER_KEYS, *PROGRAM_KEYS)
+    delete_timeout = 60.0
     set_keys = ("cors_origins", "cors_methods", "client_certificate_subjects")
 
     def failures(self, news: Props) -> list[CheckFailure]:
@@ -311,50 +313,3 @@ class RouteProvider(KalixProvider):
         return KalixRoute(
             metadata=meta, spec=self.spec_from(props, current.spec if current else None)
         )
-
-    # -- CRUD ----------------------------------------------------------------------
-
-    def create(self, props: Props) -> CreateResult:
-        name, project = str(props["name"]), self.project_of(props)
-        api = self.client(project).routes
-        try:
-            try:
-                obj = api.create(self.desired(props, None), retry_uncertain=True)
-            except AlreadyExistsError:
-                current = api.get(name)
-                self.check_ownership(name, project, current.metadata.annotations, props)
-                obj = api.update(name, lambda cur: self.desired(props, cur))
-        except KalixError as exc:
-            raise self.explain(exc, "creating", name, project) from exc
-        return CreateResult(f"{project}/{name}", self.outputs(obj, props))
-
-    def read(self, id_: str, props: Props) -> ReadResult:
-        project, _, name = id_.partition("/")
-        try:
-            obj = self.client(project).routes.get_or_none(name)
-        except KalixError as exc:
-            raise self.explain(exc, "reading", name, project) from exc
-        if obj is None:
-            return ReadResult("", {})
-        outs = self.outputs(obj, {**props, **self.inputs_from(obj)})
-        inputs = {
-            k: outs.get(k) for k in (*USER_KEYS, *PROGRAM_KEYS, "project", "adopt", OWNER_KEY)
-        }
-        return ReadResult(id_, outs, inputs)
-
-    def update(self, id_: str, olds: Props, news: Props) -> UpdateResult:
-        project, _, name = id_.partition("/")
-        try:
-            obj = self.client(project).routes.update(name, lambda cur: self.desired(news, cur))
-        except KalixError as exc:
-            raise self.explain(exc, "updating", name, project) from exc
-        return UpdateResult(self.outputs(obj, news))
-
-    def delete(self, id_: str, props: Props) -> None:
-        project, _, name = id_.partition("/")
-        api = self.client(project).routes
-        try:
-            api.delete(name)
-            api.wait_for(name, lambda obj: obj is None, timeout=60, poll_interval=0.5)
-        except KalixError as exc:
-            raise self.explain(exc, "deleting", name, project) from exc

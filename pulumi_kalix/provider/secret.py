@@ -12,11 +12,10 @@ import hashlib
 import json
 from typing import Any
 
-from pulumi.dynamic import CheckFailure, CreateResult, ReadResult, UpdateResult
+from pulumi.dynamic import CheckFailure
 
 from ..api import REQUIRED_SECRET_KEYS, SECRET_TYPES, KalixSecret, ObjectMeta, SecretSpec
-from ..errors import AlreadyExistsError, KalixError
-from ._base import OWNER_KEY, KalixProvider, Props, check_name, failure, is_unknown
+from ._base import OWNER_KEY, ObjectProvider, Props, check_name, failure, is_unknown
 
 USER_KEYS = ("name", "type", "data_digest")
 REPLACE_KEYS = ("name", "project", "type")
@@ -28,10 +27,14 @@ def data_digest(name: str, data: dict[str, Any]) -> str:
     return hashlib.sha256(f"pulumi-kalix:{name}:{canonical}".encode()).hexdigest()
 
 
-class SecretProvider(KalixProvider):
+class SecretProvider(ObjectProvider[KalixSecret]):
+    """Data is write-only: refresh keeps the inputs (see ObjectProvider.inputs_from)."""
+
     noun = "secret"
     diff_keys = USER_KEYS
     replace_keys = REPLACE_KEYS
+    collection = "secrets"
+    delete_timeout = None
 
     def failures(self, news: Props) -> list[CheckFailure]:
         out = check_name(news.get("name"))
@@ -91,43 +94,3 @@ class SecretProvider(KalixProvider):
             "adopt": bool(props.get("adopt")),
             OWNER_KEY: props.get(OWNER_KEY),
         }
-
-    def create(self, props: Props) -> CreateResult:
-        name, project = str(props["name"]), self.project_of(props)
-        api = self.client(project).secrets
-        try:
-            try:
-                obj = api.create(self.desired(props, None), retry_uncertain=True)
-            except AlreadyExistsError:
-                current = api.get(name)
-                self.check_ownership(name, project, current.metadata.annotations, props)
-                obj = api.update(name, lambda cur: self.desired(props, cur))
-        except KalixError as exc:
-            raise self.explain(exc, "creating", name, project) from exc
-        return CreateResult(f"{project}/{name}", self.outputs(obj, props))
-
-    def read(self, id_: str, props: Props) -> ReadResult:
-        project, _, name = id_.partition("/")
-        try:
-            obj = self.client(project).secrets.get_or_none(name)
-        except KalixError as exc:
-            raise self.explain(exc, "reading", name, project) from exc
-        if obj is None:
-            return ReadResult("", {})
-        # Data cannot be read back: inputs stay as they are (None keeps them).
-        return ReadResult(id_, self.outputs(obj, props))
-
-    def update(self, id_: str, olds: Props, news: Props) -> UpdateResult:
-        project, _, name = id_.partition("/")
-        try:
-            obj = self.client(project).secrets.update(name, lambda cur: self.desired(news, cur))
-        except KalixError as exc:
-            raise self.explain(exc, "updating", name, project) from exc
-        return UpdateResult(self.outputs(obj, news))
-
-    def delete(self, id_: str, props: Props) -> None:
-        project, _, name = id_.partition("/")
-        try:
-            self.client(project).secrets.delete(name)
-        except KalixError as exc:
-            raise self.explain(exc, "deleting", name, project) from exc

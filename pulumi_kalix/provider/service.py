@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pulumi.dynamic import CheckFailure, CreateResult, ReadResult, UpdateResult
+from pulumi.dynamic import CheckFailure
 
 from ..api import (
     MAX_INSTANCES,
@@ -37,10 +37,9 @@ from ..api.service import (
     Tracing,
     VolumeMount,
 )
-from ..errors import AlreadyExistsError, KalixError
 from ._base import (
     OWNER_KEY,
-    KalixProvider,
+    ObjectProvider,
     Props,
     ProviderError,
     check_name,
@@ -71,12 +70,13 @@ JWT_KEY_KEYS = ("key_id", "algorithm", "secret", "issuer")
 #: Inputs that steer the program side only; echoed, never compared.
 PROGRAM_KEYS = ("wait", "wait_timeout")
 SECRET_REF = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?)/([-._A-Za-z0-9]+)$")
-DELETE_TIMEOUT = 120.0
 
 
-class ServiceProvider(KalixProvider):
+class ServiceProvider(ObjectProvider[KalixService]):
     noun = "service"
     diff_keys = USER_KEYS
+    collection = "services"
+    input_keys = (*USER_KEYS, *PROGRAM_KEYS)
 
     # -- check -------------------------------------------------------------------
 
@@ -379,58 +379,6 @@ class ServiceProvider(KalixProvider):
         return KalixService(
             metadata=meta, spec=self.apply_inputs(current.spec if current else None, props)
         )
-
-    # -- CRUD ----------------------------------------------------------------------
-
-    def create(self, props: Props) -> CreateResult:
-        name, project = str(props["name"]), self.project_of(props)
-        api = self.client(project).services
-        try:
-            try:
-                # A retried POST after a dropped connection meets AlreadyExists for our
-                # own object, which is adopted below: no duplicate, no orphan.
-                obj = api.create(self.desired(props, None), retry_uncertain=True)
-            except AlreadyExistsError:
-                current = api.get(name)
-                self.check_ownership(name, project, current.metadata.annotations, props)
-                obj = api.update(name, lambda cur: self.desired(props, cur))
-        except (KalixError, ValueError) as exc:
-            raise self.explain(exc, "creating", name, project) from exc
-        return CreateResult(f"{project}/{name}", self.outputs(obj, props))
-
-    def read(self, id_: str, props: Props) -> ReadResult:
-        project, _, name = id_.partition("/")
-        try:
-            obj = self.client(project).services.get_or_none(name)
-        except KalixError as exc:
-            raise self.explain(exc, "reading", name, project) from exc
-        if obj is None:
-            return ReadResult("", {})
-        live = {**props, **self.inputs_from(obj)}
-        outs = self.outputs(obj, live)
-        inputs = {
-            k: outs.get(k) for k in (*USER_KEYS, *PROGRAM_KEYS, "project", "adopt", OWNER_KEY)
-        }
-        return ReadResult(id_, outs, inputs)
-
-    def update(self, id_: str, olds: Props, news: Props) -> UpdateResult:
-        project, _, name = id_.partition("/")
-        try:
-            obj = self.client(project).services.update(name, lambda cur: self.desired(news, cur))
-        except KalixError as exc:
-            raise self.explain(exc, "updating", name, project) from exc
-        return UpdateResult(self.outputs(obj, news))
-
-    def delete(self, id_: str, props: Props) -> None:
-        project, _, name = id_.partition("/")
-        api = self.client(project).services
-        try:
-            api.delete(name)
-            # Soft delete frees the name once the service is gone from GET; wait for that
-            # so a replacement with the same name cannot collide.
-            api.wait_for(name, lambda obj: obj is None, timeout=DELETE_TIMEOUT, poll_interval=0.5)
-        except KalixError as exc:
-            raise self.explain(exc, "deleting", name, project) from exc
 
 
 def _int_or_none(value: Any) -> int | None:
