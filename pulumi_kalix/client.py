@@ -185,7 +185,24 @@ class _BaseClient:
             raise make_status_error(response)
         return response
 
-    def _log_retry(self, call: Call, attempt: int, delay: float, why: str, request_id: str) -> None:
+    def _retry_delay(
+        self,
+        call: Call,
+        response: httpx.Response | None,
+        error: httpx.TransportError | None,
+        attempt: int,
+        started: float,
+        request_id: str,
+    ) -> float:
+        """How long to wait before the next attempt; raises the error when giving up."""
+        retry, retry_after = _retry_decision(call, response, error)
+        delay = self.retry.delay(attempt, retry_after, self._rng)
+        if not retry or not self._budget_left(attempt, started, delay):
+            if error is not None:
+                raise _transport_error(error, call, self.base_url) from error
+            assert response is not None
+            raise make_status_error(response)
+        why = f"HTTP {response.status_code}" if response is not None else repr(error)
         log.debug(
             "retry %d/%d of %s %s in %.2fs after %s (request id %s)",
             attempt + 1,
@@ -196,6 +213,7 @@ class _BaseClient:
             why,
             request_id,
         )
+        return delay
 
     def _budget_left(self, attempt: int, started: float, delay: float) -> bool:
         elapsed = time.monotonic() - started
@@ -433,15 +451,7 @@ class ControlPlane(_BaseClient):
                     return response
             except httpx.TransportError as exc:
                 error = exc
-            retry, retry_after = _retry_decision(call, response, error)
-            delay = self.retry.delay(attempt, retry_after, self._rng)
-            if not retry or not self._budget_left(attempt, started, delay):
-                if error is not None:
-                    raise _transport_error(error, call, self.base_url) from error
-                assert response is not None
-                raise make_status_error(response)
-            why = f"HTTP {response.status_code}" if response is not None else repr(error)
-            self._log_retry(call, attempt, delay, why, request_id)
+            delay = self._retry_delay(call, response, error, attempt, started, request_id)
             self._sleep(delay)
             attempt += 1
 
@@ -679,15 +689,7 @@ class AsyncControlPlane(_BaseClient):
                     return response
             except httpx.TransportError as exc:
                 error = exc
-            retry, retry_after = _retry_decision(call, response, error)
-            delay = self.retry.delay(attempt, retry_after, self._rng)
-            if not retry or not self._budget_left(attempt, started, delay):
-                if error is not None:
-                    raise _transport_error(error, call, self.base_url) from error
-                assert response is not None
-                raise make_status_error(response)
-            why = f"HTTP {response.status_code}" if response is not None else repr(error)
-            self._log_retry(call, attempt, delay, why, request_id)
+            delay = self._retry_delay(call, response, error, attempt, started, request_id)
             await asyncio.sleep(delay)
             attempt += 1
 
