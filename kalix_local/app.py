@@ -22,7 +22,7 @@ from kalix_local.dns import make_resolver
 from kalix_local.errors import KalixError, status_body
 from kalix_local.faults import FaultMiddleware, Faults
 from kalix_local.rollout import Background
-from kalix_local.routes import projects, routes, secrets, services
+from kalix_local.routes import openapi, projects, routes, secrets, services
 from kalix_local.store import Store
 from kalix_local.watch import WatchHub
 
@@ -170,6 +170,7 @@ def create_app(settings: Settings) -> FastAPI:
     for module in (services, routes, secrets, projects):
         app.include_router(module.router)
     app.include_router(admin.router)
+    openapi.install(app)  # the raw-read request bodies, documented from the wire models
     # Added last = outermost: every response (faults included) gets a request id.
     app.add_middleware(FaultMiddleware, faults=faults)
     app.add_middleware(RequestLogMiddleware)

@@ -24,7 +24,9 @@ def _decode(value: str) -> bytes | None:
 
 
 def _key_causes(type_: Any, data: dict[str, Any]) -> Causes:
-    if type_ not in REQUIRED_SECRET_KEYS:
+    # The spec is still raw here: a non-string type (e.g. {}) is unhashable (was a 500);
+    # the model reports it.
+    if not isinstance(type_, str) or type_ not in REQUIRED_SECRET_KEYS:
         return []
     missing = [k for k in REQUIRED_SECRET_KEYS[type_] if k not in data]
     if missing:

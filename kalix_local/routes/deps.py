@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -12,6 +13,9 @@ from kalix_local.config import MAX_BODY_BYTES
 from kalix_local.errors import BadRequest, TooLarge, UnsupportedMediaType
 
 MERGE_PATCH = "application/merge-patch+json"
+# json.loads turns a lone "\ud800" escape into a str that cannot be encoded as UTF-8:
+# SQLite and every JSON response would then fail (500), so such a body is rejected.
+_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def get_backend(request: Request) -> Backend:
@@ -42,13 +46,37 @@ def _media_type(request: Request) -> str:
     return request.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
+def _has_lone_surrogate(value: Any) -> bool:
+    stack: list[Any] = [value]  # iterative: the body may be nested close to the recursion limit
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if _LONE_SURROGATE.search(item):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
 def _parse(raw: bytes) -> Any:
     if not raw.strip():
         return None
     try:
-        return json.loads(raw)
+        value = json.loads(raw)
+    except RecursionError:
+        # json.loads recurses once per nesting level: "[[[[..." would be a 500.
+        raise BadRequest("the request body is not valid JSON: nested too deeply") from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadRequest(f"the request body is not valid JSON: {exc}") from None
+    if _has_lone_surrogate(value):
+        raise BadRequest(
+            "the request body is not valid JSON: it contains an unpaired UTF-16 surrogate "
+            "(\\ud800-\\udfff), which is not valid Unicode"
+        )
+    return value
 
 
 async def json_body(request: Request) -> Any:

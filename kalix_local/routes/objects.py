@@ -12,9 +12,10 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from kalix_local.backend import Backend
 from kalix_local.backend.common import parse_field_selector, parse_label_selector
 from kalix_local.backend.objects import ObjectBackend
+from kalix_local.routes import openapi
 from kalix_local.routes.deps import JsonBody, MergePatchBody, get_backend, require_token
 from kalix_local.watch import DEFAULT_TIMEOUT_SECONDS, MAX_TIMEOUT_SECONDS, Watch
-from pulumi_kalix.api import API_PREFIX
+from pulumi_kalix.api import API_PREFIX, WireModel
 
 KindGetter = Callable[[Backend], ObjectBackend]
 
@@ -45,7 +46,14 @@ def watch_response(
     )
 
 
-def object_router(plural: str, tag: str, get_kind: KindGetter) -> APIRouter:
+def object_router(
+    plural: str,
+    tag: str,
+    get_kind: KindGetter,
+    model: type[WireModel],
+    list_model: type[WireModel],
+) -> APIRouter:
+    """The router of one kind; ``model``/``list_model`` only document the bodies."""
     router = APIRouter(
         prefix=f"{API_PREFIX}/{{project}}/{plural}",
         tags=[tag],
@@ -58,7 +66,11 @@ def object_router(plural: str, tag: str, get_kind: KindGetter) -> APIRouter:
         label_selector: str | None = Query(None, alias="labelSelector"),
         field_selector: str | None = Query(None, alias="fieldSelector"),
         watch: bool = False,
-        resource_version: str | None = Query(None, alias="resourceVersion", pattern=r"^\d*$"),
+        # ASCII digits that fit a SQLite integer: longer ones were a 500 (int() digit
+        # limit) or overflowed SQLite inside the watch stream (a cut connection).
+        resource_version: str | None = Query(
+            None, alias="resourceVersion", pattern=r"^[0-9]*$", max_length=18
+        ),
         timeout_seconds: int | None = Query(None, alias="timeoutSeconds", ge=1),
         include_deleted: bool = Query(False, alias="includeDeleted"),
     ) -> Any:
@@ -92,9 +104,46 @@ def object_router(plural: str, tag: str, get_kind: KindGetter) -> APIRouter:
     def patch_object(request: Request, project: str, name: str, body: MergePatchBody) -> Any:
         return get_kind(get_backend(request)).patch(project, name, body)
 
-    router.add_api_route("", list_objects, methods=["GET"], name=f"list_{plural}")
-    router.add_api_route("", create_object, methods=["POST"], name=f"create_{plural}")
-    router.add_api_route("/{name}", get_object, methods=["GET"], name=f"get_{plural}")
-    router.add_api_route("/{name}", replace_object, methods=["PUT"], name=f"replace_{plural}")
-    router.add_api_route("/{name}", patch_object, methods=["PATCH"], name=f"patch_{plural}")
+    kind = model.__name__
+    router.add_api_route(
+        "",
+        list_objects,
+        methods=["GET"],
+        name=f"list_{plural}",
+        responses=openapi.responses(
+            200, list_model, f"The {kind}List (with watch=true: newline-delimited events)"
+        ),
+    )
+    router.add_api_route(
+        "",
+        create_object,
+        methods=["POST"],
+        name=f"create_{plural}",
+        status_code=201,  # docs only: the handler returns its own 201 response
+        responses=openapi.responses(201, model, f"The created {kind}"),
+        openapi_extra=openapi.json_body(model),
+    )
+    router.add_api_route(
+        "/{name}",
+        get_object,
+        methods=["GET"],
+        name=f"get_{plural}",
+        responses=openapi.responses(200, model, f"The {kind}"),
+    )
+    router.add_api_route(
+        "/{name}",
+        replace_object,
+        methods=["PUT"],
+        name=f"replace_{plural}",
+        responses=openapi.responses(200, model, f"The replaced {kind}"),
+        openapi_extra=openapi.json_body(model),
+    )
+    router.add_api_route(
+        "/{name}",
+        patch_object,
+        methods=["PATCH"],
+        name=f"patch_{plural}",
+        responses=openapi.responses(200, model, f"The patched {kind}"),
+        openapi_extra=openapi.merge_patch_body(model),
+    )
     return router

@@ -6,12 +6,18 @@ from typing import Any
 
 from fastapi import Request
 
+from kalix_local.routes import openapi
 from kalix_local.routes.deps import get_backend
 from kalix_local.routes.objects import object_router
+from pulumi_kalix.api import KalixRoute, KalixRouteList
 
-router = object_router("kalixroutes", "routes", lambda b: b.routes)
+router = object_router("kalixroutes", "routes", lambda b: b.routes, KalixRoute, KalixRouteList)
 
 
-@router.delete("/{name}", name="delete_kalixroutes")
+@router.delete(
+    "/{name}",
+    name="delete_kalixroutes",
+    responses=openapi.responses(200, KalixRoute, "The deleted KalixRoute"),
+)
 def delete_route(request: Request, project: str, name: str) -> Any:
     return get_backend(request).routes.delete(project, name)

@@ -6,12 +6,18 @@ from typing import Any
 
 from fastapi import Request
 
+from kalix_local.routes import openapi
 from kalix_local.routes.deps import get_backend
 from kalix_local.routes.objects import object_router
+from pulumi_kalix.api import KalixSecret, KalixSecretList
 
-router = object_router("kalixsecrets", "secrets", lambda b: b.secrets)
+router = object_router("kalixsecrets", "secrets", lambda b: b.secrets, KalixSecret, KalixSecretList)
 
 
-@router.delete("/{name}", name="delete_kalixsecrets")
+@router.delete(
+    "/{name}",
+    name="delete_kalixsecrets",
+    responses=openapi.responses(200, KalixSecret, "The deleted KalixSecret"),
+)
 def delete_secret(request: Request, project: str, name: str) -> Any:
     return get_backend(request).secrets.delete(project, name)

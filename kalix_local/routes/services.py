@@ -6,18 +6,31 @@ from typing import Any
 
 from fastapi import Request
 
+from kalix_local.routes import openapi
 from kalix_local.routes.deps import get_backend
 from kalix_local.routes.objects import object_router
+from pulumi_kalix.api import KalixService, KalixServiceList
 
-router = object_router("kalixservices", "services", lambda b: b.services)
+router = object_router(
+    "kalixservices", "services", lambda b: b.services, KalixService, KalixServiceList
+)
 
 
-@router.delete("/{name}", name="delete_kalixservices")
+@router.delete(
+    "/{name}",
+    name="delete_kalixservices",
+    responses=openapi.responses(200, KalixService, "The deleted KalixService"),
+)
 def delete_service(request: Request, project: str, name: str, hard: bool = False) -> Any:
     """Soft delete (restorable) unless ``hard=true``."""
     return get_backend(request).services.delete(project, name, hard=hard)
 
 
-@router.post("/{name}/restore", name="restore_kalixservices")
+@router.post(
+    "/{name}/restore",
+    name="restore_kalixservices",
+    responses=openapi.responses(200, KalixService, "The restored KalixService"),
+)
 def restore_service(request: Request, project: str, name: str) -> Any:
+    """Undo a soft delete (no request body)."""
     return get_backend(request).services.restore(project, name)
