@@ -165,3 +165,20 @@ def test_rollout_progress_is_reported_on_the_way(
     assert messages.index("UpdateInProgress: 1/2 instances ready") < messages.index(
         "Ready: 2/2 instances ready"
     )
+
+
+def test_a_secret_env_value_stays_secret_in_state(stack: Stack) -> None:
+    value = "sk-live-0123456789abcdef"
+
+    def program() -> None:
+        kalix.Service(
+            "cart",
+            image="registry.example/cart:1.0",
+            env={"MODE": "prod", "API_KEY": pulumi.Output.secret(value)},
+        )
+
+    stack.engine.up(program)
+    env = stack.api.services.get("cart").spec.containers[0].env or []
+    assert {e.name: e.value for e in env}["API_KEY"] == value  # the service gets it
+    assert value not in stack.state_text()  # the state keeps it only as a secret
+    assert {op for op, _ in ops(stack.engine.up(program))} == {"same"}
