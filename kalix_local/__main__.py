@@ -37,8 +37,10 @@ def _parser() -> argparse.ArgumentParser:
 
     token = commands.add_parser("token", help="manage project tokens")
     token_commands = token.add_subparsers(dest="token_command", required=True)
-    create = token_commands.add_parser("create", help="create a token (and the project)")
-    create.add_argument("--project", required=True)
+    create = token_commands.add_parser(
+        "create", help="create a token (and its projects); repeat --project for several"
+    )
+    create.add_argument("--project", required=True, action="append")
     create.add_argument("--data-dir", default=".kalix-local")
     return parser
 
@@ -146,13 +148,13 @@ def token_create(args: argparse.Namespace) -> int:
 
     store = Store(Path(args.data_dir) / "kalix-local.db")
     try:
-        token = create_project_token(store, args.project)
+        token = create_project_token(store, *args.project)
     except KalixError as exc:
         print(f"kalix-local: {exc.message}", file=sys.stderr)
         return 2
     finally:
         store.close()
-    print(f"project: {args.project}")
+    print(f"project: {', '.join(args.project)}")
     print(token)
     return 0
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from kalix_local.backend import Backend
+from kalix_local.backend.projects import create_project_token
 from kalix_local.dns import Route53Resolver, StaticResolver
 from kalix_local.errors import BadRequest, Conflict, Forbidden, Invalid
 from kalix_local.faults import Faults, FaultSpec
@@ -51,6 +52,12 @@ class ProjectCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str
+
+
+class TokenCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    projects: list[str] = Field(min_length=1, max_length=100)
 
 
 def _parse(model: type[M], body: Any, kind: str) -> M:
@@ -145,6 +152,14 @@ def create_project(request: Request, body: JsonBody) -> Any:
     """Create a project (if missing) and a new token for it."""
     project = _parse(ProjectCreate, body, "Project")
     return get_backend(request).projects.create_project(project.name)
+
+
+@router.post("/tokens")
+def create_token(request: Request, body: JsonBody) -> Any:
+    """A new token for one or more projects (created if missing)."""
+    spec = _parse(TokenCreate, body, "Token")
+    token = create_project_token(get_backend(request).core.store, *spec.projects)
+    return {"token": token, "projects": spec.projects}
 
 
 @router.post("/faults")

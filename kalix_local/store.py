@@ -25,6 +25,8 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS projects (name TEXT PRIMARY KEY, created TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS tokens (
     hash TEXT PRIMARY KEY, project TEXT NOT NULL, created TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS token_grants (
+    hash TEXT NOT NULL, project TEXT NOT NULL, PRIMARY KEY (hash, project));
 CREATE TABLE IF NOT EXISTS objects (
     project TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL,
     uid TEXT NOT NULL, rv INTEGER NOT NULL, generation INTEGER NOT NULL,
@@ -221,9 +223,22 @@ class Tx:
             (token_hash, project, created),
         )
 
-    def token_project(self, token_hash: str) -> str | None:
+    def grant_token(self, token_hash: str, project: str) -> None:
+        """Let a token also act on `project` (one stack may span projects)."""
+        self._c.execute(
+            "INSERT OR IGNORE INTO token_grants (hash, project) VALUES (?, ?)",
+            (token_hash, project),
+        )
+
+    def token_projects(self, token_hash: str) -> set[str] | None:
+        """The projects a token may act on; None for an unknown token."""
         row = self._c.execute("SELECT project FROM tokens WHERE hash = ?", (token_hash,)).fetchone()
-        return str(row[0]) if row else None
+        if row is None:
+            return None
+        grants = self._c.execute(
+            "SELECT project FROM token_grants WHERE hash = ?", (token_hash,)
+        ).fetchall()
+        return {str(row[0]), *(str(g[0]) for g in grants)}
 
     # -- hostnames -------------------------------------------------------------------
 

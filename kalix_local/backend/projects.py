@@ -18,21 +18,30 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_project_token(store: Store, project: str) -> str:
-    """Create ``project`` if missing and a new token for it; returns the token."""
-    error = dns_label_error(project)
-    if error:
-        raise Invalid("Project", project, [("name", error)])
+def create_project_token(store: Store, project: str, *also: str) -> str:
+    """Create the projects if missing and a new token for all of them; returns the token.
+
+    Like a Kalix user token, one token may act on several projects, so one stack can
+    span projects.
+    """
+    projects = [project, *also]
+    for i, name in enumerate(projects):
+        error = dns_label_error(name)
+        if error:
+            raise Invalid("Project", name, [("name" if i == 0 else f"projects[{i}]", error)])
     token = TOKEN_PREFIX + secrets.token_urlsafe(24)
     with store.tx() as tx:
-        tx.create_project(project, now_iso())
+        for name in projects:
+            tx.create_project(name, now_iso())
         tx.add_token(hash_token(token), project, now_iso())
+        for name in also:
+            tx.grant_token(hash_token(token), name)
     return token
 
 
 def token_is_valid(store: Store, token: str) -> bool:
     with store.tx() as tx:
-        return tx.token_project(hash_token(token)) is not None
+        return tx.token_projects(hash_token(token)) is not None
 
 
 class ProjectBackend:
@@ -45,10 +54,10 @@ class ProjectBackend:
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthorized("a bearer token is required (Authorization: Bearer <token>)")
         with self.core.store.tx() as tx:
-            owner = tx.token_project(hash_token(token.strip()))
-        if owner is None:
+            allowed = tx.token_projects(hash_token(token.strip()))
+        if allowed is None:
             raise Unauthorized("the bearer token is not valid")
-        if owner != project:
+        if project not in allowed:
             raise Forbidden(f'token is not valid for project "{project}"')
 
     def create_project(self, name: str) -> dict[str, Any]:

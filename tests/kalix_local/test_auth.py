@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
 
@@ -58,3 +60,33 @@ def test_healthz_and_openapi_need_no_token(kalix: KalixLocalServer) -> None:
     assert httpx.get(kalix.url + "/healthz").status_code == 200
     spec = httpx.get(kalix.url + "/openapi.json").json()
     assert "/apis/kalix.io/v1alpha1/namespaces/{project}/kalixservices" in spec["paths"]
+
+
+def test_a_token_for_several_projects_acts_on_each_and_no_other(
+    kalix: KalixLocalServer,
+) -> None:
+    token = kalix.new_token("team-a", "team-b")
+    with kalix.client(token) as c:
+        for project in ("team-a", "team-b"):
+            assert c.get(kalix.api_path("kalixservices", project=project)).status_code == 200
+        other = c.get(kalix.api_path("kalixservices", project="default"))
+    assert other.status_code == 403
+    assert other.json()["message"] == 'token is not valid for project "default"'
+
+
+def test_token_create_cli_takes_several_projects(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kalix_local.__main__ import main
+    from kalix_local.backend.projects import hash_token
+    from kalix_local.store import Store
+
+    args = ["token", "create", "--project", "a", "--project", "b", "--data-dir", str(tmp_path)]
+    assert main(args) == 0
+    token = capsys.readouterr().out.strip().splitlines()[-1]
+    store = Store(tmp_path / "kalix-local.db")
+    try:
+        with store.tx() as tx:
+            assert tx.token_projects(hash_token(token)) == {"a", "b"}
+    finally:
+        store.close()

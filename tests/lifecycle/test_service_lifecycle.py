@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import logging
+from pathlib import Path
 
 import pulumi
 import pytest
 
 import pulumi_kalix as kalix
+from pulumi_kalix.client import ControlPlane
 from tests.harness import EngineError
-from tests.lifecycle.conftest import Stack, ops
+from tests.lifecycle.conftest import Stack, make_engine, ops
 
 
 def cart(image: str = "registry.example/cart:1.0", name: str | None = None, **kw: object):
@@ -182,3 +184,22 @@ def test_a_secret_env_value_stays_secret_in_state(stack: Stack) -> None:
     assert {e.name: e.value for e in env}["API_KEY"] == value  # the service gets it
     assert value not in stack.state_text()  # the state keeps it only as a secret
     assert {op for op, _ in ops(stack.engine.up(program))} == {"same"}
+
+
+def test_one_stack_spans_projects(stack: Stack, tmp_path: Path) -> None:
+    token = stack.server.new_token("default", "team-b")
+    engine = make_engine(stack.server, tmp_path / "multi.json")
+    engine.config["kalix:token"] = token
+
+    def program() -> None:
+        kalix.Service("cart", image="registry.example/cart:1.0")
+        kalix.Service("cart-b", name="cart", image="registry.example/cart:1.0", project="team-b")
+
+    assert ops(engine.up(program)) == [("create", "cart"), ("create", "cart-b")]
+    with ControlPlane(stack.server.url, token, "team-b") as team_b:
+        assert [s.metadata.name for s in team_b.services.list()] == ["cart"]
+    assert [s.metadata.name for s in stack.api.services.list()] == ["cart"]
+    assert {op for op, _ in ops(engine.up(program))} == {"same"}
+    engine.destroy()
+    with ControlPlane(stack.server.url, token, "team-b") as team_b:
+        assert team_b.services.list() == []
