@@ -166,6 +166,8 @@ def test_mtls_and_http_basic_reach_the_route_and_secrets_stay_secret(stack: Stac
     assert base64.b64encode(password.encode()).decode() not in state
     assert digest not in state  # even the hash is stored as a secret
     assert {op for op, _ in ops(stack.engine.up(program))} == {"same"}
+    assert {op for op, _ in ops(stack.engine.refresh())} == {"same"}
+    assert digest not in stack.state_text()  # a refresh reads the hash back: still secret
 
 
 def test_an_up_that_fails_half_way_then_completes_without_duplicates(stack: Stack) -> None:
