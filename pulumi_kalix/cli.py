@@ -232,7 +232,8 @@ def _declare_service(prog: _Program, svc: KalixService) -> None:
     inputs = ServiceProvider.inputs_from(svc)
     kwargs = [("image", _lit(inputs["image"]))]
     for key in (
-        *("env", "secret_env", "min_instances", "max_instances", "instance_type", "labels"),
+        *("env", "secret_env", "optional_secret_env", "min_instances", "max_instances"),
+        *("instance_type", "labels", "restart_requested"),
         *("cpu_usage_threshold", "volume_mounts", "jwt_keys", "tracing"),
     ):
         if inputs.get(key) is not None:
@@ -241,7 +242,11 @@ def _declare_service(prog: _Program, svc: KalixService) -> None:
         kwargs.append(("paused", "True"))
     # Secrets read by env vars: declared first, so a fresh deployment creates them first.
     secrets = sorted(
-        {str(ref).split("/", 1)[0] for ref in (inputs.get("secret_env") or {}).values()}
+        {
+            str(ref).split("/", 1)[0]
+            for key in ("secret_env", "optional_secret_env")
+            for ref in (inputs.get(key) or {}).values()
+        }
     )
     deps = [prog.variables[("secret", s)] for s in secrets if ("secret", s) in prog.variables]
     if deps:

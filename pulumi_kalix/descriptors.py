@@ -500,8 +500,8 @@ def _yaml(data: Mapping[str, Any]) -> str:
 
 
 def service_unmodeled(desc: ServiceDescriptor) -> list[str]:
-    """Descriptor paths that `kalix.Service` inputs cannot carry (optional secret refs):
-    dropped by a round trip."""
+    """Descriptor paths that `kalix.Service` inputs cannot carry: dropped by a round trip
+    (none today; kept as the guard that names any the resource falls behind on)."""
     from .provider.service import ServiceProvider
 
     inputs = ServiceProvider.inputs_from(desc.to_kalix_service())

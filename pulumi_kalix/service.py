@@ -38,6 +38,8 @@ class Service(Resource, module="kalix", name="Service"):
     image: Output[str]
     env: Output[dict[str, str] | None]
     secret_env: Output[dict[str, str] | None]
+    optional_secret_env: Output[dict[str, str] | None]
+    restart_requested: Output[str | None]
     min_instances: Output[int | None]
     max_instances: Output[int | None]
     instance_type: Output[str | None]
@@ -65,6 +67,7 @@ class Service(Resource, module="kalix", name="Service"):
         name: Input[str] | None = None,
         env: Input[dict[str, Input[str]]] | None = None,
         secret_env: Input[dict[str, Input[str]]] | None = None,
+        optional_secret_env: Input[dict[str, Input[str]]] | None = None,
         min_instances: Input[int] | None = None,
         max_instances: Input[int] | None = None,
         instance_type: Input[str] | None = None,
@@ -74,6 +77,7 @@ class Service(Resource, module="kalix", name="Service"):
         volume_mounts: Input[Sequence[Input[Mapping[str, Any]]]] | None = None,
         jwt_keys: Input[Sequence[Input[Mapping[str, Any]]]] | None = None,
         tracing: Input[bool] | None = None,
+        restart_requested: Input[str] | None = None,
         project: Input[str] | None = None,
         adopt: bool = False,
         wait: bool = True,
@@ -85,6 +89,8 @@ class Service(Resource, module="kalix", name="Service"):
         :param name: service name (default: the resource name); changing it replaces.
         :param env: plain environment variables.
         :param secret_env: variables read from secrets, `{"VAR": "secret-name/key"}`.
+        :param optional_secret_env: the same, but the service starts without them when
+            the secret or key is missing.
         :param min_instances: / max_instances: autoscaling bounds, 1..10, min <= max.
         :param instance_type: e.g. `small`, `general.medium`, `g1.memory.large`.
         :param paused: scale to zero, keeping data.
@@ -94,6 +100,8 @@ class Service(Resource, module="kalix", name="Service"):
         :param jwt_keys: JWT keys in order, each
             `{"key_id": "k1", "algorithm": "HS256", "secret": "jwt-secret", "issuer": "..."}`.
         :param tracing: enable telemetry tracing.
+        :param restart_requested: an RFC 3339 time; setting a new one restarts every
+            instance in a rolling fashion, like `kalix service restart`.
         :param project: Kalix project (default `kalix:project`).
         :param adopt: take over an existing service of the same name.
         :param wait: await the rollout (default True).
@@ -104,6 +112,7 @@ class Service(Resource, module="kalix", name="Service"):
             "image": image,
             "env": env,
             "secret_env": secret_env,
+            "optional_secret_env": optional_secret_env,
             "min_instances": min_instances,
             "max_instances": max_instances,
             "instance_type": instance_type,
@@ -113,6 +122,7 @@ class Service(Resource, module="kalix", name="Service"):
             "volume_mounts": volume_mounts,
             "jwt_keys": jwt_keys,
             "tracing": tracing,
+            "restart_requested": restart_requested,
             "project": project,
             "adopt": adopt,
             "wait": wait,
@@ -205,7 +215,7 @@ class Service(Resource, module="kalix", name="Service"):
         from .descriptors import service_descriptor
 
         keys = (
-            *("name", "image", "env", "secret_env"),
+            *("name", "image", "env", "secret_env", "optional_secret_env"),
             *("min_instances", "max_instances", "instance_type", "cpu_usage_threshold"),
             *("volume_mounts", "jwt_keys", "tracing"),
         )

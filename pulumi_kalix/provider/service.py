@@ -55,6 +55,7 @@ USER_KEYS = (
     "image",
     "env",
     "secret_env",
+    "optional_secret_env",
     "min_instances",
     "max_instances",
     "instance_type",
@@ -64,7 +65,11 @@ USER_KEYS = (
     "volume_mounts",
     "jwt_keys",
     "tracing",
+    "restart_requested",
 )
+#: env-like inputs: plain values, and references `secret/key` (required or optional)
+ENV_KEYS = ("env", "secret_env", "optional_secret_env")
+RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 VOLUME_MOUNT_KEYS = ("mount_path", "secret", "default_mode", "optional")
 JWT_KEY_KEYS = ("key_id", "algorithm", "secret", "issuer")
 #: Inputs that steer the program side only; echoed, never compared.
@@ -85,33 +90,45 @@ class ServiceProvider(ObjectProvider[KalixService]):
         image = news.get("image")
         if not is_unknown(image) and (not isinstance(image, str) or not image.strip()):
             out.append(failure("image", "image is required (e.g. 'registry.example/cart:1.2')"))
-        out += string_map_failures(news, "env")
-        out += string_map_failures(news, "secret_env")
-        out += string_map_failures(news, "labels")
-        env: dict[str, Any] = news["env"] if isinstance(news.get("env"), dict) else {}
-        secret_env: dict[str, Any] = (
-            news["secret_env"] if isinstance(news.get("secret_env"), dict) else {}
-        )
-        for key in list(env) + list(secret_env):
-            if not re.fullmatch(ENV_NAME_PATTERN, str(key)):
-                prop = "env" if key in env else "secret_env"
-                out.append(
-                    failure(
-                        f"{prop}.{key}",
-                        f"environment variable name {key!r} is not valid: use letters, digits "
-                        "and '_', not starting with a digit",
+        for key in (*ENV_KEYS, "labels"):
+            out += string_map_failures(news, key)
+        maps: dict[str, dict[str, Any]] = {
+            key: news[key] if isinstance(news.get(key), dict) else {} for key in ENV_KEYS
+        }
+        seen: dict[str, str] = {}
+        for prop, values in maps.items():
+            for name, value in values.items():
+                if not re.fullmatch(ENV_NAME_PATTERN, str(name)):
+                    out.append(
+                        failure(
+                            f"{prop}.{name}",
+                            f"environment variable name {name!r} is not valid: use letters, "
+                            "digits and '_', not starting with a digit",
+                        )
                     )
-                )
-        for key in set(env) & set(secret_env):
-            out.append(failure(f"secret_env.{key}", f"{key!r} is set in both env and secret_env"))
-        for key, ref in secret_env.items():
-            if not is_unknown(ref) and not SECRET_REF.match(str(ref)):
-                out.append(
-                    failure(
-                        f"secret_env.{key}",
-                        f"secret_env.{key} must be 'secret-name/key', got {ref!r}",
+                if name in seen:
+                    out.append(
+                        failure(
+                            f"{prop}.{name}", f"{name!r} is set in both {seen[name]} and {prop}"
+                        )
                     )
+                seen.setdefault(name, prop)
+                if prop != "env" and not is_unknown(value) and not SECRET_REF.match(str(value)):
+                    out.append(
+                        failure(
+                            f"{prop}.{name}",
+                            f"{prop}.{name} must be 'secret-name/key', got {value!r}",
+                        )
+                    )
+        restart = news.get("restart_requested")
+        if restart is not None and not is_unknown(restart) and not RFC3339.match(str(restart)):
+            out.append(
+                failure(
+                    "restart_requested",
+                    "restart_requested must be an RFC 3339 time such as "
+                    f"'2026-11-23T18:00:00Z' (change it to restart), got {restart!r}",
                 )
+            )
         out += self._instance_failures(news)
         instance_type = news.get("instance_type")
         if isinstance(instance_type, str) and not re.fullmatch(
@@ -215,7 +232,7 @@ class ServiceProvider(ObjectProvider[KalixService]):
         return out
 
     def normalize(self, news: Props) -> Props:
-        for key in ("env", "labels"):
+        for key in (*ENV_KEYS, "labels"):
             if isinstance(news.get(key), dict):
                 news[key] = {k: v if is_unknown(v) else str(v) for k, v in news[key].items()}
         for key in ("min_instances", "max_instances", "cpu_usage_threshold"):
@@ -234,13 +251,17 @@ class ServiceProvider(ObjectProvider[KalixService]):
     def apply_inputs(spec: ServiceSpec | None, props: Props) -> ServiceSpec:
         """The spec with our inputs applied; fields we don't manage are kept."""
         env = [EnvVar(name=k, value=str(v)) for k, v in sorted((props.get("env") or {}).items())]
-        for key, ref in sorted((props.get("secret_env") or {}).items()):
+        refs: list[tuple[str, Any, bool | None]] = [
+            (k, v, None) for k, v in (props.get("secret_env") or {}).items()
+        ]
+        refs += [(k, v, True) for k, v in (props.get("optional_secret_env") or {}).items()]
+        for key, ref, optional in sorted(refs):
             secret, _, secret_key = str(ref).partition("/")
             env.append(
                 EnvVar(
                     name=key,
                     value_from=EnvVarSource(
-                        secret_key_ref=SecretKeyRef(name=secret, key=secret_key)
+                        secret_key_ref=SecretKeyRef(name=secret, key=secret_key, optional=optional)
                     ),
                 )
             )
@@ -265,6 +286,8 @@ class ServiceProvider(ObjectProvider[KalixService]):
         resources.autoscaling = scaling if has_scaling else None
         base.resources = resources if (resources.instance_type or resources.autoscaling) else None
         base.paused = True if props.get("paused") else None
+        # `kalix service restart`: a new time in restartRequested rolls every instance.
+        base.restart_requested = props.get("restart_requested")
         container.volume_mounts = [
             VolumeMount(
                 mount_path=m["mount_path"],
@@ -299,10 +322,12 @@ class ServiceProvider(ObjectProvider[KalixService]):
         container = obj.spec.containers[0]
         env: dict[str, str] = {}
         secret_env: dict[str, str] = {}
+        optional_secret_env: dict[str, str] = {}
         for var in container.env or []:
             if var.value_from is not None:
                 ref = var.value_from.secret_key_ref
-                secret_env[var.name] = f"{ref.name}/{ref.key}"
+                refs = optional_secret_env if ref.optional else secret_env
+                refs[var.name] = f"{ref.name}/{ref.key}"
             else:
                 env[var.name] = var.value or ""
         resources = obj.spec.resources
@@ -312,6 +337,8 @@ class ServiceProvider(ObjectProvider[KalixService]):
             "image": container.image,
             "env": env or None,
             "secret_env": secret_env or None,
+            "optional_secret_env": optional_secret_env or None,
+            "restart_requested": obj.spec.restart_requested,
             "min_instances": scaling.min_instances if scaling else None,
             "max_instances": scaling.max_instances if scaling else None,
             "instance_type": resources.instance_type if resources else None,

@@ -232,19 +232,34 @@ def test_import_writes_a_program_whose_first_up_adopts_everything_unchanged(
     assert snapshot(api) == before
 
 
-def test_import_comments_out_what_adoption_would_change(
+def test_import_declares_optional_secret_refs(
     kalix: KalixLocalServer, api: ControlPlane, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     seed(api, service_yaml=SERVICE_YAML)  # FEATURE_FLAGS is an optional secret ref
     out = tmp_path / "infra"
     assert main(["import", "--out", str(out), *flags(kalix)]) == 0
+    assert "Warning" not in capsys.readouterr().err
+    program = (out / "__main__.py").read_text()
+    assert "optional_secret_env=" in program
+    assert "NOT DECLARED" not in program
+
+
+def test_import_comments_out_what_adoption_would_change(
+    kalix: KalixLocalServer, api: ControlPlane, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed(api)
+    # A regex subject matcher has no kalix.Route input: adopting would rewrite it.
+    regex = ROUTE_YAML.replace("- exact: partner.example.com", "- regex: ^partner-[0-9]+$")
+    api.routes.create(d.kalix_route("partners", d.load_route(regex)))
+    out = tmp_path / "infra"
+    assert main(["import", "--out", str(out), *flags(kalix)]) == 0
     err = capsys.readouterr().err
-    assert "Warning: adopting service 'shopping-cart' would change containers[0].env[2]" in err
+    assert "Warning: adopting route 'partners' would change" in err
     program = (out / "__main__.py").read_text()
     compile(program, "__main__.py", "exec")
-    assert "# service_shopping_cart = kalix.Service(" in program
-    assert "NOT DECLARED: adopting service 'shopping-cart'" in program
-    assert "shopping-cart" in (out / "README.md").read_text()
+    assert "# route_partners = kalix.Route(" in program
+    assert "NOT DECLARED: adopting route 'partners'" in program
+    assert "partners" in (out / "README.md").read_text()
 
 
 def test_import_does_not_overwrite_without_force(

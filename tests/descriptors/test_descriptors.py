@@ -322,14 +322,12 @@ def test_service_inputs_of_a_modelled_descriptor() -> None:
     assert d.service_descriptor(inputs) == SIMPLE_SERVICE_YAML
 
 
-def test_service_inputs_name_what_kalix_service_cannot_carry() -> None:
+def test_service_inputs_carry_optional_secret_refs() -> None:
     desc = d.load_service(SERVICE_YAML)
-    with pytest.raises(d.DescriptorError) as err:
-        d.service_inputs(desc)
-    paths = [p.path for p in err.value.problems]
-    assert paths == ["service.env.FEATURE_FLAGS.valueFrom.secretKeyRef.optional"]
-    assert "not supported by kalix.Service yet" in str(err.value)
-    assert d.service_inputs(desc, strict=False)["image"] == "acme.example/shopping-cart:1.4.2"
+    assert d.service_unmodeled(desc) == []  # nothing of this descriptor is dropped
+    inputs = d.service_inputs(desc)
+    assert inputs["optional_secret_env"] == {"FEATURE_FLAGS": "features/flags"}
+    assert "FEATURE_FLAGS" not in inputs["secret_env"]
 
 
 def test_service_inputs_carry_jwt_volume_mounts_telemetry_and_cpu_threshold() -> None:
@@ -378,9 +376,8 @@ def test_route_descriptor_of_inputs_with_a_paths_mapping() -> None:
 
 def test_adoption_changes_of_live_objects() -> None:
     svc = d.load_service(SERVICE_YAML).to_kalix_service()
-    # Everything kalix.Service does not model is kept from the live spec on adoption,
-    # except the `optional` flag of a secret ref, which its inputs rebuild without.
-    assert d.adoption_changes(svc) == ["containers[0].env[2].valueFrom.secretKeyRef.optional"]
+    # kalix.Service models the whole service descriptor: adoption rewrites nothing.
+    assert d.adoption_changes(svc) == []
     simple = d.load_service(SIMPLE_SERVICE_YAML).to_kalix_service()
     assert d.adoption_changes(simple) == []
     assert d.adoption_changes(d.kalix_route("r", d.load_route(ROUTE_YAML))) == []

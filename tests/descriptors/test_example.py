@@ -12,7 +12,6 @@ import yaml
 import pulumi_kalix as kalix
 from pulumi_kalix import descriptors as d
 from pulumi_kalix.client import ControlPlane
-from tests.descriptors.samples import SERVICE_YAML
 from tests.harness import Engine, EngineError
 from tests.support.local_server import KalixLocalServer
 
@@ -74,19 +73,6 @@ def test_the_example_deploys_what_its_yaml_files_say(engine: Engine, api: Contro
     second = engine.up(EXAMPLE / "__main__.py")
     assert {s.op for s in second if s.type.startswith("pulumi-python")} == {"same"}
     assert api.services.get("shopping-cart").metadata.generation == generation
-
-
-def test_a_descriptor_with_fields_service_does_not_model_fails_naming_them(
-    engine: Engine, api: ControlPlane
-) -> None:
-    def program() -> None:
-        kalix.Service.from_descriptor(SERVICE_YAML)
-
-    with pytest.raises(
-        EngineError, match=r"secretKeyRef\.optional: not supported by kalix\.Service"
-    ):
-        engine.up(program)
-    assert api.services.list() == []
 
 
 def test_overrides_win_over_the_descriptor(engine: Engine, api: ControlPlane) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import pulumi
@@ -203,3 +204,42 @@ def test_one_stack_spans_projects(stack: Stack, tmp_path: Path) -> None:
     engine.destroy()
     with ControlPlane(stack.server.url, token, "team-b") as team_b:
         assert team_b.services.list() == []
+
+
+def test_optional_secret_refs_do_not_block_the_rollout(stack: Stack) -> None:
+    def program(optional: bool) -> Callable[[], None]:
+        refs = {"FLAGS": "feature-flags/json"}
+
+        def run() -> None:
+            kalix.Service(
+                "cart",
+                image="registry.example/cart:1.0",
+                wait_timeout=5,
+                **({"optional_secret_env": refs} if optional else {"secret_env": refs}),
+            )
+
+        return run
+
+    stack.engine.up(program(optional=True))  # the secret does not exist: fine
+    ref = (stack.api.services.get("cart").spec.containers[0].env or [])[0].value_from
+    assert ref is not None and ref.secret_key_ref.optional is True
+    with pytest.raises(EngineError) as err:
+        stack.engine.up(program(optional=False))
+    assert 'secret "feature-flags" not found' in str(err.value)
+
+
+def test_a_new_restart_time_rolls_the_service(stack: Stack) -> None:
+    def program(at: str | None) -> Callable[[], None]:
+        def run() -> None:
+            svc = kalix.Service("cart", image="registry.example/cart:1.0", restart_requested=at)
+            pulumi.export("observed", svc.observed_generation)
+
+        return run
+
+    stack.engine.up(program(None))
+    assert ops(stack.engine.up(program("2026-11-23T18:00:00Z"))) == [("update", "cart")]
+    assert stack.engine.stack_outputs["observed"] == 2
+    assert stack.api.services.get("cart").spec.restart_requested == "2026-11-23T18:00:00Z"
+    with pytest.raises(EngineError) as err:
+        stack.engine.up(program("yesterday"))
+    assert "restart_requested must be an RFC 3339 time" in str(err.value)
