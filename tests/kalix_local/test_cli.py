@@ -25,26 +25,20 @@ def test_serve__prints_default_project_token_and_exports(tmp_path: Path) -> None
         assert server.startup_seconds < 10  # the README promises < 2 s; printed above
 
 
-def test_token_create__prints_token_last(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "kalix_local",
-            "token",
-            "create",
-            "--project",
-            "shop",
-            "--data-dir",
-            str(tmp_path),
-        ],
+def run_kalix_local(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "kalix_local", *args],
         cwd=REPO_ROOT,
         env={"PYTHONPATH": str(REPO_ROOT)},
         capture_output=True,
         text=True,
         timeout=30,
-        check=True,
     )
+
+
+def test_token_create__prints_token_last(tmp_path: Path) -> None:
+    result = run_kalix_local("token", "create", "--project", "shop", "--data-dir", str(tmp_path))
+    assert result.returncode == 0, result.stderr
     token = result.stdout.strip().splitlines()[-1]
     assert token.startswith("klx_")
     with KalixLocalServer(tmp_path) as server:
@@ -56,23 +50,8 @@ def test_token_create__prints_token_last(tmp_path: Path) -> None:
 
 
 def test_token_create__invalid_project(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "kalix_local",
-            "token",
-            "create",
-            "--project",
-            "Bad_Name",
-            "--data-dir",
-            str(tmp_path),
-        ],
-        cwd=REPO_ROOT,
-        env={"PYTHONPATH": str(REPO_ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=30,
+    result = run_kalix_local(
+        "token", "create", "--project", "Bad_Name", "--data-dir", str(tmp_path)
     )
     assert result.returncode == 2
     assert "Bad_Name" in result.stderr
