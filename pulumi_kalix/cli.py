@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .api import REQUIRED_SECRET_KEYS, KalixRoute, KalixSecret, KalixService
 from .api import Hostname as HostnameObject
-from .api import KalixRoute, KalixSecret, KalixService
 from .client import ControlPlane
 from .config import API_URL, PROJECT, TOKEN, Settings
 from .descriptors import (
@@ -197,10 +197,46 @@ def _code_list(items: list[str], indent: int = 1) -> str:
     return "[\n" + "\n".join(f"{inner}{i}," for i in items) + f"\n{pad}]"
 
 
-def _declare_secret(prog: _Program, secret: KalixSecret) -> None:
+def secret_keys_in_use(services: list[KalixService]) -> dict[str, set[str]]:
+    """The secret keys services reference (env refs, mounted items), by secret name.
+
+    The platform never shows a secret's keys, so this and the keys a secret type
+    requires are all an import can know of them.
+    """
+    keys: dict[str, set[str]] = {}
+    for svc in services:
+        for container in svc.spec.containers:
+            for var in container.env or []:
+                if var.value_from is not None:
+                    ref = var.value_from.secret_key_ref
+                    keys.setdefault(ref.name, set()).add(ref.key)
+            for mount in container.volume_mounts or []:
+                items = (mount.secret.model_extra or {}).get("items") if mount.secret else None
+                for item in items if isinstance(items, list) else []:
+                    if isinstance(item, dict) and item.get("key") and mount.secret is not None:
+                        keys.setdefault(mount.secret.secret_name, set()).add(str(item["key"]))
+    return keys
+
+
+def _declare_secret(prog: _Program, secret: KalixSecret, used: set[str]) -> None:
     name = secret.metadata.name
-    keys = sorted((secret.status.keys if secret.status else None) or [])
+    keys = sorted(set(REQUIRED_SECRET_KEYS.get(secret.spec.type, ())) | used)
     var = prog.variable("secret", name)
+    if not keys:
+        why = (
+            f"secret {name!r}: the platform never shows a secret's keys and no service "
+            "references one"
+        )
+        prog.warnings.append(why)
+        prog.declare(
+            var,
+            "kalix.Secret",
+            name,
+            [("data", "{}")],
+            [f"NOT DECLARED: {why}; list its keys in data= to manage it."],
+            disabled=True,
+        )
+        return
     data = [
         (k, f"config.require_secret({_lit(prog.config_key(name, k, secret.spec.type))})")
         for k in keys
@@ -393,8 +429,9 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
         services = api.services.list()
         routes = api.routes.list()
     prog = _Program(settings.project)
+    in_use = secret_keys_in_use(services)
     for secret in sorted(secrets, key=lambda o: o.metadata.name):
-        _declare_secret(prog, secret)
+        _declare_secret(prog, secret, in_use.get(secret.metadata.name, set()))
     for host in sorted(hostnames, key=lambda h: h.name):
         _declare_hostname(prog, host)
     for svc in sorted(services, key=lambda o: o.metadata.name):

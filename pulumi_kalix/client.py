@@ -23,7 +23,7 @@ import logging
 import random
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Generator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -39,6 +39,7 @@ from .api import (
     KalixSecret,
     KalixService,
     Project,
+    Status,
     WatchEvent,
     WireModel,
 )
@@ -85,6 +86,48 @@ class RetryPolicy:
 
 
 NO_RETRIES = RetryPolicy(max_retries=0)
+
+
+@dataclass(frozen=True)
+class PollPolicy:
+    """How a wait polls: `initial` seconds after a change, growing by `factor` while
+    nothing changes, up to `maximum`. Polling is the published way to learn of changes;
+    watch is used on top when the server streams (`use_watch`)."""
+
+    initial: float = 0.2
+    factor: float = 1.5
+    maximum: float = 2.0
+    use_watch: bool = True
+
+    def next(self, current: float | None) -> float:
+        return self.initial if current is None else min(self.maximum, current * self.factor)
+
+
+DEFAULT_POLL = PollPolicy()
+
+
+def _wake_delay(predicate: object) -> float | None:
+    """Seconds until a predicate's answer may change on its own (a settle window);
+    `wake_at()` answers in wall-clock time."""
+    wake_at = getattr(predicate, "wake_at", None)
+    when = wake_at() if callable(wake_at) else None
+    return None if when is None else max(0.0, float(when) - time.time())
+
+
+def _policy(poll: PollPolicy, poll_interval: float | None) -> PollPolicy:
+    if poll_interval is None:
+        return poll
+    return PollPolicy(poll_interval, 1.0, poll_interval, poll.use_watch)
+
+
+def _ended_early(started: float, budget: float, events: int) -> bool:
+    """A stream that closed at once with nothing in it taught us nothing: poll instead
+    of opening the next one straight away (a server may close watches immediately)."""
+    return events == 0 and time.monotonic() - started < min(budget, 1.0) * 0.9
+
+
+class _NotAStream(Exception):
+    """A watch request was answered with a plain body: the server does not offer watch."""
 
 
 @dataclass
@@ -173,6 +216,21 @@ class _BaseClient:
         self._token = token
         self.retry = retry
         self._rng = rng or random.Random()
+        # Shared by the clients `with_project` derives: one server, one answer.
+        self._watch_support: dict[str, bool | None] = {"offered": None}
+
+    @property
+    def watch_offered(self) -> bool | None:
+        """Whether the server streams watch events: None until a wait has tried."""
+        return self._watch_support["offered"]
+
+    @watch_offered.setter
+    def watch_offered(self, value: bool) -> None:
+        self._watch_support["offered"] = value
+
+    def may_watch(self) -> bool:
+        """False once the server answered a watch request with a plain body."""
+        return self._watch_support["offered"] is not False
 
     def _headers(self, call: Call, request_id: str) -> dict[str, str]:
         headers = {"user-agent": USER_AGENT, "x-request-id": request_id, **call.headers}
@@ -284,12 +342,20 @@ class _Objects(Generic[T]):
         )
         return _parse(self.model, response)
 
-    def delete(self, name: str, **params: str) -> _Op[T | None]:
-        """Delete; `None` when it was already gone."""
+    def delete(self, name: str, **params: str) -> _Op[Status | None]:
+        """Delete; the control plane answers a `Status` (published), `None` when the
+        object was already gone. A body that is not a Status (an older server answering
+        with the object) is read as success."""
         response = yield Call("DELETE", self.path(name), params=params or None, expect=(404,))
         if response.status_code == 404:
             return None
-        return _parse(self.model, response)
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if isinstance(body, dict) and body.get("kind") == "Status":
+            return Status.model_validate(body)
+        return Status(status="Success", code=response.status_code)
 
     def update(self, name: str, mutate: Callable[[T], T | None], attempts: int = 5) -> _Op[T]:
         """Read-modify-write: re-read and re-apply `mutate` when the write was stale."""
@@ -401,7 +467,7 @@ class ControlPlane(_BaseClient):
 
     def with_project(self, project: str) -> ControlPlane:
         """The same connection pool, another project."""
-        return ControlPlane(
+        derived = ControlPlane(
             self.base_url,
             self._token,
             project,
@@ -410,6 +476,8 @@ class ControlPlane(_BaseClient):
             sleep=self._sleep,
             rng=self._rng,
         )
+        derived._watch_support = self._watch_support
+        return derived
 
     def get_project(self) -> Project:
         return self.run(_project_op(self.project))
@@ -505,7 +573,7 @@ class SyncObjects(Generic[T]):
     def patch(self, name: str, patch: dict[str, Any]) -> T:
         return self._c.run(self.ops.patch(name, patch))
 
-    def delete(self, name: str, **params: str) -> T | None:
+    def delete(self, name: str, **params: str) -> Status | None:
         return self._c.run(self.ops.delete(name, **params))
 
     def update(self, name: str, mutate: Callable[[T], T | None], attempts: int = 5) -> T:
@@ -526,17 +594,24 @@ class SyncObjects(Generic[T]):
         predicate: Callable[[T | None], bool],
         *,
         timeout: float,
-        poll_interval: float = 1.0,
+        poll: PollPolicy = DEFAULT_POLL,
+        poll_interval: float | None = None,
         on_change: Callable[[T | None], None] | None = None,
     ) -> T | None:
-        """Return the object as soon as `predicate` holds (learned from the watch stream).
+        """Return the object as soon as `predicate` holds.
 
-        `predicate` may raise (e.g. :class:`ResourceFailedError`) to stop early. When the
-        watch cannot be used, falls back to polling every `poll_interval` seconds.
+        Works by polling alone (the published contract) with `poll`'s backoff, reset
+        whenever the object changed; when the server streams watch events they are used
+        too, so a change is seen at once. `predicate` may raise (e.g.
+        :class:`ResourceFailedError`) to stop early, and may have a `wake_at()` (wall
+        clock) after which it is asked again even if nothing changed. `poll_interval`
+        polls at a fixed interval instead of `poll`'s backoff.
         """
+        poll = _policy(poll, poll_interval)
         deadline = time.monotonic() + timeout
         obj = self.get_or_none(name)
         last: T | None = obj
+        interval: float | None = None
         while True:
             if on_change:
                 on_change(obj)
@@ -547,25 +622,61 @@ class SyncObjects(Generic[T]):
                 raise WaitTimeoutError(
                     f"{self.ops.plural} {name!r}: condition not reached in {timeout:g}s", last=last
                 )
-            rv = _resource_version(obj)
-            try:
-                for event in self.watch(name, rv, timeout=min(remaining, 60)):
-                    obj = self.ops.event_object(event)
-                    last = obj if obj is not None else last
-                    if on_change:
-                        on_change(obj)
-                    if predicate(obj):
-                        return obj
-                    if time.monotonic() >= deadline:
-                        break
-                obj = self.get_or_none(name)
-            except (APIConnectionError, APIStatusError) as exc:
-                if isinstance(exc, APIStatusError) and exc.status_code in (401, 403):
-                    raise
-                log.debug("watch of %s/%s failed (%s); polling", self.ops.plural, name, exc)
-                self._c._sleep(min(poll_interval, max(0.0, deadline - time.monotonic())))
-                obj = self.get_or_none(name)
+            wake = _wake_delay(predicate)
+            budget = remaining if wake is None else min(remaining, max(wake, 0.05))
+            before = obj
+            if poll.use_watch and self._c.may_watch():
+                found, done, watched = self._watch_for(name, obj, predicate, on_change, budget)
+                if done:
+                    return found
+                last = found if found is not None else last
+                if not watched:  # the watch failed or is not offered: poll this round
+                    interval = poll.next(interval)
+                    self._c._sleep(min(interval, budget))
+            else:
+                interval = poll.next(interval)
+                self._c._sleep(min(interval, budget))
+            obj = self.get_or_none(name)
+            if _resource_version(obj) != _resource_version(before):
+                interval = None  # things are moving: look again soon
             last = obj if obj is not None else last
+
+    def _watch_for(
+        self,
+        name: str,
+        obj: T | None,
+        predicate: Callable[[T | None], bool],
+        on_change: Callable[[T | None], None] | None,
+        budget: float,
+    ) -> tuple[T | None, bool, bool]:
+        """Follow the watch stream for up to `budget` seconds:
+        (object, predicate held, the watch worked)."""
+        started = time.monotonic()
+        ends = started + budget
+        failed, seen = False, 0
+        try:
+            for event in self.watch(name, _resource_version(obj), timeout=min(budget, 60)):
+                self._c.watch_offered = True
+                seen += 1
+                obj = self.ops.event_object(event)
+                if on_change:
+                    on_change(obj)
+                if predicate(obj):
+                    return obj, True, True
+                if time.monotonic() >= ends:
+                    break
+            else:
+                self._c.watch_offered = True
+        except _NotAStream:
+            log.debug("the server does not stream watch events; polling %s", self.ops.plural)
+            self._c.watch_offered = False
+        except (APIConnectionError, APIStatusError) as exc:
+            if isinstance(exc, APIStatusError) and exc.status_code in (401, 403):
+                raise
+            log.debug("watch of %s/%s failed (%s); polling", self.ops.plural, name, exc)
+            failed = True
+        worked = self._c.watch_offered is True and not failed
+        return obj, False, worked and not _ended_early(started, budget, seen)
 
 
 class SyncHostnames:
@@ -599,10 +710,18 @@ class SyncHostnames:
 
 def _watch_event(line: str) -> WatchEvent | None:
     """One line of a watch stream: None for blank lines and BOOKMARKs (no object to
-    show); an ERROR event (its object is a Status) is raised as an APIStatusError."""
+    show); an ERROR event (its object is a Status) is raised as an APIStatusError.
+    Anything that is not an event (a list, because the server ignored `watch`) raises
+    :class:`_NotAStream`."""
     if not line.strip():
         return None
-    event = WatchEvent.model_validate(json.loads(line))
+    try:
+        data = json.loads(line)
+    except ValueError:
+        raise _NotAStream() from None
+    if not isinstance(data, dict) or "type" not in data or "object" not in data:
+        raise _NotAStream()
+    event = WatchEvent.model_validate(data)
     if event.type == "BOOKMARK":
         return None
     if event.type == "ERROR":
@@ -650,9 +769,11 @@ class AsyncControlPlane(_BaseClient):
         self.secrets = AsyncObjects(self, _Objects("kalixsecrets", KalixSecret, project))
 
     def with_project(self, project: str) -> AsyncControlPlane:
-        return AsyncControlPlane(
+        derived = AsyncControlPlane(
             self.base_url, self._token, project, retry=self.retry, http_client=self._http
         )
+        derived._watch_support = self._watch_support
+        return derived
 
     async def get_project(self) -> Project:
         return await self.run(_project_op(self.project))
@@ -737,7 +858,7 @@ class AsyncObjects(Generic[T]):
 
     async def watch(
         self, name: str, resource_version: str | None = None, timeout: float = 30
-    ) -> AsyncIterator[WatchEvent]:
+    ) -> AsyncGenerator[WatchEvent, None]:
         call = self.ops.watch_call(name, resource_version, timeout)
         async for line in self._c.stream_lines(call):
             event = _watch_event(line)
@@ -750,14 +871,17 @@ class AsyncObjects(Generic[T]):
         predicate: Callable[[T | None], bool],
         *,
         timeout: float,
-        poll_interval: float = 1.0,
+        poll: PollPolicy = DEFAULT_POLL,
+        poll_interval: float | None = None,
         on_change: Callable[[T | None], None] | None = None,
     ) -> T | None:
         """Async twin of :meth:`SyncObjects.wait_for`."""
+        poll = _policy(poll, poll_interval)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         obj = await self.get_or_none(name)
         last: T | None = obj
+        interval: float | None = None
         while True:
             if on_change:
                 on_change(obj)
@@ -768,35 +892,76 @@ class AsyncObjects(Generic[T]):
                 raise WaitTimeoutError(
                     f"{self.ops.plural} {name!r}: condition not reached in {timeout:g}s", last=last
                 )
-            rv = _resource_version(obj)
-            try:
-                async with asyncio.timeout(remaining):
-                    async for event in self.watch(name, rv, timeout=min(remaining + 1, 60)):
-                        obj = self.ops.event_object(event)
-                        last = obj if obj is not None else last
-                        if on_change:
-                            on_change(obj)
-                        if predicate(obj):
-                            return obj
-                obj = await self.get_or_none(name)
-            except TimeoutError:
-                obj = await self.get_or_none(name)
-            except (APIConnectionError, APIStatusError) as exc:
-                if isinstance(exc, APIStatusError) and exc.status_code in (401, 403):
-                    raise
-                log.debug("watch of %s/%s failed (%s); polling", self.ops.plural, name, exc)
-                await asyncio.sleep(min(poll_interval, max(0.0, deadline - loop.time())))
-                obj = await self.get_or_none(name)
+            wake = _wake_delay(predicate)
+            budget = remaining if wake is None else min(remaining, max(wake, 0.05))
+            before = obj
+            if poll.use_watch and self._c.may_watch():
+                found, done, watched = await self._watch_for(
+                    name, obj, predicate, on_change, budget
+                )
+                if done:
+                    return found
+                last = found if found is not None else last
+                if not watched:  # the watch failed or is not offered: poll this round
+                    interval = poll.next(interval)
+                    await asyncio.sleep(min(interval, budget))
+            else:
+                interval = poll.next(interval)
+                await asyncio.sleep(min(interval, budget))
+            obj = await self.get_or_none(name)
+            if _resource_version(obj) != _resource_version(before):
+                interval = None
             last = obj if obj is not None else last
+
+    async def _watch_for(
+        self,
+        name: str,
+        obj: T | None,
+        predicate: Callable[[T | None], bool],
+        on_change: Callable[[T | None], None] | None,
+        budget: float,
+    ) -> tuple[T | None, bool, bool]:
+        events = self.watch(name, _resource_version(obj), timeout=min(budget + 1, 60))
+        started = time.monotonic()
+        failed, seen = False, 0
+        try:
+            async with asyncio.timeout(budget):
+                async for event in events:
+                    self._c.watch_offered = True
+                    seen += 1
+                    obj = self.ops.event_object(event)
+                    if on_change:
+                        on_change(obj)
+                    if predicate(obj):
+                        return obj, True, True
+            self._c.watch_offered = True
+        except TimeoutError:
+            pass
+        except _NotAStream:
+            log.debug("the server does not stream watch events; polling %s", self.ops.plural)
+            self._c.watch_offered = False
+        except (APIConnectionError, APIStatusError) as exc:
+            if isinstance(exc, APIStatusError) and exc.status_code in (401, 403):
+                raise
+            log.debug("watch of %s/%s failed (%s); polling", self.ops.plural, name, exc)
+            failed = True
+        finally:
+            # Close the stream here, on this task: left to the garbage collector, an
+            # async generator is closed outside its task (RuntimeError on aclose()).
+            await events.aclose()
+        worked = self._c.watch_offered is True and not failed
+        return obj, False, worked and not _ended_early(started, budget, seen)
 
 
 __all__ = [
     "DEFAULT_API_URL",
+    "DEFAULT_POLL",
     "NO_RETRIES",
     "AsyncControlPlane",
     "AsyncObjects",
     "Call",
     "ControlPlane",
+    "PollPolicy",
     "RetryPolicy",
     "SyncHostnames",
     "SyncObjects",

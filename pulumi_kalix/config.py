@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from .awaiting import Windows
 from .client import DEFAULT_API_URL
 from .errors import ConfigurationError
 
@@ -19,11 +20,18 @@ PROJECT = ("kalix:project", "KALIX_PROJECT", "default")
 TOKEN = ("kalix:token", "KALIX_TOKEN", None)
 
 
+#: The readiness rule's windows (see pulumi_kalix.awaiting), in seconds.
+SETTLE = ("kalix:settleSeconds", "KALIX_SETTLE_SECONDS")
+STALE = ("kalix:staleSeconds", "KALIX_STALE_SECONDS")
+FAILURE_GRACE = ("kalix:failureGraceSeconds", "KALIX_FAILURE_GRACE_SECONDS")
+
+
 @dataclass(frozen=True)
 class Settings:
     api_url: str
     project: str
     token: str | None
+    windows: Windows = field(default_factory=Windows)
 
     @classmethod
     def load(
@@ -46,7 +54,34 @@ class Settings:
                 f"kalix:apiUrl must be an http(s) URL, got {api_url!r}: "
                 "set it with `pulumi config set kalix:apiUrl <url>` or KALIX_API_URL"
             )
-        return cls(api_url=api_url, project=pick(*PROJECT) or "default", token=pick(*TOKEN))
+
+        def seconds(key: str, var: str, default: float) -> float:
+            value = pick(key, var, None)
+            if value is None:
+                return default
+            try:
+                number = float(value)
+            except ValueError:
+                number = -1.0
+            if number < 0:
+                raise ConfigurationError(
+                    f"{key} must be a number of seconds >= 0, got {value!r}: "
+                    f"`pulumi config set {key} <seconds>` or {var}"
+                )
+            return number
+
+        defaults = Windows()
+        windows = Windows(
+            settle_seconds=seconds(*SETTLE, defaults.settle_seconds),
+            stale_seconds=seconds(*STALE, defaults.stale_seconds),
+            failure_grace_seconds=seconds(*FAILURE_GRACE, defaults.failure_grace_seconds),
+        )
+        return cls(
+            api_url=api_url,
+            project=pick(*PROJECT) or "default",
+            token=pick(*TOKEN),
+            windows=windows,
+        )
 
     def require_token(self) -> str:
         if not self.token:

@@ -25,12 +25,12 @@ import pulumi
 from pulumi import Input, Output, ResourceOptions
 from pulumi.dynamic import Resource
 
-from ._program import AwaitError, await_state, owner_mark, progress_logger
+from ._program import AwaitError, await_state, owner_mark, program_settings, progress_logger
 from .api import KalixRoute
-from .awaiting import last_condition_message, route_ready
+from .awaiting import RouteReadiness, WriteMark, last_condition_message, route_summary
 from .client import AsyncControlPlane
 from .errors import WaitTimeoutError
-from .provider._base import OWNER_KEY
+from .provider._base import LAST_WRITE_KEY, OWNER_KEY
 from .provider.route import RouteProvider
 
 DEFAULT_DNS_TIMEOUT = 600.0
@@ -102,7 +102,6 @@ class Route(Resource, module="kalix", name="Route"):
     host: Output[str]
     url: Output[str]
     generation: Output[int]
-    observed_generation: Output[int]
     uid: Output[str]
 
     def __init__(
@@ -151,7 +150,7 @@ class Route(Resource, module="kalix", name="Route"):
             "dns_timeout": dns_timeout,
             OWNER_KEY: owner_mark(resource_name),
             **dict.fromkeys(
-                ("status", "conditions", "host", "url", "generation", "observed_generation", "uid")
+                ("status", "conditions", "host", "url", "generation", "uid", LAST_WRITE_KEY)
             ),
         }
         super().__init__(RouteProvider(), resource_name, props, opts)
@@ -162,19 +161,15 @@ class Route(Resource, module="kalix", name="Route"):
         log = progress_logger(self)
 
         async def validated(args: list[Any]) -> dict[str, Any]:
-            name, project, generation = str(args[0]), str(args[1]), int(args[2] or 0)
+            name, project, mark = str(args[0]), str(args[1]), WriteMark.from_output(args[2])
+            windows = program_settings().windows
+            ready = RouteReadiness(mark, settled_only=not wait_for_dns, windows=windows)
 
             def settled(obj: KalixRoute | None) -> bool:
-                if obj is not None and obj.status is not None:
-                    log(f"{obj.status.summary}: {last_condition_message(obj)}")
-                if wait_for_dns:
-                    return route_ready(generation)(obj)
-                status = obj.status if obj else None
-                return bool(
-                    status
-                    and (status.observed_generation or 0) >= generation
-                    and status.summary != "Validating"
-                )
+                done = ready(obj)
+                if obj is not None and obj.status is not None and ready.current(obj):
+                    log(f"{route_summary(obj.status.conditions)}: {last_condition_message(obj)}")
+                return done
 
             async def run(client: AsyncControlPlane) -> KalixRoute | None:
                 wait = timeout if wait_for_dns else SETTLE_TIMEOUT
@@ -197,11 +192,11 @@ class Route(Resource, module="kalix", name="Route"):
                 raise AwaitError(f"route {name!r} in project {project!r} disappeared")
             return RouteProvider.computed(obj)
 
-        applied = Output.all(self.name, self.project, self.generation)
+        last_write: Output[Any] = getattr(self, LAST_WRITE_KEY)
+        applied = Output.all(self.name, self.project, last_write)
         ready: Output[dict[str, Any]] = applied.apply(validated)
         self.status = ready.apply(lambda r: str(r["status"]))
         self.conditions = ready.apply(lambda r: list(r["conditions"]))
-        self.observed_generation = ready.apply(lambda r: int(r["observed_generation"]))
         if wait_for_dns:
             self.url = ready.apply(lambda r: str(r["url"]))
 
@@ -264,7 +259,7 @@ class Route(Resource, module="kalix", name="Route"):
 def _describe(obj: KalixRoute | None) -> str:
     if obj is None:
         return "the route does not exist"
-    summary = obj.status.summary if obj.status else "Validating"
+    summary = route_summary(obj.status.conditions if obj.status else None)
     return f"status {summary}; last condition: {last_condition_message(obj)}"
 
 

@@ -7,10 +7,11 @@ svc = kalix.Service("cart", image="registry.example/cart:1.2", env={"MODE": "pro
 ```
 The provider applies the change and returns at once; this class then awaits the
 rollout in the program (unless `wait=False`), showing `2/3 instances ready` on the
-resource's row. `name`, `status`, `ready_instances`, `conditions` and
-`observed_generation` resolve only when the service is Ready, so a `Route` built
-from `svc.name` waits for it. A rollout that fails or times out fails the update with
-the service's status and last condition.
+resource's row. `name`, `status`, `ready_instances` and `conditions` resolve only
+when the service is Ready (decided from published fields only: see
+:mod:`pulumi_kalix.awaiting`), so a `Route` built from `svc.name` waits for it.
+A rollout that fails or times out fails the update with the service's status and
+last condition.
 """
 
 from __future__ import annotations
@@ -23,11 +24,11 @@ import pulumi
 from pulumi import Input, Output, ResourceOptions
 from pulumi.dynamic import Resource
 
-from ._program import await_state, owner_mark, progress_logger
+from ._program import await_state, owner_mark, program_settings, progress_logger
 from .api import KalixService
-from .awaiting import last_condition_message, service_progress, service_ready
+from .awaiting import ServiceReadiness, WriteMark, last_condition_message, service_progress
 from .client import AsyncControlPlane
-from .provider._base import OWNER_KEY
+from .provider._base import LAST_WRITE_KEY, OWNER_KEY
 from .provider.service import ServiceProvider
 
 DEFAULT_WAIT_TIMEOUT = 600.0
@@ -55,7 +56,6 @@ class Service(Resource, module="kalix", name="Service"):
     ready_instances: Output[int]
     conditions: Output[list[dict[str, Any]]]
     generation: Output[int]
-    observed_generation: Output[int]
     uid: Output[str]
     created_at: Output[str]
 
@@ -134,9 +134,9 @@ class Service(Resource, module="kalix", name="Service"):
                     "ready_instances",
                     "conditions",
                     "generation",
-                    "observed_generation",
                     "uid",
                     "created_at",
+                    LAST_WRITE_KEY,
                 )
             ),
         }
@@ -148,12 +148,19 @@ class Service(Resource, module="kalix", name="Service"):
         log = progress_logger(self)
 
         async def rollout(args: list[Any]) -> dict[str, Any]:
-            name, project, generation = str(args[0]), str(args[1]), int(args[2] or 0)
+            name, project, mark = str(args[0]), str(args[1]), WriteMark.from_output(args[2])
+
+            ready = ServiceReadiness(mark, program_settings().windows)
+
+            def describe(obj: KalixService | None) -> str:
+                if ready.failing:
+                    return _describe(obj)
+                return f"{_describe(obj)}; waiting for {ready.waiting_for}"
 
             async def run(client: AsyncControlPlane) -> KalixService | None:
                 return await client.services.wait_for(
                     name,
-                    service_ready(generation),
+                    ready,
                     timeout=timeout,
                     on_change=lambda obj: log(service_progress(obj)),
                 )
@@ -164,20 +171,20 @@ class Service(Resource, module="kalix", name="Service"):
                 project=project,
                 timeout=timeout,
                 run=run,
-                describe=_describe,
+                describe=describe,
             )
             assert obj is not None  # service_ready raises when it is gone
             log(service_progress(obj))
             return ServiceProvider.computed(obj) | {"name": name}
 
         # Output.apply awaits an awaitable result; its stub doesn't say so.
-        applied = Output.all(self.name, self.project, self.generation)
+        last_write: Output[Any] = getattr(self, LAST_WRITE_KEY)
+        applied = Output.all(self.name, self.project, last_write)
         ready: Output[dict[str, Any]] = applied.apply(rollout)
         self.name = ready.apply(lambda r: str(r["name"]))
         self.status = ready.apply(lambda r: str(r["status"]))
         self.ready_instances = ready.apply(lambda r: int(r["ready_instances"]))
         self.conditions = ready.apply(lambda r: list(r["conditions"]))
-        self.observed_generation = ready.apply(lambda r: int(r["observed_generation"]))
 
     # -- Kalix service descriptors -------------------------------------------------------
 
@@ -226,7 +233,4 @@ class Service(Resource, module="kalix", name="Service"):
 def _describe(obj: KalixService | None) -> str:
     if obj is None:
         return "the service does not exist"
-    summary = obj.status.summary if obj.status else "Pending"
-    return (
-        f"status {summary}, {service_progress(obj)}; last condition: {last_condition_message(obj)}"
-    )
+    return f"{service_progress(obj)}; last condition: {last_condition_message(obj)}"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -68,9 +68,13 @@ class RouteSpec(WireModel):
 
 
 class RouteStatus(WireModel):
-    summary: str | None = None
-    observed_generation: int | None = None
+    """The published `KalixRouteStatus`: conditions (`metav1.Condition`, which may carry a
+    per-condition `observedGeneration`) and the resource sync status. There is no
+    summary; the CLI-style status is derived from the conditions
+    (:func:`pulumi_kalix.awaiting.route_summary`)."""
+
     conditions: list[Condition] | None = None
+    resource_sync_status: dict[str, Any] | None = None
 
 
 class KalixRoute(WireModel):

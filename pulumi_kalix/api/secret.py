@@ -1,11 +1,11 @@
-"""`KalixSecret` (`kalixsecrets`): write-only data; reads return only the key names."""
+"""`KalixSecret` (`kalixsecrets`): write-only data; reads never return it."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from ._base import WireModel
-from .meta import API_VERSION, ObjectList, ObjectMeta
+from .meta import API_VERSION, Condition, ObjectList, ObjectMeta
 
 SECRET_TYPES: tuple[str, ...] = ("generic", "tls", "tls-ca")
 #: Keys each typed secret must carry (generic: any non-empty set).
@@ -23,7 +23,10 @@ class SecretSpec(WireModel):
 
 
 class SecretStatus(WireModel):
-    keys: list[str] | None = None
+    """The published `KalixSecretStatus`: no key names (data is write-only)."""
+
+    conditions: list[Condition] | None = None
+    resource_sync_status: dict[str, Any] | None = None
 
 
 class KalixSecret(WireModel):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -128,10 +128,21 @@ class ServiceSpec(WireModel):
 
 
 class ServiceStatus(WireModel):
+    """The published `KalixServiceStatus`. It has no `observedGeneration`: whether the
+    controller has seen a write is told by the status moving after it and by the fields
+    that echo what is running (`mappedImage`, `resolvedInstanceType`, `runtimeMode`,
+    `lastAppliedRestartTime`); see :mod:`pulumi_kalix.awaiting`."""
+
+    #: Ready | UpdateInProgress | Unavailable | PartiallyReady | Paused (not an enum)
     summary: str | None = None
     replicas: int | None = None
-    observed_generation: int | None = None
     conditions: list[Condition] | None = None
+    mapped_image: str | None = None
+    resolved_instance_type: str | None = None
+    runtime_mode: str | None = None
+    last_applied_restart_time: str | None = None
+    applied_force_apply_generation: int | None = None
+    resource_sync_status: dict[str, Any] | None = None
 
 
 class KalixService(WireModel):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -25,6 +26,7 @@ from pulumi.dynamic import (
 from pulumi.output import Unknown
 
 from ..api import OWNER_ANNOTATION, WireModel
+from ..awaiting import WriteMark, status_fingerprint
 from ..client import ControlPlane, SyncObjects
 from ..config import Settings, unreachable_hint
 from ..errors import AlreadyExistsError, APIConnectionError, APIStatusError, KalixError
@@ -34,6 +36,8 @@ T = TypeVar("T", bound=WireModel)
 
 #: Hidden input: "<pulumi project>/<stack>/<resource name>", computed in the program.
 OWNER_KEY = "__owner"
+#: Output: the :class:`~pulumi_kalix.awaiting.WriteMark` of the last create or update.
+LAST_WRITE_KEY = "last_write"
 #: Inputs every kind takes and echoes as outputs.
 COMMON_KEYS = ("project", "adopt")
 
@@ -287,6 +291,39 @@ class ObjectProvider(KalixProvider, Generic[T]):
         """User-owned inputs as the live object has them; None if they can't be read."""
         return None
 
+    def write_mark(self, before: T | None, after: T, props: Props) -> WriteMark:
+        """What the program-side await needs to tell the controller's answer to this
+        write from the status before it (see :mod:`pulumi_kalix.awaiting`)."""
+        meta_after = getattr(after, "metadata")  # noqa: B009 - every kind has metadata
+        generation = int(meta_after.generation or 0)
+        before_generation = (
+            int(getattr(before, "metadata").generation or 0) if before is not None else None  # noqa: B009
+        )
+        return WriteMark(
+            at=time.time(),
+            status=status_fingerprint(getattr(after, "status", None)),
+            generation=generation,
+            rollout=before_generation is None or before_generation != generation,
+        )
+
+    def written(self, before: T | None, after: T, props: Props) -> Props:
+        """The outputs of a create or update, with the write mark."""
+        return {
+            **self.outputs(after, props),
+            LAST_WRITE_KEY: self.write_mark(before, after, props).to_output(),
+        }
+
+    def update_live(self, api: SyncObjects[T], name: str, props: Props) -> Props:
+        """Read-modify-write from the live object (fields we don't manage survive)."""
+        seen: list[T] = []
+
+        def mutate(current: T) -> T:
+            seen[:] = [current]
+            return self.desired(props, current)
+
+        obj = api.update(name, mutate)
+        return self.written(seen[-1] if seen else None, obj, props)
+
     def create(self, props: Props) -> CreateResult:
         name, project = str(props["name"]), self.project_of(props)
         api = self.api(project)
@@ -295,14 +332,15 @@ class ObjectProvider(KalixProvider, Generic[T]):
                 # A retried POST after a dropped connection meets AlreadyExists for our
                 # own object, which is adopted below: no duplicate, no orphan.
                 obj = api.create(self.desired(props, None), retry_uncertain=True)
+                outs = self.written(None, obj, props)
             except AlreadyExistsError:
                 current = api.get(name)
                 meta = getattr(current, "metadata")  # noqa: B009 - every kind has metadata
                 self.check_ownership(name, project, meta.annotations, props)
-                obj = api.update(name, lambda cur: self.desired(props, cur))
+                outs = self.update_live(api, name, props)
         except KalixError as exc:
             raise self.explain(exc, "creating", name, project) from exc
-        return CreateResult(f"{project}/{name}", self.outputs(obj, props))
+        return CreateResult(f"{project}/{name}", outs)
 
     def read(self, id_: str, props: Props) -> ReadResult:
         project, _, name = id_.partition("/")
@@ -312,20 +350,22 @@ class ObjectProvider(KalixProvider, Generic[T]):
             raise self.explain(exc, "reading", name, project) from exc
         if obj is None:
             return ReadResult("", {})
+        # A refresh writes nothing: the mark of the last write stays.
+        mark = {LAST_WRITE_KEY: props.get(LAST_WRITE_KEY)} if LAST_WRITE_KEY in props else {}
         live = self.inputs_from(obj)
         if live is None:  # e.g. secret data: keep the inputs we have
-            return ReadResult(id_, self.outputs(obj, props))
-        outs = self.outputs(obj, {**props, **live})
+            return ReadResult(id_, {**self.outputs(obj, props), **mark})
+        outs = {**self.outputs(obj, {**props, **live}), **mark}
         keys = (*self.input_keys, "project", "adopt", OWNER_KEY)
         return ReadResult(id_, outs, {k: outs.get(k) for k in keys})
 
     def update(self, id_: str, olds: Props, news: Props) -> UpdateResult:
         project, _, name = id_.partition("/")
         try:
-            obj = self.api(project).update(name, lambda cur: self.desired(news, cur))
+            outs = self.update_live(self.api(project), name, news)
         except KalixError as exc:
             raise self.explain(exc, "updating", name, project) from exc
-        return UpdateResult(self.outputs(obj, news))
+        return UpdateResult(outs)
 
     def delete(self, id_: str, props: Props) -> None:
         project, _, name = id_.partition("/")
@@ -335,8 +375,6 @@ class ObjectProvider(KalixProvider, Generic[T]):
             if self.delete_timeout is not None:
                 # Deletion may take a while (a service's soft delete): wait until the
                 # name is free so a replacement with the same name cannot collide.
-                api.wait_for(
-                    name, lambda obj: obj is None, timeout=self.delete_timeout, poll_interval=0.5
-                )
+                api.wait_for(name, lambda obj: obj is None, timeout=self.delete_timeout)
         except KalixError as exc:
             raise self.explain(exc, "deleting", name, project) from exc

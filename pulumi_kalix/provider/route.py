@@ -28,6 +28,7 @@ from ..api import (
     StringMatcher,
 )
 from ..api.route import PASSWORD_HASH_PATTERN
+from ..awaiting import route_summary
 from ._base import (
     OWNER_KEY,
     ObjectProvider,
@@ -288,17 +289,14 @@ class RouteProvider(ObjectProvider[KalixRoute]):
 
     @staticmethod
     def computed(obj: KalixRoute) -> Props:
-        status = obj.status
+        conditions = (obj.status.conditions if obj.status else None) or []
         return {
-            "status": (status.summary if status else None) or "Validating",
-            "conditions": [
-                c.model_dump(exclude_none=True)
-                for c in ((status.conditions if status else []) or [])
-            ],
+            # Derived from the published conditions: a route status has no summary.
+            "status": route_summary(conditions),
+            "conditions": [c.model_dump(exclude_none=True) for c in conditions],
             "host": obj.spec.host,
             "url": f"https://{obj.spec.host}",
             "generation": obj.metadata.generation or 0,
-            "observed_generation": (status.observed_generation if status else None) or 0,
             "uid": obj.metadata.uid or "",
         }
 

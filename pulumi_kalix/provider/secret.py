@@ -81,13 +81,18 @@ class SecretProvider(ObjectProvider[KalixSecret]):
         meta = current.metadata.model_copy(deep=True) if current else ObjectMeta(name=props["name"])
         meta.annotations = self.owner_annotations(props, meta.annotations) or None
         data = {k: base64.b64encode(str(v).encode()).decode() for k, v in props["data"].items()}
-        return KalixSecret(metadata=meta, spec=SecretSpec(type=str(props["type"]), data=data))
+        # Start from the live spec: fields we don't manage (resourceSync) survive.
+        spec = current.spec.model_copy(deep=True) if current else SecretSpec(type="generic")
+        spec.type = str(props["type"])
+        spec.data = data
+        return KalixSecret(metadata=meta, spec=spec)
 
     def outputs(self, obj: KalixSecret, props: Props) -> Props:
         return {
             "name": obj.metadata.name,
             "type": obj.spec.type,
-            "keys": sorted((obj.status.keys if obj.status else None) or []),
+            # The platform never shows a secret's keys: they come from our inputs.
+            "keys": sorted(props.get("data") or {}),
             "data_digest": props.get("data_digest"),
             "uid": obj.metadata.uid or "",
             "project": self.project_of(props),

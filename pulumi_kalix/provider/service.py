@@ -8,6 +8,7 @@ hundreds of awaits can run at once); delete waits until the name is free.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from pulumi.dynamic import CheckFailure
@@ -37,6 +38,7 @@ from ..api.service import (
     Tracing,
     VolumeMount,
 )
+from ..awaiting import WriteMark
 from ._base import (
     OWNER_KEY,
     ObjectProvider,
@@ -283,22 +285,13 @@ class ServiceProvider(ObjectProvider[KalixService]):
         scaling.max_instances = _int_or_none(props.get("max_instances"))
         scaling.cpu_usage_threshold = _int_or_none(props.get("cpu_usage_threshold"))
         has_scaling = scaling.min_instances or scaling.max_instances or scaling.cpu_usage_threshold
-        resources.autoscaling = scaling if has_scaling else None
-        base.resources = resources if (resources.instance_type or resources.autoscaling) else None
+        resources.autoscaling = scaling if (has_scaling or scaling.model_extra) else None
+        # `resources` may hold fields we don't manage (runtime mode): keep them.
+        base.resources = resources if _has_content(resources) else None
         base.paused = True if props.get("paused") else None
         # `kalix service restart`: a new time in restartRequested rolls every instance.
         base.restart_requested = props.get("restart_requested")
-        container.volume_mounts = [
-            VolumeMount(
-                mount_path=m["mount_path"],
-                secret=SecretVolumeSource(
-                    secret_name=m["secret"],
-                    default_mode=_int_or_none(m.get("default_mode")),
-                    optional=m.get("optional"),
-                ),
-            )
-            for m in props.get("volume_mounts") or []
-        ] or None
+        container.volume_mounts = _volume_mounts(container.volume_mounts, props)
         keys = [
             JwtKey(
                 key_id=k["key_id"],
@@ -308,7 +301,10 @@ class ServiceProvider(ObjectProvider[KalixService]):
             )
             for k in props.get("jwt_keys") or []
         ]
-        base.jwt = Jwt(keys=keys) if keys else None
+        # We manage the JWT keys; key sets (and anything newer) belong to whoever set them.
+        jwt = base.jwt or Jwt()
+        jwt.keys = keys or None
+        base.jwt = jwt if _has_content(jwt) else None
         # Telemetry may carry fields we don't manage (resource attributes): keep them.
         telemetry = base.telemetry or Telemetry()
         tracing = props.get("tracing")
@@ -349,12 +345,13 @@ class ServiceProvider(ObjectProvider[KalixService]):
                 _compact(
                     {
                         "mount_path": m.mount_path,
-                        "secret": m.secret.secret_name if m.secret else None,
-                        "default_mode": m.secret.default_mode if m.secret else None,
-                        "optional": m.secret.optional if m.secret else None,
+                        "secret": m.secret.secret_name,
+                        "default_mode": m.secret.default_mode,
+                        "optional": m.secret.optional,
                     }
                 )
                 for m in container.volume_mounts or []
+                if m.secret is not None  # the kinds of mount this input manages
             ]
             or None,
             "jwt_keys": [
@@ -387,10 +384,26 @@ class ServiceProvider(ObjectProvider[KalixService]):
                 for c in ((status.conditions if status else []) or [])
             ],
             "generation": obj.metadata.generation or 0,
-            "observed_generation": (status.observed_generation if status else None) or 0,
             "uid": obj.metadata.uid or "",
             "created_at": obj.metadata.creation_timestamp or "",
         }
+
+    def write_mark(
+        self, before: KalixService | None, after: KalixService, props: Props
+    ) -> WriteMark:
+        """A service write starts a rollout when it changes what instances run (anything
+        in the spec but the autoscaling ceiling and CPU threshold) or how many run
+        (`minInstances`, `paused`); its echo fields then say when the new spec runs."""
+        mark = super().write_mark(before, after, props)
+        expect: dict[str, str] = {}
+        expect_not: dict[str, str] = {}
+        if after.spec.restart_requested:
+            expect["lastAppliedRestartTime"] = after.spec.restart_requested
+        old_mapped = before.status.mapped_image if before and before.status else None
+        if before is not None and old_mapped and before.spec.image != after.spec.image:
+            expect_not["mappedImage"] = old_mapped
+        rollout = before is None or _running_spec(before) != _running_spec(after)
+        return replace(mark, rollout=rollout, expect=expect, expect_not=expect_not)
 
     def outputs(self, obj: KalixService, props: Props) -> Props:
         echoed = {
@@ -408,8 +421,44 @@ class ServiceProvider(ObjectProvider[KalixService]):
         )
 
 
+def _has_content(model: Any) -> bool:
+    """Whether a wire model has any field set, known or not."""
+    return bool(model.to_wire())
+
+
+def _volume_mounts(live: list[VolumeMount] | None, props: Props) -> list[VolumeMount] | None:
+    """Our secret mounts, each built on the live mount at the same path (so its `items`
+    and other fields survive), then the live mounts we don't manage (external secrets,
+    workload identity tokens) in their order."""
+    by_path = {m.mount_path: m for m in live or [] if m.secret is not None}
+    mounts: list[VolumeMount] = []
+    for m in props.get("volume_mounts") or []:
+        mount = by_path.get(m["mount_path"])
+        mount = mount.model_copy(deep=True) if mount else VolumeMount(mount_path=m["mount_path"])
+        source = mount.secret or SecretVolumeSource(secret_name=m["secret"])
+        source.secret_name = m["secret"]
+        source.default_mode = _int_or_none(m.get("default_mode"))
+        source.optional = m.get("optional")
+        mount.secret = source
+        mounts.append(mount)
+    ours = {m.mount_path for m in mounts}
+    mounts += [m for m in live or [] if m.secret is None and m.mount_path not in ours]
+    return mounts or None
+
+
 def _int_or_none(value: Any) -> int | None:
     return None if value is None else int(value)
+
+
+def _running_spec(obj: KalixService) -> dict[str, Any]:
+    """The spec minus what changes no instance: the autoscaling ceiling and threshold
+    (the floor changes how many run, so it stays)."""
+    spec = obj.spec.to_wire()
+    scaling = (spec.get("resources") or {}).get("autoscaling")
+    if isinstance(scaling, dict):
+        scaling.pop("maxInstances", None)
+        scaling.pop("cpuUsageThreshold", None)
+    return spec
 
 
 def _compact(rule: Any) -> Any:

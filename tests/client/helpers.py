@@ -41,6 +41,9 @@ class FakeClock:
     def monotonic(self) -> float:
         return self.now
 
+    def time(self) -> float:
+        return self.now
+
     def sleep(self, seconds: float) -> None:
         assert seconds >= 0, f"negative sleep {seconds}"
         self.sleeps.append(seconds)

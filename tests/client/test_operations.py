@@ -174,14 +174,36 @@ def test_delete_returns_none_when_already_gone() -> None:
     assert script.methods == ["DELETE"]
 
 
-def test_delete_returns_the_deleted_object_and_passes_params() -> None:
-    script = Script(ok(service_json(rv="9")))
+def test_delete_parses_the_published_status_answer_and_passes_params() -> None:
+    answer = {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "status": "Success",
+        "details": {"name": "api", "kind": "kalixservices", "uid": "u-1"},
+    }
+    script = Script(ok(answer))
     client = make_client(script)
 
     deleted = client.services.delete("api", hard="true")
 
-    assert deleted is not None and deleted.metadata.resource_version == "9"
+    assert deleted is not None and deleted.status == "Success"
+    assert deleted.details is not None and deleted.details.name == "api"
     assert dict(script.requests[0].url.params) == {"hard": "true"}
+
+
+def test_delete_reads_an_object_answer_as_success() -> None:
+    # A server that answers DELETE with the object (as kalix-local once did) still works.
+    client = make_client(Script(ok(service_json(rv="9"))))
+
+    deleted = client.services.delete("api")
+
+    assert deleted is not None and deleted.status == "Success"
+
+
+def test_delete_of_a_missing_object_is_none() -> None:
+    client = make_client(Script(status_response(404, "NotFound", "gone")))
+
+    assert client.services.delete("api") is None
 
 
 def test_routes_and_secrets_use_their_collections() -> None:

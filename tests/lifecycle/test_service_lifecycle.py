@@ -21,14 +21,14 @@ def cart(image: str = "registry.example/cart:1.0", name: str | None = None, **kw
         svc = kalix.Service("cart", image=image, name=name, min_instances=2, **kw)  # type: ignore[arg-type]
         pulumi.export("status", svc.status)
         pulumi.export("ready", svc.ready_instances)
-        pulumi.export("observed", svc.observed_generation)
+        pulumi.export("generation", svc.generation)
 
     return program
 
 
 def test_up_awaits_the_rollout_and_a_second_up_is_all_same(stack: Stack) -> None:
     assert ops(stack.engine.up(cart())) == [("create", "cart")]
-    assert stack.engine.stack_outputs == {"status": "Ready", "ready": 2, "observed": 1}
+    assert stack.engine.stack_outputs == {"status": "Ready", "ready": 2, "generation": 1}
     live = stack.api.services.get("cart")
     assert live.status is not None and live.status.summary == "Ready"
     assert ops(stack.engine.up(cart())) == [("same", "cart")]
@@ -41,7 +41,7 @@ def test_image_change_is_an_in_place_rolling_update(stack: Stack) -> None:
     live = stack.api.services.get("cart")
     assert live.metadata.uid == uid
     assert live.spec.containers[0].image == "registry.example/cart:2.0"
-    assert stack.engine.stack_outputs["observed"] == 2
+    assert stack.engine.stack_outputs["generation"] == 2
     assert stack.engine.stack_outputs["status"] == "Ready"
 
 
@@ -232,13 +232,13 @@ def test_a_new_restart_time_rolls_the_service(stack: Stack) -> None:
     def program(at: str | None) -> Callable[[], None]:
         def run() -> None:
             svc = kalix.Service("cart", image="registry.example/cart:1.0", restart_requested=at)
-            pulumi.export("observed", svc.observed_generation)
+            pulumi.export("generation", svc.generation)
 
         return run
 
     stack.engine.up(program(None))
     assert ops(stack.engine.up(program("2026-11-23T18:00:00Z"))) == [("update", "cart")]
-    assert stack.engine.stack_outputs["observed"] == 2
+    assert stack.engine.stack_outputs["generation"] == 2
     assert stack.api.services.get("cart").spec.restart_requested == "2026-11-23T18:00:00Z"
     with pytest.raises(EngineError) as err:
         stack.engine.up(program("yesterday"))
