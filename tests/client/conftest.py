@@ -5,7 +5,7 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-import pulumi_kalix.client as client_module
+import pulumi_kalix.client.control_plane as client_module
 
 from .helpers import FakeClock
 

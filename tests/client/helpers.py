@@ -28,7 +28,7 @@ Step = httpx.Response | Handler
 
 
 class FakeClock:
-    """Stands in for the `time` module inside `pulumi_kalix.client`.
+    """Stands in for the `time` module inside `pulumi_kalix.client.control_plane`.
 
     `sleep` records the delay and advances `monotonic`, so retry budgets and wait
     deadlines are exercised without any real waiting.

@@ -29,7 +29,7 @@ from typing import Any, Generic, TypeVar
 
 import httpx
 
-from .api import (
+from ..api import (
     API_PREFIX,
     HOSTNAMES_PREFIX,
     Hostname,
@@ -43,7 +43,7 @@ from .api import (
     WatchEvent,
     WireModel,
 )
-from .errors import (
+from ..errors import (
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
