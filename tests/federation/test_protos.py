@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib.machinery
 import importlib.util
+import subprocess
+import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -301,3 +303,22 @@ def test_generated_modules_carry_no_runtime_version_check() -> None:
         text = path.read_text()
         assert "runtime_version" not in text, path
         assert "import kalix" not in text and "from kalix" not in text, path
+
+
+def test_the_proto_package_imports_nothing_but_protobuf_and_grpc() -> None:
+    code = (
+        "import sys; import pulumi_kalix._proto.rpc; "
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('pulumi', 'kalix_local', 'pydantic', 'httpx') "
+        "or m.startswith('pulumi_kalix.') and not m.startswith('pulumi_kalix._proto')); "
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO,
+        env={"PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
