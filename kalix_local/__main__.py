@@ -1,4 +1,5 @@
-"""``kalix-local``: serve the local control plane, or create project tokens."""
+"""``kalix-local``: serve the local platform (control plane and federation plane), or
+create refresh tokens and OIDC ID tokens for it."""
 
 from __future__ import annotations
 
@@ -8,10 +9,29 @@ import os
 import socket
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from kalix_local.config import DEFAULT_APPS_DOMAIN, DEFAULT_PROJECT, DEFAULT_REGION, Settings
+from kalix_local.config import (
+    CONTROL_PLANE_AUTH_MODES,
+    DEFAULT_ACCESS_TOKEN_SECONDS,
+    DEFAULT_APPS_DOMAIN,
+    DEFAULT_PROJECT,
+    DEFAULT_REGION,
+    Settings,
+)
+
+if TYPE_CHECKING:
+    from kalix_local.store import Store
 
 DEFAULT_TOKEN_FILE = "default-token"
+DEFAULT_FEDERATION_PORT = 9001
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1 (got {value})")
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -20,9 +40,29 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True)
 
-    serve = commands.add_parser("serve", help="serve the control-plane API")
+    serve = commands.add_parser("serve", help="serve the control plane and the federation plane")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=9000)
+    serve.add_argument("--port", type=int, default=9000, help="control plane (REST)")
+    serve.add_argument(
+        "--federation-port",
+        type=int,
+        default=DEFAULT_FEDERATION_PORT,
+        help=f"federation plane (gRPC, plaintext; 0 = any free port; default "
+        f"{DEFAULT_FEDERATION_PORT})",
+    )
+    serve.add_argument(
+        "--access-token-seconds",
+        type=_positive_int,
+        default=DEFAULT_ACCESS_TOKEN_SECONDS,
+        help=f"life of an access token (default {DEFAULT_ACCESS_TOKEN_SECONDS})",
+    )
+    serve.add_argument(
+        "--control-plane-auth",
+        choices=CONTROL_PLANE_AUTH_MODES,
+        default="legacy",
+        help="strict: access tokens and project UUIDs only, as the platform; legacy (the "
+        "default for now): also refresh tokens and project friendly names",
+    )
     serve.add_argument("--data-dir", default=".kalix-local", help="state directory")
     serve.add_argument("--dns-resolver", choices=("system", "static", "route53"), default="static")
     serve.add_argument("--dns-static-file", help="JSON/YAML {host: cname target} records")
@@ -42,16 +82,41 @@ def _parser() -> argparse.ArgumentParser:
     )
     create.add_argument("--project", required=True, action="append")
     create.add_argument("--data-dir", default=".kalix-local")
+
+    oidc = commands.add_parser(
+        "oidc-token",
+        help="print an ID token of the local OIDC issuer, for Auth/CreateOAuthToken",
+    )
+    oidc.add_argument("--subject", required=True)
+    oidc.add_argument("--audience", required=True, help=f"e.g. regions/{DEFAULT_REGION}")
+    oidc.add_argument(
+        "--project",
+        action="append",
+        default=[],
+        help="trust the subject for this project (created if missing); repeatable",
+    )
+    oidc.add_argument("--expires-in", type=int, default=300, help="seconds (default 300)")
+    oidc.add_argument("--data-dir", default=".kalix-local")
     return parser
+
+
+def _open_store(data_dir: Path) -> Store:
+    """The data dir's store; a one-line error (exit 1) for one from a newer kalix-local."""
+    from kalix_local.store import Store, StoreVersionError
+
+    try:
+        return Store(data_dir / "kalix-local.db")
+    except StoreVersionError as exc:
+        print(f"kalix-local: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None
 
 
 def _default_token(data_dir: Path) -> str:
     """The default project's token: kept in the data dir (mode 0600) and reused."""
     from kalix_local.backend.projects import create_project_token, token_is_valid
-    from kalix_local.store import Store
 
     path = data_dir / DEFAULT_TOKEN_FILE
-    store = Store(data_dir / "kalix-local.db")
+    store = _open_store(data_dir)
     try:
         if path.exists():
             token = path.read_text().strip()
@@ -90,6 +155,7 @@ def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from kalix_local.app import create_app
+    from kalix_local.federation.server import FederationBindError
 
     logging.basicConfig(
         level=args.log_level.upper(),
@@ -119,11 +185,23 @@ def serve(args: argparse.Namespace) -> int:
         region=args.region,
         apps_domain=args.apps_domain,
         seed=args.seed,
+        federation_port=args.federation_port,
+        access_token_seconds=args.access_token_seconds,
+        control_plane_auth=args.control_plane_auth,
     )
     token = _default_token(settings.data_dir)
-    app = create_app(settings)
+    try:
+        app = create_app(settings)
+    except FederationBindError as exc:
+        sock.close()
+        print(f"kalix-local: federation plane: {exc}", file=sys.stderr)
+        return 1
     url = settings.base_url
     print(f"kalix-local serving {url} (data: {settings.data_dir}, dns: {args.dns_resolver})")
+    print(
+        f"federation plane: {settings.federation_address} (gRPC, plaintext; "
+        f"control-plane auth: {settings.control_plane_auth})"
+    )
     print(f"default project: {DEFAULT_PROJECT}")
     print(f"default token: {token}")
     print(f"export KALIX_API_URL={url} KALIX_PROJECT={DEFAULT_PROJECT} KALIX_TOKEN={token}")
@@ -144,9 +222,8 @@ def serve(args: argparse.Namespace) -> int:
 def token_create(args: argparse.Namespace) -> int:
     from kalix_local.backend.projects import create_project_token
     from kalix_local.errors import KalixError
-    from kalix_local.store import Store
 
-    store = Store(Path(args.data_dir) / "kalix-local.db")
+    store = _open_store(Path(args.data_dir))
     try:
         token = create_project_token(store, *args.project)
     except KalixError as exc:
@@ -155,6 +232,44 @@ def token_create(args: argparse.Namespace) -> int:
     finally:
         store.close()
     print(f"project: {', '.join(args.project)}")
+    print(token)  # a refresh token: exchange it with Auth/CreateAccessToken
+    return 0
+
+
+def oidc_token(args: argparse.Namespace) -> int:
+    """Trust the subject for the projects given, then print a signed ID token (last)."""
+    import time
+
+    from kalix_local.backend.common import dns_label_error, now_iso
+    from kalix_local.oidc import issuer_key, make_id_token
+
+    for name in args.project:
+        error = dns_label_error(name)
+        if error:
+            print(f'kalix-local: project "{name}": {error}', file=sys.stderr)
+            return 2
+    if not args.subject.strip():
+        print("kalix-local: --subject must not be empty", file=sys.stderr)
+        return 2
+    data_dir = Path(args.data_dir)
+    store = _open_store(data_dir)
+    try:
+        with store.tx() as tx:
+            for name in args.project:
+                tx.trust_subject(args.subject, tx.create_project(name, now_iso()))
+            trusted = sorted(
+                p.name for p in tx.list_projects() if p.id in tx.trusted_projects(args.subject)
+            )
+    finally:
+        store.close()
+    token = make_id_token(
+        issuer_key(data_dir),
+        args.subject,
+        args.audience,
+        now=time.time(),
+        expires_in=args.expires_in,
+    )
+    print(f"subject: {args.subject} (trusted for: {', '.join(trusted) or 'no project'})")
     print(token)
     return 0
 
@@ -163,6 +278,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "serve":
         return serve(args)
+    if args.command == "oidc-token":
+        return oidc_token(args)
     return token_create(args)
 
 

@@ -147,9 +147,16 @@ def recheck_dns(request: Request) -> Any:
     return {"changed": changed}
 
 
+@router.get("/projects")
+def list_projects(request: Request) -> Any:
+    """Every project: ``{"projects": [{"id": UUID, "name": friendly name}]}``."""
+    rows = get_backend(request).projects.list_projects()
+    return {"projects": [{"id": r.id, "name": r.name} for r in rows]}
+
+
 @router.post("/projects")
 def create_project(request: Request, body: JsonBody) -> Any:
-    """Create a project (if missing) and a new token for it."""
+    """Create a project (if missing) and a new refresh token for it; returns its id too."""
     project = _parse(ProjectCreate, body, "Project")
     return get_backend(request).projects.create_project(project.name)
 

@@ -21,6 +21,7 @@ from kalix_local.config import Settings
 from kalix_local.dns import make_resolver
 from kalix_local.errors import KalixError, status_body
 from kalix_local.faults import FaultMiddleware, Faults
+from kalix_local.federation.server import FederationServer
 from kalix_local.rollout import Background
 from kalix_local.routes import openapi, projects, routes, secrets, services
 from kalix_local.store import Store
@@ -135,14 +136,27 @@ def create_app(settings: Settings) -> FastAPI:
     backend = Backend(Core(settings, store, resolver))
     background = Background(backend)
     faults = Faults(settings.seed)
+    federation: FederationServer | None = None
+    if settings.federation_port is not None:
+        try:  # binds now: a taken port fails before the server announces anything
+            federation = FederationServer(backend, settings.host, settings.federation_port)
+        except BaseException:
+            store.close()
+            raise
+        settings.federation_port = federation.port  # the one picked for port 0
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.run_background:
             background.start()
+        if federation is not None:
+            federation.start()
         try:
             yield
         finally:
+            # Stop taking gRPC calls before the store they use is closed.
+            if federation is not None:
+                federation.stop()
             if settings.run_background:
                 background.stop()
             store.close()
@@ -158,6 +172,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.watch_hub = WatchHub(store)
     app.state.faults = faults
     app.state.background = background
+    app.state.federation = federation
 
     app.add_exception_handler(KalixError, _domain_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

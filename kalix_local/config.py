@@ -11,6 +11,11 @@ DEFAULT_DNS_RECHECK_SECONDS = 1200.0
 DEFAULT_REGION = "us-east1"
 DEFAULT_APPS_DOMAIN = "kalix.app"
 DEFAULT_PROJECT = "default"
+DEFAULT_ACCESS_TOKEN_SECONDS = 3600
+#: The control plane's credential rules: ``strict`` is the platform's (access tokens and
+#: project UUIDs only); ``legacy`` also takes refresh tokens and friendly names, for
+#: clients from before the federation plane.
+CONTROL_PLANE_AUTH_MODES = ("strict", "legacy")
 MAX_BODY_BYTES = 1024 * 1024
 
 
@@ -32,6 +37,10 @@ class Settings:
     #: Seed for generated hostnames and fault-injection rates (None = random).
     seed: int | None = None
     run_background: bool = True
+    #: The federation plane's gRPC port (0 = any free one); None = not served.
+    federation_port: int | None = None
+    access_token_seconds: int = DEFAULT_ACCESS_TOKEN_SECONDS
+    control_plane_auth: str = "legacy"
 
     @property
     def db_path(self) -> Path:
@@ -45,3 +54,10 @@ class Settings:
     @property
     def base_url(self) -> str:
         return f"http://{self.host}:{self.port}"
+
+    @property
+    def federation_address(self) -> str | None:
+        """``host:port`` of the federation plane (plaintext gRPC), None when not served."""
+        if self.federation_port is None:
+            return None
+        return f"{self.host}:{self.federation_port}"

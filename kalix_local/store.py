@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,12 +22,24 @@ from typing import Any
 EVENTS_KEPT = 10_000
 _PRUNE_EVERY = 500
 
+#: Bumped with every change of the tables; ``PRAGMA user_version`` holds it. Version 0
+#: (no number) is the layout before project UUIDs, migrated on open.
+SCHEMA_VERSION = 1
+
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS projects (name TEXT PRIMARY KEY, created TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS projects (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, created TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS tokens (
-    hash TEXT PRIMARY KEY, project TEXT NOT NULL, created TEXT NOT NULL);
+    hash TEXT PRIMARY KEY, id TEXT NOT NULL, project TEXT NOT NULL, created TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS token_grants (
     hash TEXT NOT NULL, project TEXT NOT NULL, PRIMARY KEY (hash, project));
+CREATE TABLE IF NOT EXISTS access_tokens (
+    hash TEXT PRIMARY KEY, subject TEXT NOT NULL, principal TEXT NOT NULL,
+    projects TEXT NOT NULL, created REAL NOT NULL, expires REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS access_tokens_expiry ON access_tokens (expires);
+CREATE TABLE IF NOT EXISTS oidc_trust (
+    subject TEXT NOT NULL, project TEXT NOT NULL, PRIMARY KEY (subject, project));
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS objects (
     project TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL,
     uid TEXT NOT NULL, rv INTEGER NOT NULL, generation INTEGER NOT NULL,
@@ -43,6 +56,26 @@ CREATE INDEX IF NOT EXISTS events_scope ON events (project, kind, rv);
 CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 """
+
+
+class StoreVersionError(Exception):
+    """The data directory was written by a newer kalix-local."""
+
+
+@dataclass(frozen=True)
+class ProjectRow:
+    id: str
+    name: str
+    created: str
+
+
+@dataclass(frozen=True)
+class AccessTokenRow:
+    subject: str
+    principal: str
+    projects: frozenset[str]
+    created: float
+    expires: float
 
 
 @dataclass
@@ -206,21 +239,39 @@ class Tx:
         self._c.execute(sql, args)
 
     # -- projects and tokens ---------------------------------------------------------
+    # Every other table names a project by its id (a UUID); ``name`` is the friendly name.
 
-    def project_exists(self, name: str) -> bool:
-        return (
-            self._c.execute("SELECT 1 FROM projects WHERE name = ?", (name,)).fetchone() is not None
-        )
+    def project(self, id_: str) -> ProjectRow | None:
+        row = self._c.execute(
+            "SELECT id, name, created FROM projects WHERE id = ?", (id_,)
+        ).fetchone()
+        return ProjectRow(*row) if row else None
 
-    def create_project(self, name: str, created: str) -> None:
+    def project_named(self, name: str) -> ProjectRow | None:
+        row = self._c.execute(
+            "SELECT id, name, created FROM projects WHERE name = ?", (name,)
+        ).fetchone()
+        return ProjectRow(*row) if row else None
+
+    def list_projects(self) -> list[ProjectRow]:
+        rows = self._c.execute("SELECT id, name, created FROM projects ORDER BY name, id")
+        return [ProjectRow(*r) for r in rows]
+
+    def create_project(self, name: str, created: str) -> str:
+        """The id of the project ``name``, created (with a new UUID) if missing."""
+        found = self.project_named(name)
+        if found is not None:
+            return found.id
+        id_ = str(uuid.uuid4())
         self._c.execute(
-            "INSERT OR IGNORE INTO projects (name, created) VALUES (?, ?)", (name, created)
+            "INSERT INTO projects (id, name, created) VALUES (?, ?, ?)", (id_, name, created)
         )
+        return id_
 
-    def add_token(self, token_hash: str, project: str, created: str) -> None:
+    def add_token(self, token_hash: str, token_id: str, project: str, created: str) -> None:
         self._c.execute(
-            "INSERT INTO tokens (hash, project, created) VALUES (?, ?, ?)",
-            (token_hash, project, created),
+            "INSERT INTO tokens (hash, id, project, created) VALUES (?, ?, ?, ?)",
+            (token_hash, token_id, project, created),
         )
 
     def grant_token(self, token_hash: str, project: str) -> None:
@@ -230,8 +281,12 @@ class Tx:
             (token_hash, project),
         )
 
+    def token_id(self, token_hash: str) -> str | None:
+        row = self._c.execute("SELECT id FROM tokens WHERE hash = ?", (token_hash,)).fetchone()
+        return str(row[0]) if row else None
+
     def token_projects(self, token_hash: str) -> set[str] | None:
-        """The projects a token may act on; None for an unknown token."""
+        """The ids of the projects a refresh token may act on; None for an unknown token."""
         row = self._c.execute("SELECT project FROM tokens WHERE hash = ?", (token_hash,)).fetchone()
         if row is None:
             return None
@@ -239,6 +294,58 @@ class Tx:
             "SELECT project FROM token_grants WHERE hash = ?", (token_hash,)
         ).fetchall()
         return {str(row[0]), *(str(g[0]) for g in grants)}
+
+    def add_access_token(self, token_hash: str, row: AccessTokenRow) -> None:
+        self._c.execute(
+            "INSERT INTO access_tokens (hash, subject, principal, projects, created, expires) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                token_hash,
+                row.subject,
+                row.principal,
+                json.dumps(sorted(row.projects)),
+                row.created,
+                row.expires,
+            ),
+        )
+
+    def access_token(self, token_hash: str) -> AccessTokenRow | None:
+        found = self._c.execute(
+            "SELECT subject, principal, projects, created, expires FROM access_tokens "
+            "WHERE hash = ?",
+            (token_hash,),
+        ).fetchone()
+        if found is None:
+            return None
+        return AccessTokenRow(
+            found[0], found[1], frozenset(json.loads(found[2])), float(found[3]), float(found[4])
+        )
+
+    def prune_access_tokens(self, before: float) -> None:
+        """Forget access tokens that expired before ``before`` (they are refused anyway)."""
+        self._c.execute("DELETE FROM access_tokens WHERE expires < ?", (before,))
+
+    def trust_subject(self, subject: str, project: str) -> None:
+        """Let ID tokens of ``subject`` (from the local issuer) act on ``project``."""
+        self._c.execute(
+            "INSERT OR IGNORE INTO oidc_trust (subject, project) VALUES (?, ?)", (subject, project)
+        )
+
+    def trusted_projects(self, subject: str) -> set[str]:
+        rows = self._c.execute("SELECT project FROM oidc_trust WHERE subject = ?", (subject,))
+        return {str(r[0]) for r in rows}
+
+    def meta(self, key: str) -> str | None:
+        row = self._c.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return str(row[0]) if row else None
+
+    def meta_or_create(self, key: str, make: Callable[[], str]) -> str:
+        """A value of this data directory that never changes once made (e.g. an id)."""
+        value = self.meta(key)
+        if value is None:
+            value = make()
+            self._c.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (key, value))
+        return value
 
     # -- hostnames -------------------------------------------------------------------
 
@@ -259,6 +366,9 @@ class Tx:
             "INSERT INTO hostnames (name, project, body, created) VALUES (?, ?, ?, ?)",
             (name, project, json.dumps(body), created),
         )
+
+    def update_hostname(self, name: str, body: dict[str, Any]) -> None:
+        self._c.execute("UPDATE hostnames SET body = ? WHERE name = ?", (json.dumps(body), name))
 
     def delete_hostname(self, name: str) -> None:
         self._c.execute("DELETE FROM hostnames WHERE name = ?", (name,))
@@ -300,7 +410,11 @@ class Store:
         self._conn.execute("PRAGMA busy_timeout=10000")
         self._lock = threading.RLock()
         self._listeners: list[Callable[[], None]] = []
-        self._conn.executescript(_SCHEMA)
+        try:
+            _open_schema(self._conn, path)
+        except BaseException:
+            self._conn.close()
+            raise
 
     @contextmanager
     def tx(self) -> Iterator[Tx]:
@@ -324,3 +438,72 @@ class Store:
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+
+def _statements(script: str) -> list[str]:
+    return [part.strip() for part in script.split(";") if part.strip()]
+
+
+def _open_schema(conn: sqlite3.Connection, path: Path) -> None:
+    """Create the tables, or migrate an older data directory in one transaction."""
+    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    if version > SCHEMA_VERSION:
+        raise StoreVersionError(
+            f"the data directory {path.parent} was written by a newer kalix-local "
+            f"(schema {version}, this one knows {SCHEMA_VERSION}); upgrade kalix-local "
+            "or start with another --data-dir"
+        )
+    if version == SCHEMA_VERSION:
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        legacy = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'projects'"
+        ).fetchone()
+        if legacy is not None:
+            _migrate_from_0(conn)
+        for statement in _statements(_SCHEMA):
+            conn.execute(statement)
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def _migrate_from_0(conn: sqlite3.Connection) -> None:
+    """Version 0 named projects by their friendly name everywhere: give each a UUID,
+    re-key every table by it, and give each token an id."""
+    conn.execute("ALTER TABLE projects RENAME TO projects_v0")
+    conn.execute("ALTER TABLE tokens RENAME TO tokens_v0")
+    for statement in _statements(_SCHEMA):
+        conn.execute(statement)
+    ids: dict[str, str] = {}
+    for name, created in conn.execute("SELECT name, created FROM projects_v0").fetchall():
+        ids[name] = str(uuid.uuid4())
+        conn.execute(
+            "INSERT INTO projects (id, name, created) VALUES (?, ?, ?)", (ids[name], name, created)
+        )
+    for token_hash, project, created in conn.execute(
+        "SELECT hash, project, created FROM tokens_v0"
+    ).fetchall():
+        conn.execute(
+            "INSERT INTO tokens (hash, id, project, created) VALUES (?, ?, ?, ?)",
+            (token_hash, str(uuid.uuid4()), ids.get(project, project), created),
+        )
+    for table in ("token_grants", "objects", "hostnames"):
+        conn.execute(
+            f"UPDATE {table} SET project = COALESCE("
+            "(SELECT id FROM projects WHERE projects.name = " + table + ".project), project)"
+        )
+    # Old events name projects by friendly name: drop them, so a watch from an old
+    # resourceVersion gets 410 Expired and relists, as after a reset.
+    conn.execute("DELETE FROM events")
+    rv = conn.execute("SELECT value FROM counters WHERE name = 'rv'").fetchone()
+    conn.execute(
+        "INSERT INTO counters (name, value) VALUES ('events_floor', ?) "
+        "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+        (int(rv[0]) if rv else 0,),
+    )
+    conn.execute("DROP TABLE projects_v0")
+    conn.execute("DROP TABLE tokens_v0")

@@ -12,6 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.support.local_server import free_port
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -61,6 +63,7 @@ def test_quickstart_starts_kalix_local_and_drives_pulumi(tmp_path: Path) -> None
         **os.environ,
         "PATH": f"{bindir}:{os.environ.get('PATH', '/usr/bin:/bin')}",
         "KALIX_LOCAL_PORT": str(port),
+        "KALIX_LOCAL_FEDERATION_PORT": str(free_port()),
         "KALIX_LOCAL_DATA": str(data),
         "PULUMI_STATE_DIR": str(state),
     }

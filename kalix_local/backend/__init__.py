@@ -8,6 +8,7 @@ from kalix_local.backend.projects import ProjectBackend
 from kalix_local.backend.routes import RouteBackend
 from kalix_local.backend.secrets import SecretBackend
 from kalix_local.backend.services import ServiceBackend
+from kalix_local.backend.tokens import TokenBackend
 
 
 class Backend:
@@ -17,7 +18,8 @@ class Backend:
         self.routes = RouteBackend(core)
         self.secrets = SecretBackend(core)
         self.hostnames = HostnameBackend(core)
-        self.projects = ProjectBackend(core)
+        self.tokens = TokenBackend(core)
+        self.projects = ProjectBackend(core, self.tokens)
 
 
 __all__ = ["Backend", "Core"]

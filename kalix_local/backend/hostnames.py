@@ -38,10 +38,30 @@ class HostnameBackend:
             raise Invalid(
                 "Hostname", str(body.get("name") or ""), [(c.field, c.message) for c in exc.causes]
             ) from None
+        hostname = self.reserve(
+            project,
+            request.name,
+            global_=bool(request.global_),
+            skip_provision_cert=bool(request.skip_provision_cert),
+            annotations=request.annotations,
+        )
+        return {"hostnames": [hostname]}
+
+    def reserve(
+        self,
+        project: str,
+        name: str | None,
+        *,
+        global_: bool = False,
+        skip_provision_cert: bool = False,
+        annotations: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """Reserve ``name`` for the project, or a generated name when it is None; the
+        stored hostname. Shared by the HTTP API and the federation plane's gRPC."""
         settings = self.core.settings
         apps_domain = settings.apps_domain
         with self.core.store.tx() as tx:
-            if request.name is None:
+            if name is None:
                 for _ in range(_GENERATE_ATTEMPTS):
                     name = generate_hostname(self.core.rng, settings.region, apps_domain)
                     if tx.get_hostname(name) is None:
@@ -50,7 +70,6 @@ class HostnameBackend:
                     raise Conflict("could not generate a free hostname; try again")
                 generated = True
             else:
-                name = request.name
                 error = is_valid_hostname(name)
                 if error is None and (name == apps_domain or name.endswith("." + apps_domain)):
                     error = (
@@ -67,15 +86,36 @@ class HostnameBackend:
             hostname: dict[str, Any] = {
                 "name": name,
                 "isGenerated": generated,
-                "global": bool(request.global_),
-                "skipProvisionCert": bool(request.skip_provision_cert),
+                "global": global_,
+                "skipProvisionCert": skip_provision_cert,
                 "region": settings.region,
                 "cname": "" if generated else settings.ingress_cname,
             }
-            if request.annotations:
-                hostname["annotations"] = dict(request.annotations)
+            if annotations:
+                hostname["annotations"] = dict(annotations)
             tx.insert_hostname(name, project, hostname, now_iso())
-        return {"hostnames": [hostname]}
+        return hostname
+
+    def update_flags(
+        self,
+        project: str,
+        name: str,
+        *,
+        global_: bool | None = None,
+        skip_provision_cert: bool | None = None,
+    ) -> dict[str, Any]:
+        """Set a hostname's flags in place (None leaves one as it is)."""
+        with self.core.store.tx() as tx:
+            found = tx.get_hostname(name)
+            if found is None or found[0] != project:
+                raise NotFound(f'hostname "{name}" not found', name=name, kind="hostnames")
+            hostname = found[1]
+            if global_ is not None:
+                hostname["global"] = global_
+            if skip_provision_cert is not None:
+                hostname["skipProvisionCert"] = skip_provision_cert
+            tx.update_hostname(name, hostname)
+        return hostname
 
     def delete_hostname(self, project: str, name: str) -> dict[str, Any]:
         with self.core.store.tx() as tx:

@@ -24,8 +24,17 @@ def get_backend(request: Request) -> Backend:
 
 
 def require_token(request: Request, project: str) -> None:
-    """Every API path: 401 without a valid token, 403 for another project's token."""
-    get_backend(request).projects.authorize(request.headers.get("authorization"), project)
+    """Every API path: 401 without a valid token, 403 for another project's token.
+
+    The path may name the project by id or (legacy mode) friendly name; the handlers
+    must see the id, under which everything is stored. FastAPI solves a route's
+    dependencies before it reads the handler's path parameters from this same dict, so
+    rewriting it here hands every handler the id without each resolving it again.
+    """
+    project_id = get_backend(request).projects.authorize(
+        request.headers.get("authorization"), project
+    )
+    request.scope["path_params"]["project"] = project_id
 
 
 async def read_body(request: Request) -> bytes:

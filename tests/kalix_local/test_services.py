@@ -32,7 +32,7 @@ def test_create_service__starts_rolling(kalix: KalixLocalServer, api: httpx.Clie
     assert response.status_code == 201
     obj = response.json()
     meta = obj["metadata"]
-    assert meta["name"] == "cart" and meta["namespace"] == "default"
+    assert meta["name"] == "cart" and meta["namespace"] == kalix.project_id()
     assert meta["generation"] == 1 and meta["uid"] and meta["resourceVersion"]
     assert meta["creationTimestamp"].endswith("Z")
     assert obj["status"]["summary"] == "UpdateInProgress"

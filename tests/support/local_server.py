@@ -27,9 +27,10 @@ def free_port() -> int:
 class KalixLocalServer:
     """``python -m kalix_local serve`` as a subprocess.
 
-    ``url``, ``token`` and ``project`` (the default project) are what a client needs;
+    ``url``, ``token`` (a refresh token) and ``project`` (the default project's friendly
+    name) are what a client needs; ``federation_address`` is the gRPC federation plane;
     ``admin()`` calls the ``/_local`` admin API; ``stop()``/``kill()``/``restart()``
-    keep the same port and data dir, so state persistence can be tested.
+    keep the same ports and data dir, so state persistence can be tested.
     """
 
     def __init__(
@@ -40,6 +41,7 @@ class KalixLocalServer:
         dns_resolver: str = "static",
         extra_args: list[str] | None = None,
         port: int | None = None,
+        federation_port: int | None = None,
     ) -> None:
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         if data_dir is None:
@@ -48,10 +50,14 @@ class KalixLocalServer:
         self.data_dir = Path(data_dir)
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.federation_port = federation_port or free_port()
+        self.federation_address = f"127.0.0.1:{self.federation_port}"
         self.project = "default"
         self.args = [
             "--port",
             str(self.port),
+            "--federation-port",
+            str(self.federation_port),
             "--data-dir",
             str(self.data_dir),
             "--rollout-step-seconds",
@@ -152,6 +158,14 @@ class KalixLocalServer:
     def client(self, token: str | None = None, **kwargs: Any) -> httpx.Client:
         headers = {"Authorization": f"Bearer {token or self.token}"}
         return httpx.Client(base_url=self.url, headers=headers, timeout=10, **kwargs)
+
+    def project_id(self, name: str | None = None) -> str:
+        """The UUID of a project, by friendly name (default: the default project)."""
+        wanted = name or self.project
+        for project in self.admin("GET", "/projects")["projects"]:
+            if project["name"] == wanted:
+                return str(project["id"])
+        raise KeyError(f"no project named {wanted!r}")
 
     def api_path(self, plural: str, name: str = "", project: str | None = None) -> str:
         base = f"/apis/kalix.io/v1alpha1/namespaces/{project or self.project}/{plural}"

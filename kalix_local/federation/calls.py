@@ -1,0 +1,83 @@
+"""What every federation-plane call shares: the caller's token, domain errors as gRPC
+status codes, and one log line per call (method, code, milliseconds; never metadata)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+import grpc
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from kalix_local.errors import (
+    AlreadyExists,
+    BadRequest,
+    Conflict,
+    Forbidden,
+    Invalid,
+    KalixError,
+    NotFound,
+    TooLarge,
+    Unauthorized,
+)
+from pulumi_kalix._proto.rpc import Method
+
+log = logging.getLogger("kalix_local.federation")
+
+_CODES: tuple[tuple[type[KalixError], grpc.StatusCode], ...] = (
+    (Unauthorized, grpc.StatusCode.UNAUTHENTICATED),
+    (Forbidden, grpc.StatusCode.PERMISSION_DENIED),
+    (NotFound, grpc.StatusCode.NOT_FOUND),
+    (AlreadyExists, grpc.StatusCode.ALREADY_EXISTS),
+    # A hostname still used by a route, or no free generated name: the state, not the
+    # request, is what is wrong.
+    (Conflict, grpc.StatusCode.FAILED_PRECONDITION),
+    (Invalid, grpc.StatusCode.INVALID_ARGUMENT),
+    (BadRequest, grpc.StatusCode.INVALID_ARGUMENT),
+    (TooLarge, grpc.StatusCode.RESOURCE_EXHAUSTED),
+)
+
+
+def status_code(exc: KalixError) -> grpc.StatusCode:
+    for kind, code in _CODES:
+        if isinstance(exc, kind):
+            return code
+    return grpc.StatusCode.INTERNAL
+
+
+def authorization(context: Any) -> str | None:
+    """The call's ``authorization`` metadata (gRPC lower-cases metadata keys)."""
+    for key, value in context.invocation_metadata() or ():
+        if key == "authorization":
+            return str(value)
+    return None
+
+
+def timestamp(seconds: float) -> Timestamp:
+    whole = int(seconds)
+    return Timestamp(seconds=whole, nanos=int((seconds - whole) * 1e9))
+
+
+def serve_call(method: Method[Any, Any], behaviour: Callable[[Any, Any], Any]) -> Any:
+    """``behaviour`` with its domain errors turned into status codes, and logged."""
+
+    def call(request: Any, context: Any) -> Any:
+        started = time.perf_counter()
+        code = grpc.StatusCode.OK
+        try:
+            return behaviour(request, context)
+        except KalixError as exc:
+            code = status_code(exc)
+            context.abort(code, exc.message)
+        except Exception as exc:
+            # Behaviours raise domain errors only; anything else is a bug.
+            code = grpc.StatusCode.INTERNAL
+            log.exception("unhandled error in %s", method.path)
+            context.abort(code, f"internal error: {type(exc).__name__}")
+        finally:
+            elapsed = (time.perf_counter() - started) * 1000
+            log.info("grpc %s %s %.1fms", method.path, code.name, elapsed)
+
+    return call
