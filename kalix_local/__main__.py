@@ -204,7 +204,10 @@ def serve(args: argparse.Namespace) -> int:
     )
     print(f"default project: {DEFAULT_PROJECT}")
     print(f"default token: {token}")
-    print(f"export KALIX_API_URL={url} KALIX_PROJECT={DEFAULT_PROJECT} KALIX_TOKEN={token}")
+    print(
+        f"export AKKA_API_HOST=http://{settings.federation_address} "
+        f"AKKA_PROJECT={DEFAULT_PROJECT} AKKA_TOKEN={token}"
+    )
     sys.stdout.flush()
     config = uvicorn.Config(
         app,

@@ -8,6 +8,7 @@ of a stack proceed at once on the program's event loop.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -15,7 +16,13 @@ import pulumi
 
 from .client import AsyncControlPlane
 from .config import Settings, unreachable_hint
-from .errors import APIConnectionError, KalixError, ResourceFailedError, WaitTimeoutError
+from .errors import (
+    APIConnectionError,
+    ConfigurationError,
+    KalixError,
+    ResourceFailedError,
+    WaitTimeoutError,
+)
 
 T = TypeVar("T")
 
@@ -45,7 +52,16 @@ async def await_state(
 ) -> T:
     """Run one await with a client for `project`, turning failures into one clear error."""
     settings = program_settings()
-    client = AsyncControlPlane(settings.api_url, settings.require_token(), project)
+    try:
+        session = settings.session()
+        # Resolving the project may call the federation plane: off the event loop.
+        client = await asyncio.to_thread(session.async_control_plane, project)
+    except ConfigurationError as exc:
+        raise AwaitError(f"waiting for {kind} {name!r}: {exc}") from None
+    except APIConnectionError:
+        raise AwaitError(
+            f"waiting for {kind} {name!r}: {unreachable_hint(settings.api_host)}"
+        ) from None
     try:
         return await run(client)
     except WaitTimeoutError as exc:
@@ -57,9 +73,9 @@ async def await_state(
         raise AwaitError(
             f"{kind} {name!r} in project {project!r} failed: {exc}; {describe(exc.last)}"
         ) from None
-    except APIConnectionError:
+    except APIConnectionError as exc:
         raise AwaitError(
-            f"waiting for {kind} {name!r}: {unreachable_hint(settings.api_url)}"
+            f"waiting for {kind} {name!r}: {unreachable_hint(exc.url or settings.api_host)}"
         ) from None
     finally:
         await client.aclose()

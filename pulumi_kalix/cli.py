@@ -5,10 +5,12 @@ pulumi-kalix export service NAME [-f FILE]      like `kalix service export`
 pulumi-kalix export route NAME [-f FILE]        like `kalix route export`
 pulumi-kalix export service|route --all         every one, as YAML documents
 pulumi-kalix import --project P [--out DIR]     a program adopting the whole project
+pulumi-kalix whoami                             check credential, project, region
 ```
-Connection settings come from `--api-url`/`--token`/`--project`, then `KALIX_API_URL`/
-`KALIX_TOKEN`/`KALIX_PROJECT`. Exit codes: 0 ok, 1 an API or usage error (one line on
-stderr), 2 a command-line syntax error.
+Connection settings come from `--api-host`/`--token`/`--project`/`--region`, then
+`AKKA_API_HOST`/`AKKA_TOKEN`/`AKKA_PROJECT`/`AKKA_REGION` (see `pulumi_kalix.config`).
+Exit codes: 0 ok, 1 an API or usage error (one line on stderr), 2 a command-line
+syntax error.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from typing import Any
 from .api import REQUIRED_SECRET_KEYS, KalixRoute, KalixSecret, KalixService
 from .api import Hostname as HostnameObject
 from .client import ControlPlane
-from .config import API_URL, PROJECT, TOKEN, Settings
+from .config import API_HOST, PROJECT, REGION, TOKEN, Settings
 from .descriptors import (
     DescriptorError,
     adoption_changes,
@@ -50,38 +52,92 @@ class UsageError(Exception):
 
 def _settings(args: argparse.Namespace) -> Settings:
     # Flags play the part stack config plays for the provider: flag, then env, then default.
-    flags = {API_URL[0]: args.api_url, PROJECT[0]: args.project, TOKEN[0]: args.token}
+    flags = {
+        API_HOST[0]: args.api_host,
+        PROJECT[0]: args.project,
+        REGION[0]: args.region,
+        TOKEN[0]: args.token,
+    }
     return Settings.load(flags.get)
 
 
 def _client(settings: Settings) -> ControlPlane:
-    if not settings.token:
-        raise UsageError(
-            "no Kalix API token: pass --token or set KALIX_TOKEN (kalix-local prints one "
-            "at start, or run `kalix-local token create --project <project>`)"
-        )
-    return ControlPlane(settings.api_url, settings.token, settings.project)
+    return settings.session().control_plane(_project(settings))
+
+
+def _project(settings: Settings) -> str:
+    if not settings.project:
+        raise UsageError("no project: pass --project NAME (or a UUID) or set AKKA_PROJECT")
+    return settings.project
+
+
+def _hostnames(settings: Settings) -> list[HostnameObject]:
+    session = settings.session()
+    project = session.project(_project(settings))
+    return [
+        HostnameObject(name=h.name, is_generated=h.is_generated, global_=getattr(h, "global"))
+        for h in session.federation.list_hostnames(project.id)
+    ]
 
 
 def _explain(exc: Exception, settings: Settings | None) -> str:
     if isinstance(exc, APIConnectionError):
-        url = settings.api_url if settings else API_URL[2]
+        where = exc.url or (settings.api_host if settings else API_HOST[2])
         return (
-            f"could not reach the Kalix control plane at {url}: pass --api-url or set "
-            "KALIX_API_URL (or start a local one with `kalix-local serve`)"
+            f"could not reach the Akka platform at {where}: pass --api-host or set "
+            "AKKA_API_HOST (http://127.0.0.1:9001 for a local `kalix-local serve`)"
         )
     if isinstance(exc, APIStatusError):
         project = settings.project if settings else "?"
         if exc.status_code == 401:
-            return "the API token was rejected (401): pass --token or set KALIX_TOKEN"
+            return (
+                f"the credential was rejected (401): {exc.message}; pass --token or set "
+                "AKKA_TOKEN to a valid refresh or service token"
+            )
         if exc.status_code == 403:
             return (
-                f"the API token is not valid for project {project!r} (403): "
-                "use a token of that project, or pass --project"
+                f"the credential may not act on project {project!r} (403): "
+                "use a token with access to it, or pass --project"
             )
         causes = "; ".join(f"{f}: {m}" if f else m for f, m in exc.causes)
         return f"{exc.reason or exc.status_code}: {causes or exc.message}"
     return " ".join(str(exc).split())  # one line
+
+
+# -- whoami -----------------------------------------------------------------------------------
+
+
+def _whoami(args: argparse.Namespace, settings: Settings) -> int:
+    """Who the credential is, what it sees, and where the project's control plane is."""
+    credential = settings.credential()
+    session = settings.session()
+    current = session.federation.current_token() if session.access_token() else None
+    lines = [
+        f"federation plane: {session.endpoint}",
+        f"credential:       {credential.kind} token from {credential.source}",
+        f"principal:        {current.name if current else '?'}",
+    ]
+    projects = list(session.federation.list_projects())
+    shown = ", ".join(
+        f"{p.friendly_name} ({p.name.removeprefix('projects/')})" for p in projects[:20]
+    )
+    lines.append(f"projects:         {len(projects)} visible{': ' + shown if shown else ''}")
+    if settings.project:
+        info = session.project(settings.project)
+        region = session.region_of(info)
+        url, _ = session.control_plane_target(info)
+        lines += [
+            f"project:          {info.friendly_name} = {info.id}",
+            f"region:           {region.name}{' (primary)' if region.primary else ''}",
+            f"control plane:    {url}",
+        ]
+        # One call proves the access token works on the control plane too.
+        services = session.control_plane(info.id).services.list()
+        lines.append(f"services:         {len(services)}")
+    else:
+        lines.append("project:          (none set: pass --project or set AKKA_PROJECT)")
+    print("\n".join(lines))
+    return 0
 
 
 # -- export -----------------------------------------------------------------------------------
@@ -396,8 +452,9 @@ def _readme(prog: _Program, counts: dict[str, int]) -> str:
         "",
         "```sh",
         "pulumi stack init dev",
-        "pulumi config set kalix:apiUrl <control-plane URL>",
-        "pulumi config set --secret kalix:token <API token>",
+        "pulumi config set kalix:apiHost <host:port>  # omit for api.kalix.io:443",
+        f"pulumi config set kalix:project {prog.project}",
+        "pulumi config set --secret kalix:token <refresh or service token>",
     ]
     pem = [k for k, (_, key, t) in prog.config_keys.items() if t in ("tls", "tls-ca")]
     for key, (secret, secret_key, _) in prog.config_keys.items():
@@ -419,16 +476,17 @@ def _readme(prog: _Program, counts: dict[str, int]) -> str:
 
 
 def _import(args: argparse.Namespace, settings: Settings) -> int:
-    out = Path(args.out or f"kalix-{settings.project}")
+    project = _project(settings)
+    out = Path(args.out or f"kalix-{project}")
     main_py = out / "__main__.py"
     if main_py.exists() and not args.force:
         raise UsageError(f"{main_py} already exists: pass --force to overwrite it")
     with _client(settings) as api:
         secrets = api.secrets.list()
-        hostnames = api.hostnames.list()
+        hostnames = _hostnames(settings)
         services = api.services.list()
         routes = api.routes.list()
-    prog = _Program(settings.project)
+    prog = _Program(project)
     in_use = secret_keys_in_use(services)
     for secret in sorted(secrets, key=lambda o: o.metadata.name):
         _declare_secret(prog, secret, in_use.get(secret.metadata.name, set()))
@@ -446,10 +504,10 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
     }
     out.mkdir(parents=True, exist_ok=True)
     main_py.write_text(_render(prog), encoding="utf-8")
-    stack_name = re.sub(r"[^A-Za-z0-9_.-]", "-", f"kalix-{settings.project}")
+    stack_name = re.sub(r"[^A-Za-z0-9_.-]", "-", f"kalix-{project}")
     (out / "Pulumi.yaml").write_text(
         f"name: {stack_name}\nruntime: python\n"
-        f"description: Kalix project {settings.project} (imported by pulumi-kalix)\n",
+        f"description: Kalix project {project} (imported by pulumi-kalix)\n",
         encoding="utf-8",
     )
     (out / "README.md").write_text(_readme(prog, counts), encoding="utf-8")
@@ -466,16 +524,22 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
 def _connection_flags(parser: argparse.ArgumentParser, default: Any) -> None:
     group = parser.add_argument_group("connection flags")
     group.add_argument(
-        "--api-url",
+        "--api-host",
         default=default,
-        metavar="URL",
-        help=f"the Kalix control-plane API URL (env KALIX_API_URL; default {API_URL[2]})",
+        metavar="HOST",
+        help=(
+            "the federation plane: host:port (TLS) or http://host:port "
+            f"(env AKKA_API_HOST; default {API_HOST[2]})"
+        ),
     )
-    group.add_argument("--token", default=default, help="the API token to use (env KALIX_TOKEN)")
     group.add_argument(
-        "--project",
+        "--token",
         default=default,
-        help="the project to use (env KALIX_PROJECT; default 'default')",
+        help="a refresh or service token (env AKKA_TOKEN; else the akka CLI's)",
+    )
+    group.add_argument("--project", default=default, help="project name or UUID (env AKKA_PROJECT)")
+    group.add_argument(
+        "--region", default=default, help="region to use (env AKKA_REGION; default primary)"
     )
 
 
@@ -552,6 +616,19 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--force", action="store_true", help="overwrite an existing program")
     _connection_flags(imp, argparse.SUPPRESS)
     imp.set_defaults(run=_import, parser=imp)
+
+    who = commands.add_parser(
+        "whoami",
+        help="check the credential, the project and the region it resolves to",
+        description=(
+            "Exchanges the credential for an access token and prints who it is, the\n"
+            "projects it sees, and the project's UUID, region and control-plane endpoint;\n"
+            "or one line saying what is wrong and how to fix it."
+        ),
+        formatter_class=raw,
+    )
+    _connection_flags(who, argparse.SUPPRESS)
+    who.set_defaults(run=_whoami, parser=who)
     return parser
 
 

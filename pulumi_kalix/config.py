@@ -1,7 +1,16 @@
-"""Settings: stack config `kalix:*` first, then `KALIX_*` environment variables.
+"""Settings: stack config `kalix:*` first, then the environment, named as Akka's tools
+name them.
 
-Read at run time on both sides (never pickled into the provider, never in state): the
-provider reads them in `configure()`, the program through `pulumi.Config("kalix")`.
+- `kalix:apiHost` / `AKKA_API_HOST`: the federation plane; `host:port` is TLS (default
+  `api.kalix.io:443`), `http://host:port` plaintext (kalix-local);
+- `kalix:project` / `AKKA_PROJECT` (or `KALIX_PROJECT`): friendly name or UUID;
+- `kalix:region` / `AKKA_REGION`: the region to use (default: the primary one);
+- `kalix:token` (a secret) / `AKKA_TOKEN` (or `KALIX_TOKEN`), the akka CLI's stored
+  token, or `AKKA_OAUTH_TOKEN[_FILE]`: the credential (see `client.credentials`);
+- `kalix:controlPlaneUrl` / `AKKA_CONTROL_PLANE_URL`: override the region's endpoint.
+
+Read at run time on both sides (never pickled into the provider): the provider reads
+them in `configure()`, the program through `pulumi.Config("kalix")`.
 """
 
 from __future__ import annotations
@@ -11,27 +20,32 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from .awaiting import Windows
-from .client import DEFAULT_API_URL
+from .client.credentials import Credential, find_credential
+from .client.federation import DEFAULT_API_HOST
+from .client.session import Session, shared_session
 from .errors import ConfigurationError
 
-#: (config key, environment variable, default)
-API_URL = ("kalix:apiUrl", "KALIX_API_URL", DEFAULT_API_URL)
-PROJECT = ("kalix:project", "KALIX_PROJECT", "default")
-TOKEN = ("kalix:token", "KALIX_TOKEN", None)
-
-
+#: (config key, environment variables in order, default)
+API_HOST = ("kalix:apiHost", ("AKKA_API_HOST",), DEFAULT_API_HOST)
+PROJECT = ("kalix:project", ("AKKA_PROJECT", "KALIX_PROJECT"), None)
+REGION = ("kalix:region", ("AKKA_REGION",), None)
+TOKEN = ("kalix:token", (), None)  # the environment is read by find_credential
+CONTROL_PLANE_URL = ("kalix:controlPlaneUrl", ("AKKA_CONTROL_PLANE_URL",), None)
 #: The readiness rule's windows (see pulumi_kalix.awaiting), in seconds.
-SETTLE = ("kalix:settleSeconds", "KALIX_SETTLE_SECONDS")
-STALE = ("kalix:staleSeconds", "KALIX_STALE_SECONDS")
-FAILURE_GRACE = ("kalix:failureGraceSeconds", "KALIX_FAILURE_GRACE_SECONDS")
+SETTLE = ("kalix:settleSeconds", ("KALIX_SETTLE_SECONDS",))
+STALE = ("kalix:staleSeconds", ("KALIX_STALE_SECONDS",))
+FAILURE_GRACE = ("kalix:failureGraceSeconds", ("KALIX_FAILURE_GRACE_SECONDS",))
 
 
 @dataclass(frozen=True)
 class Settings:
-    api_url: str
-    project: str
-    token: str | None
+    api_host: str
+    project: str | None
+    region: str | None
+    token: str | None = field(repr=False)
+    control_plane_url: str | None = None
     windows: Windows = field(default_factory=Windows)
+    env: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def load(
@@ -40,23 +54,20 @@ class Settings:
         env: Mapping[str, str] | None = None,
     ) -> Settings:
         """`get` looks a namespaced key up in stack config (e.g. `"kalix:token"`)."""
-        environ = os.environ if env is None else env
+        environ = dict(os.environ if env is None else env)
 
-        def pick(key: str, var: str, default: str | None) -> str | None:
+        def pick(key: str, variables: tuple[str, ...], default: str | None) -> str | None:
             value = get(key) if get else None
+            for var in variables:
+                if value not in (None, ""):
+                    break
+                value = environ.get(var)
             if value in (None, ""):
-                value = environ.get(var) or default
-            return None if value is None else str(value)
+                value = default
+            return None if value is None else str(value).strip()
 
-        api_url = pick(*API_URL) or DEFAULT_API_URL
-        if not api_url.startswith(("http://", "https://")):
-            raise ConfigurationError(
-                f"kalix:apiUrl must be an http(s) URL, got {api_url!r}: "
-                "set it with `pulumi config set kalix:apiUrl <url>` or KALIX_API_URL"
-            )
-
-        def seconds(key: str, var: str, default: float) -> float:
-            value = pick(key, var, None)
+        def seconds(key: str, variables: tuple[str, ...], default: float) -> float:
+            value = pick(key, variables, None)
             if value is None:
                 return default
             try:
@@ -66,39 +77,49 @@ class Settings:
             if number < 0:
                 raise ConfigurationError(
                     f"{key} must be a number of seconds >= 0, got {value!r}: "
-                    f"`pulumi config set {key} <seconds>` or {var}"
+                    f"`pulumi config set {key} <seconds>` or {variables[0]}"
                 )
             return number
 
         defaults = Windows()
-        windows = Windows(
-            settle_seconds=seconds(*SETTLE, defaults.settle_seconds),
-            stale_seconds=seconds(*STALE, defaults.stale_seconds),
-            failure_grace_seconds=seconds(*FAILURE_GRACE, defaults.failure_grace_seconds),
-        )
         return cls(
-            api_url=api_url,
-            project=pick(*PROJECT) or "default",
+            api_host=pick(*API_HOST) or DEFAULT_API_HOST,
+            project=pick(*PROJECT),
+            region=pick(*REGION),
             token=pick(*TOKEN),
-            windows=windows,
+            control_plane_url=pick(*CONTROL_PLANE_URL),
+            windows=Windows(
+                settle_seconds=seconds(*SETTLE, defaults.settle_seconds),
+                stale_seconds=seconds(*STALE, defaults.stale_seconds),
+                failure_grace_seconds=seconds(*FAILURE_GRACE, defaults.failure_grace_seconds),
+            ),
+            env=environ,
         )
 
-    def require_token(self) -> str:
-        if not self.token:
+    def require_project(self) -> str:
+        if not self.project:
             raise ConfigurationError(
-                "no Kalix API token: set it with `pulumi config set --secret kalix:token <token>` "
-                "or the KALIX_TOKEN environment variable (kalix-local prints one at start, "
-                "or run `kalix-local token create --project <project>`)"
+                "no Akka project: set it with `pulumi config set kalix:project <name or UUID>` "
+                "or AKKA_PROJECT (or pass project= to the resource)"
             )
-        return self.token
+        return self.project
 
-    def __repr__(self) -> str:  # keep the token out of logs and tracebacks
-        return f"Settings(api_url={self.api_url!r}, project={self.project!r}, token=***)"
+    def credential(self) -> Credential:
+        return find_credential(self.token, self.env)
+
+    def session(self) -> Session:
+        """The process's shared session for these settings (token cache, pools)."""
+        return shared_session(
+            self.api_host,
+            self.credential(),
+            region=self.region,
+            control_plane_url=self.control_plane_url,
+        )
 
 
-def unreachable_hint(api_url: str) -> str:
+def unreachable_hint(where: str) -> str:
     return (
-        f"could not reach the Kalix control plane at {api_url}: set kalix:apiUrl "
-        "(`pulumi config set kalix:apiUrl <url>`) or KALIX_API_URL to its address, "
-        "or start a local one with `kalix-local serve`"
+        f"could not reach the Akka platform at {where}: check kalix:apiHost "
+        "(`pulumi config set kalix:apiHost <host:port>`, or AKKA_API_HOST; "
+        "http://127.0.0.1:9001 for a local `kalix-local serve`)"
     )

@@ -5,7 +5,9 @@ host = kalix.Hostname("shop", hostname="shop.example.com")  # custom: CNAME it t
 gen = kalix.Hostname("gen")  # generated: <adjective>-<noun>-1234.<region>.<apps domain>
 ```
 Outputs: `hostname`, `generated`, `region`, and `cname` — the target your DNS record
-must point at ("" for a generated name, which needs no record).
+must point at: the region's ingress address ("" for a generated name, which needs no
+record). `global_` and `skip_provision_cert` change in place; a new `hostname`
+replaces it.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ class Hostname(Resource, module="kalix", name="Hostname"):
         *,
         hostname: Input[str] | None = None,
         global_: Input[bool] | None = None,
+        skip_provision_cert: Input[bool] | None = None,
         project: Input[str] | None = None,
         adopt: bool = False,
         opts: ResourceOptions | None = None,
@@ -40,12 +43,15 @@ class Hostname(Resource, module="kalix", name="Hostname"):
         """
         :param hostname: the custom hostname; omit to have one generated.
         :param global_: a multi-region (global) hostname.
+        :param skip_provision_cert: do not provision a TLS certificate for it (you bring
+            your own, e.g. with a route's `server_certificate_secret`).
         :param project: Kalix project (default `kalix:project`).
         :param adopt: take over an existing hostname of this project.
         """
         props: dict[str, Any] = {
             "hostname": hostname,
             "global_": global_,
+            "skip_provision_cert": skip_provision_cert,
             "project": project,
             "adopt": adopt,
             OWNER_KEY: owner_mark(resource_name),

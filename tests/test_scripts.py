@@ -59,11 +59,12 @@ def test_quickstart_starts_kalix_local_and_drives_pulumi(tmp_path: Path) -> None
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     data, state = tmp_path / "kalix-local", tmp_path / "state"
+    federation_port = free_port()
     env = {
         **os.environ,
         "PATH": f"{bindir}:{os.environ.get('PATH', '/usr/bin:/bin')}",
         "KALIX_LOCAL_PORT": str(port),
-        "KALIX_LOCAL_FEDERATION_PORT": str(free_port()),
+        "KALIX_LOCAL_FEDERATION_PORT": str(federation_port),
         "KALIX_LOCAL_DATA": str(data),
         "PULUMI_STATE_DIR": str(state),
     }
@@ -81,7 +82,7 @@ def test_quickstart_starts_kalix_local_and_drives_pulumi(tmp_path: Path) -> None
         lines = calls.read_text().splitlines()
         assert [line.split(" | ")[0] for line in lines] == [
             "stack select --create dev --non-interactive",
-            f"config set kalix:apiUrl http://127.0.0.1:{port}",
+            f"config set kalix:apiHost http://127.0.0.1:{federation_port}",
             "config set kalix:project default",
             f"config set --secret kalix:token {token}",
             "up --yes --non-interactive",

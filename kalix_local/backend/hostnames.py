@@ -7,8 +7,9 @@ from typing import Any
 from kalix_local.backend.common import now_iso
 from kalix_local.backend.core import Core
 from kalix_local.errors import AlreadyExists, BadRequest, Conflict, Invalid, NotFound
+from kalix_local.hostname_models import HostnameCreate
 from kalix_local.names import generate_hostname, is_valid_hostname
-from pulumi_kalix.api import HostnameCreate, WireValidationError, strict_validate
+from pulumi_kalix.api import WireValidationError, strict_validate
 
 _GENERATE_ATTEMPTS = 50
 

@@ -13,18 +13,15 @@ from typing import Any
 from fastapi import FastAPI
 from pydantic.json_schema import models_json_schema
 
+from kalix_local.hostname_models import Hostname, HostnameCreate, HostnameList, Project
 from kalix_local.routes.deps import MERGE_PATCH
 from pulumi_kalix.api import (
-    Hostname,
-    HostnameCreate,
-    HostnameList,
     KalixRoute,
     KalixRouteList,
     KalixSecret,
     KalixSecretList,
     KalixService,
     KalixServiceList,
-    Project,
     Status,
     WireModel,
 )

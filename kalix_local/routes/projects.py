@@ -6,9 +6,15 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 
+from kalix_local.hostname_models import (
+    HOSTNAMES_PREFIX,
+    Hostname,
+    HostnameCreate,
+    HostnameList,
+    Project,
+)
 from kalix_local.routes import openapi
 from kalix_local.routes.deps import JsonBody, get_backend, require_token
-from pulumi_kalix.api import HOSTNAMES_PREFIX, Hostname, HostnameCreate, HostnameList, Project
 
 router = APIRouter(
     prefix=f"{HOSTNAMES_PREFIX}/{{project}}",

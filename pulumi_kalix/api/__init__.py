@@ -2,7 +2,7 @@
 
 Objects follow the published Akka platform API: Kubernetes-style `KalixService`,
 `KalixRoute` and `KalixSecret` of group `kalix.io/v1alpha1`, plus the federation-plane
-`Project`, `Region` and `Hostname` shapes, and the `Status` error envelope.
+`Hostname` shape, and the `Status` error envelope.
 """
 
 from ._base import FieldCause, WireModel, WireValidationError, strict_validate
@@ -17,7 +17,7 @@ from .meta import (
     condition,
     merge_patch,
 )
-from .project import HOSTNAMES_PREFIX, Hostname, HostnameCreate, HostnameList, Project, Region
+from .project import Hostname
 from .route import (
     CORS_METHODS,
     ROUTE_SUMMARIES,
@@ -62,7 +62,6 @@ __all__ = [
     "API_PREFIX",
     "API_VERSION",
     "CORS_METHODS",
-    "HOSTNAMES_PREFIX",
     "MAX_INSTANCES",
     "MIN_INSTANCES",
     "OWNER_ANNOTATION",
@@ -80,8 +79,6 @@ __all__ = [
     "EnvVarSource",
     "FieldCause",
     "Hostname",
-    "HostnameCreate",
-    "HostnameList",
     "HttpBasic",
     "Jwt",
     "JwtKey",
@@ -95,8 +92,6 @@ __all__ = [
     "ObjectList",
     "ObjectMeta",
     "ObjectRef",
-    "Project",
-    "Region",
     "RouteDestination",
     "RouteRule",
     "RouteSpec",

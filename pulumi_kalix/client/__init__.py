@@ -19,7 +19,6 @@ from .control_plane import (
     ControlPlane,
     PollPolicy,
     RetryPolicy,
-    SyncHostnames,
     SyncObjects,
 )
 
@@ -34,6 +33,5 @@ __all__ = [
     "ControlPlane",
     "PollPolicy",
     "RetryPolicy",
-    "SyncHostnames",
     "SyncObjects",
 ]

@@ -31,14 +31,9 @@ import httpx
 
 from ..api import (
     API_PREFIX,
-    HOSTNAMES_PREFIX,
-    Hostname,
-    HostnameCreate,
-    HostnameList,
     KalixRoute,
     KalixSecret,
     KalixService,
-    Project,
     Status,
     WatchEvent,
     WireModel,
@@ -199,21 +194,28 @@ def _stream_timeout(timeout: httpx.Timeout, call: Call) -> httpx.Timeout:
     )
 
 
+#: A bearer token, or a callable returning the current one (a session's token cache).
+TokenSource = str | Callable[[], str] | None
+
+
 class _BaseClient:
     def __init__(
         self,
         base_url: str,
-        token: str | None,
+        token: TokenSource,
         project: str,
         *,
         retry: RetryPolicy,
         rng: random.Random | None,
+        renew: Callable[[str], None] | None = None,
     ) -> None:
         if not project:
             raise ValueError("project is required")
         self.base_url = base_url.rstrip("/")
         self.project = project
         self._token = token
+        #: told which token a server rejected (401), so the next one is fresh
+        self._renew = renew
         self.retry = retry
         self._rng = rng or random.Random()
         # Shared by the clients `with_project` derives: one server, one answer.
@@ -232,11 +234,24 @@ class _BaseClient:
         """False once the server answered a watch request with a plain body."""
         return self._watch_support["offered"] is not False
 
-    def _headers(self, call: Call, request_id: str) -> dict[str, str]:
+    def current_token(self) -> str | None:
+        return self._token() if callable(self._token) else self._token
+
+    def _headers(self, call: Call, request_id: str, token: str | None = None) -> dict[str, str]:
         headers = {"user-agent": USER_AGENT, "x-request-id": request_id, **call.headers}
-        if self._token:
-            headers["authorization"] = f"Bearer {self._token}"
+        token = token if token is not None else self.current_token()
+        if token:
+            headers["authorization"] = f"Bearer {token}"
         return headers
+
+    def _renews(self, response: httpx.Response | None, token: str | None, renewed: bool) -> bool:
+        """A 401 for a token the source can replace: renew it and try once more."""
+        if renewed or self._renew is None or not token or response is None:
+            return False
+        if response.status_code != 401:
+            return False
+        self._renew(token)
+        return True
 
     def _check(self, call: Call, response: httpx.Response) -> httpx.Response:
         if response.status_code >= 400 and response.status_code not in call.expect:
@@ -386,54 +401,6 @@ class _Objects(Generic[T]):
         return None if event.type == "DELETED" else self.model.model_validate(event.object)
 
 
-class _Hostnames:
-    def __init__(self, project: str) -> None:
-        self.project = project
-
-    def path(self, name: str | None = None) -> str:
-        base = f"{HOSTNAMES_PREFIX}/{self.project}/hostnames"
-        return base if name is None else f"{base}/{name}"
-
-    def list(self) -> _Op[list[Hostname]]:
-        response = yield Call("GET", self.path())
-        return HostnameList.model_validate(response.json()).hostnames
-
-    def get_or_none(self, name: str) -> _Op[Hostname | None]:
-        response = yield Call("GET", self.path(name), expect=(404,))
-        if response.status_code == 404:
-            return None
-        return Hostname.model_validate(response.json())
-
-    def create(
-        self,
-        name: str | None = None,
-        *,
-        annotations: dict[str, str] | None = None,
-        global_: bool | None = None,
-        retry_uncertain: bool = False,
-    ) -> _Op[Hostname]:
-        body = HostnameCreate(name=name, annotations=annotations, global_=global_).to_wire()
-        response = yield Call("POST", self.path(), json=body, retry_uncertain=retry_uncertain)
-        created = HostnameList.model_validate(response.json()).hostnames
-        if name is not None:
-            for h in created:
-                if h.name == name:
-                    return h
-        if not created:
-            raise APIConnectionError("control plane returned no hostname for a create")
-        return created[-1]
-
-    def delete(self, name: str) -> _Op[bool]:
-        """Delete; False when it was already gone."""
-        response = yield Call("DELETE", self.path(name), expect=(404,))
-        return response.status_code != 404
-
-
-def _project_op(project: str) -> _Op[Project]:
-    response = yield Call("GET", f"{HOSTNAMES_PREFIX}/{project}")
-    return Project.model_validate(response.json())
-
-
 # ---------------------------------------------------------------------------
 # Sync driver
 # ---------------------------------------------------------------------------
@@ -445,7 +412,7 @@ class ControlPlane(_BaseClient):
     def __init__(
         self,
         base_url: str = DEFAULT_API_URL,
-        token: str | None = None,
+        token: TokenSource = None,
         project: str = "default",
         *,
         timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
@@ -454,16 +421,19 @@ class ControlPlane(_BaseClient):
         http_client: httpx.Client | None = None,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
+        renew: Callable[[str], None] | None = None,
+        verify: Any = True,
     ) -> None:
-        super().__init__(base_url, token, project, retry=retry, rng=rng)
+        super().__init__(base_url, token, project, retry=retry, rng=rng, renew=renew)
+        #: a pool handed in belongs to whoever made it: close() leaves it open
+        self._owns_http = http_client is None
         self._http = http_client or httpx.Client(
-            base_url=self.base_url, timeout=timeout, transport=transport
+            base_url=self.base_url, timeout=timeout, transport=transport, verify=verify
         )
         self._sleep = sleep
         self.services = SyncObjects(self, _Objects("kalixservices", KalixService, project))
         self.routes = SyncObjects(self, _Objects("kalixroutes", KalixRoute, project))
         self.secrets = SyncObjects(self, _Objects("kalixsecrets", KalixSecret, project))
-        self.hostnames = SyncHostnames(self, _Hostnames(project))
 
     def with_project(self, project: str) -> ControlPlane:
         """The same connection pool, another project."""
@@ -475,12 +445,10 @@ class ControlPlane(_BaseClient):
             http_client=self._http,
             sleep=self._sleep,
             rng=self._rng,
+            renew=self._renew,
         )
         derived._watch_support = self._watch_support
         return derived
-
-    def get_project(self) -> Project:
-        return self.run(_project_op(self.project))
 
     def run(self, op: _Op[R]) -> R:
         """Drive an operation to completion.
@@ -504,21 +472,26 @@ class ControlPlane(_BaseClient):
         request_id = uuid.uuid4().hex
         started = time.monotonic()
         attempt = 0
+        renewed = False
         while True:
             response: httpx.Response | None = None
             error: httpx.TransportError | None = None
+            token = self.current_token()
             try:
                 response = self._http.request(
                     call.method,
                     call.path,
                     params=call.params,
                     json=call.json,
-                    headers=self._headers(call, request_id),
+                    headers=self._headers(call, request_id, token),
                 )
                 if response.status_code < 400 or response.status_code in call.expect:
                     return response
             except httpx.TransportError as exc:
                 error = exc
+            if self._renews(response, token, renewed):
+                renewed = True
+                continue
             delay = self._retry_delay(call, response, error, attempt, started, request_id)
             self._sleep(delay)
             attempt += 1
@@ -541,7 +514,8 @@ class ControlPlane(_BaseClient):
             raise _transport_error(exc, call, self.base_url) from exc
 
     def close(self) -> None:
-        self._http.close()
+        if self._owns_http:
+            self._http.close()
 
     def __enter__(self) -> ControlPlane:
         return self
@@ -679,35 +653,6 @@ class SyncObjects(Generic[T]):
         return obj, False, worked and not _ended_early(started, budget, seen)
 
 
-class SyncHostnames:
-    def __init__(self, client: ControlPlane, ops: _Hostnames) -> None:
-        self._c = client
-        self.ops = ops
-
-    def list(self) -> list[Hostname]:
-        return self._c.run(self.ops.list())
-
-    def get_or_none(self, name: str) -> Hostname | None:
-        return self._c.run(self.ops.get_or_none(name))
-
-    def create(
-        self,
-        name: str | None = None,
-        *,
-        annotations: dict[str, str] | None = None,
-        global_: bool | None = None,
-        retry_uncertain: bool = False,
-    ) -> Hostname:
-        return self._c.run(
-            self.ops.create(
-                name, annotations=annotations, global_=global_, retry_uncertain=retry_uncertain
-            )
-        )
-
-    def delete(self, name: str) -> bool:
-        return self._c.run(self.ops.delete(name))
-
-
 def _watch_event(line: str) -> WatchEvent | None:
     """One line of a watch stream: None for blank lines and BOOKMARKs (no object to
     show); an ERROR event (its object is a Status) is raised as an APIStatusError.
@@ -751,7 +696,7 @@ class AsyncControlPlane(_BaseClient):
     def __init__(
         self,
         base_url: str = DEFAULT_API_URL,
-        token: str | None = None,
+        token: TokenSource = None,
         project: str = "default",
         *,
         timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
@@ -759,10 +704,13 @@ class AsyncControlPlane(_BaseClient):
         transport: httpx.AsyncBaseTransport | None = None,
         http_client: httpx.AsyncClient | None = None,
         rng: random.Random | None = None,
+        renew: Callable[[str], None] | None = None,
+        verify: Any = True,
     ) -> None:
-        super().__init__(base_url, token, project, retry=retry, rng=rng)
+        super().__init__(base_url, token, project, retry=retry, rng=rng, renew=renew)
+        self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(
-            base_url=self.base_url, timeout=timeout, transport=transport
+            base_url=self.base_url, timeout=timeout, transport=transport, verify=verify
         )
         self.services = AsyncObjects(self, _Objects("kalixservices", KalixService, project))
         self.routes = AsyncObjects(self, _Objects("kalixroutes", KalixRoute, project))
@@ -770,13 +718,15 @@ class AsyncControlPlane(_BaseClient):
 
     def with_project(self, project: str) -> AsyncControlPlane:
         derived = AsyncControlPlane(
-            self.base_url, self._token, project, retry=self.retry, http_client=self._http
+            self.base_url,
+            self._token,
+            project,
+            retry=self.retry,
+            http_client=self._http,
+            renew=self._renew,
         )
         derived._watch_support = self._watch_support
         return derived
-
-    async def get_project(self) -> Project:
-        return await self.run(_project_op(self.project))
 
     async def run(self, op: _Op[R]) -> R:
         try:
@@ -795,27 +745,32 @@ class AsyncControlPlane(_BaseClient):
         request_id = uuid.uuid4().hex
         started = time.monotonic()
         attempt = 0
+        renewed = False
         while True:
             response: httpx.Response | None = None
             error: httpx.TransportError | None = None
+            token = await self._async_token()
             try:
                 response = await self._http.request(
                     call.method,
                     call.path,
                     params=call.params,
                     json=call.json,
-                    headers=self._headers(call, request_id),
+                    headers=self._headers(call, request_id, token),
                 )
                 if response.status_code < 400 or response.status_code in call.expect:
                     return response
             except httpx.TransportError as exc:
                 error = exc
+            if self._renews(response, token, renewed):
+                renewed = True
+                continue
             delay = self._retry_delay(call, response, error, attempt, started, request_id)
             await asyncio.sleep(delay)
             attempt += 1
 
     async def stream_lines(self, call: Call) -> AsyncIterator[str]:
-        headers = self._headers(call, uuid.uuid4().hex)
+        headers = self._headers(call, uuid.uuid4().hex, await self._async_token())
         try:
             async with self._http.stream(
                 call.method,
@@ -832,8 +787,15 @@ class AsyncControlPlane(_BaseClient):
         except httpx.TransportError as exc:
             raise _transport_error(exc, call, self.base_url) from exc
 
+    async def _async_token(self) -> str | None:
+        # A token source may have to exchange a token over the network: off the loop.
+        if callable(self._token):
+            return await asyncio.to_thread(self._token)
+        return self._token
+
     async def aclose(self) -> None:
-        await self._http.aclose()
+        if self._owns_http:
+            await self._http.aclose()
 
     async def __aenter__(self) -> AsyncControlPlane:
         return self
@@ -963,6 +925,5 @@ __all__ = [
     "ControlPlane",
     "PollPolicy",
     "RetryPolicy",
-    "SyncHostnames",
     "SyncObjects",
 ]

@@ -9,7 +9,6 @@ shared by the 4 worker threads of that process.
 from __future__ import annotations
 
 import os
-import threading
 import time
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar, Generic, TypeVar
@@ -28,8 +27,15 @@ from pulumi.output import Unknown
 from ..api import OWNER_ANNOTATION, WireModel
 from ..awaiting import WriteMark, status_fingerprint
 from ..client import ControlPlane, SyncObjects
+from ..client.session import Session
 from ..config import Settings, unreachable_hint
-from ..errors import AlreadyExistsError, APIConnectionError, APIStatusError, KalixError
+from ..errors import (
+    AlreadyExistsError,
+    APIConnectionError,
+    APIStatusError,
+    ConfigurationError,
+    KalixError,
+)
 
 Props = dict[str, Any]
 T = TypeVar("T", bound=WireModel)
@@ -88,9 +94,6 @@ class KalixProvider(ResourceProvider):
     #: keys compared as unordered sets of strings
     set_keys: ClassVar[tuple[str, ...]] = ()
 
-    _lock: ClassVar[threading.Lock] = threading.Lock()
-    _clients: ClassVar[dict[tuple[str, str | None], ControlPlane]] = {}
-
     def configure(self, req: ConfigureRequest) -> None:
         self._settings = Settings.load(req.config.get)
 
@@ -103,18 +106,16 @@ class KalixProvider(ResourceProvider):
             self._settings = settings
         return settings
 
+    def session(self) -> Session:
+        """The provider process's session: one token cache and pool per endpoint, shared
+        by the 4 worker threads."""
+        return self.settings().session()
+
     def client(self, project: str | None) -> ControlPlane:
-        settings = self.settings()
-        key = (settings.api_url, settings.token)
-        with self._lock:
-            base = self._clients.get(key)
-            if base is None:
-                base = ControlPlane(settings.api_url, settings.require_token(), settings.project)
-                self._clients[key] = base
-        return base.with_project(project or settings.project)
+        return self.session().control_plane(project or self.settings().require_project())
 
     def project_of(self, props: Props) -> str:
-        return str(props.get("project") or self.settings().project)
+        return str(props.get("project") or self.settings().require_project())
 
     # -- check / diff ----------------------------------------------------------
 
@@ -154,7 +155,10 @@ class KalixProvider(ResourceProvider):
     def diff(self, _id: str, olds: Props, news: Props) -> DiffResult:
         changed = self.changed_keys(olds, news)
         replaces = [k for k in changed if k in self.replace_keys]
-        if self.project_of(olds) != self.project_of(news) and "project" not in replaces:
+        # The default project may be unset when nothing is deployed yet: compare as is.
+        default = self.settings().project
+        old_project, new_project = olds.get("project") or default, news.get("project") or default
+        if old_project != new_project and "project" not in replaces:
             replaces.append("project")
             changed.append("project")
         return DiffResult(
@@ -193,24 +197,36 @@ class KalixProvider(ResourceProvider):
     def explain(self, exc: Exception, action: str, name: str, project: str) -> Exception:
         """Turn a client error into one sentence a user can act on."""
         what = f"{action} {self.noun} {name!r} in project {project!r}"
+        if isinstance(exc, ConfigurationError):
+            return ProviderError(f"{what} failed: {exc}")
         if isinstance(exc, APIConnectionError):
-            return ProviderError(f"{what} failed: {unreachable_hint(self.settings().api_url)}")
+            where = exc.url or self.settings().api_host
+            return ProviderError(f"{what} failed: {unreachable_hint(where)}")
         if isinstance(exc, APIStatusError):
+            source = _credential_source(self.settings())
             if exc.status_code == 401:
                 return ProviderError(
-                    f"{what} failed: the API token was rejected (401); set a valid "
-                    "`kalix:token` (pulumi config set --secret kalix:token ...) or KALIX_TOKEN"
+                    f"{what} failed: the credential ({source}) was rejected (401): {exc.message}; "
+                    "set a valid refresh or service token with "
+                    "`pulumi config set --secret kalix:token ...` or AKKA_TOKEN"
                 )
             if exc.status_code == 403:
                 return ProviderError(
-                    f"{what} failed: the API token is not valid for project {project!r} (403); "
-                    "use a token of that project or set `kalix:project`"
+                    f"{what} failed: the credential ({source}) may not act on project "
+                    f"{project!r} (403); use a token with access to it or set `kalix:project`"
                 )
             causes = "; ".join(f"{f}: {m}" if f else m for f, m in exc.causes)
             detail = causes or exc.message
             rid = f" [request id {exc.request_id}]" if exc.request_id else ""
             return ProviderError(f"{what} failed: {exc.reason}: {detail}{rid}")
         return exc
+
+
+def _credential_source(settings: Settings) -> str:
+    try:
+        return settings.credential().source
+    except ConfigurationError:
+        return "none found"
 
 
 def failure(prop: str, reason: str) -> CheckFailure:
@@ -326,8 +342,8 @@ class ObjectProvider(KalixProvider, Generic[T]):
 
     def create(self, props: Props) -> CreateResult:
         name, project = str(props["name"]), self.project_of(props)
-        api = self.api(project)
         try:
+            api = self.api(project)
             try:
                 # A retried POST after a dropped connection meets AlreadyExists for our
                 # own object, which is adopted below: no duplicate, no orphan.
@@ -369,8 +385,8 @@ class ObjectProvider(KalixProvider, Generic[T]):
 
     def delete(self, id_: str, props: Props) -> None:
         project, _, name = id_.partition("/")
-        api = self.api(project)
         try:
+            api = self.api(project)
             api.delete(name)
             if self.delete_timeout is not None:
                 # Deletion may take a while (a service's soft delete): wait until the

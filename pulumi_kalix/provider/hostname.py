@@ -1,32 +1,51 @@
-"""CRUD of project hostnames for the `Hostname` resource.
+"""CRUD of project hostnames for the `Hostname` resource, on the federation plane.
 
-Hostnames cannot be updated: any change replaces, deleting first when the name is
-fixed (it is unique across all projects, so the new one could not be created first).
-A generated hostname carries our ownership annotation, so a create whose answer was
-lost is found again instead of generating a second name.
+The published calls are `CreateHostname` (answering the project's hostname list),
+`ListHostnames`, `UpdateHostname` (the `global` and `skip_provision_cert` flags, in
+place) and `DeleteHostname`; there is no GetHostname, so a hostname is read by listing.
+A hostname carries no annotations, so ownership is decided by what this provider did:
+
+- a fixed name that meets ALREADY_EXISTS after an earlier attempt of the same create
+  may have been lost (its answer was) is ours; one reserved before needs `adopt=True`;
+- a generated name is the one that appeared in the list between just before and just
+  after our create. Generated creates of one project are serialized in this process
+  (the engine runs one provider process per deployment), so parallel creates in one
+  `up` never take each other's names, and a lost answer is resolved by listing again.
+
+How a generated name is requested is not published; we send an empty `hostname.name`
+(an assumption, kept in one place: `GENERATED`).
 """
 
 from __future__ import annotations
 
 import re
+import threading
+from typing import Any, ClassVar
 
-from pulumi.dynamic import CheckFailure, CreateResult, ReadResult
+from pulumi.dynamic import CheckFailure, CreateResult, ReadResult, UpdateResult
 
-from ..api import OWNER_ANNOTATION, Hostname
-from ..client import ControlPlane
-from ..errors import AlreadyExistsError, APIConnectionError, KalixError, ServerError
+from .._proto.kalix.projects.v1alpha import projects_pb2
+from ..client.session import ProjectInfo
+from ..errors import AlreadyExistsError, APIConnectionError, KalixError, NotFoundError, ServerError
 from ._base import OWNER_KEY, KalixProvider, Props, ProviderError, check_type, failure, is_unknown
 
-USER_KEYS = ("hostname", "global_")
+USER_KEYS = ("hostname", "global_", "skip_provision_cert")
 HOSTNAME_RE = re.compile(
     r"^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)+$"
 )
+#: The name sent to ask for a generated hostname (not published: our assumption).
+GENERATED = ""
+#: Lost answers: the call may or may not have been applied.
+_UNCERTAIN = (APIConnectionError, ServerError)
 
 
 class HostnameProvider(KalixProvider):
     noun = "hostname"
     diff_keys = USER_KEYS
-    replace_keys = USER_KEYS
+    replace_keys = ("hostname", "project")
+
+    _generating: ClassVar[dict[str, threading.Lock]] = {}
+    _generating_guard: ClassVar[threading.Lock] = threading.Lock()
 
     def failures(self, news: Props) -> list[CheckFailure]:
         out: list[CheckFailure] = []
@@ -42,10 +61,12 @@ class HostnameProvider(KalixProvider):
                 )
             )
         out += check_type(news, "global_", bool, "true or false")
+        out += check_type(news, "skip_provision_cert", bool, "true or false")
         return out
 
     def normalize(self, news: Props) -> Props:
         news["global_"] = bool(news.get("global_"))
+        news["skip_provision_cert"] = bool(news.get("skip_provision_cert"))
         return news
 
     def changed_keys(self, olds: Props, news: Props) -> list[str]:
@@ -53,6 +74,9 @@ class HostnameProvider(KalixProvider):
         # A generated name is an output: not asking for one is not a change.
         if "hostname" in changed and news.get("hostname") is None and olds.get("generated"):
             changed.remove("hostname")
+        skip_off = not news.get("skip_provision_cert") and not olds.get("skip_provision_cert")
+        if "skip_provision_cert" in changed and skip_off:  # absent in older state = False
+            changed.remove("skip_provision_cert")
         return changed
 
     def delete_before_replace(self, olds: Props, news: Props, replaces: list[str]) -> bool:
@@ -62,101 +86,173 @@ class HostnameProvider(KalixProvider):
             and (news.get("hostname") == olds.get("hostname"))
         )
 
-    def outputs(self, host: Hostname, props: Props) -> Props:
+    def outputs(self, host: projects_pb2.Hostname, project: ProjectInfo, props: Props) -> Props:
+        region = self.session().region_of(project)
         return {
             "hostname": host.name,
-            "global_": bool(host.global_),
-            "generated": host.is_generated,
-            "region": host.region or "",
-            "cname": host.cname or "",
+            "global_": bool(getattr(host, "global")),
+            "skip_provision_cert": bool(host.skip_provision_cert),
+            "generated": bool(host.is_generated),
+            "region": region.name,
+            # Custom names are served once DNS points them at the region's ingress.
+            "cname": "" if host.is_generated else region.ingress_cname_address,
             "project": self.project_of(props),
             "adopt": bool(props.get("adopt")),
             OWNER_KEY: props.get(OWNER_KEY),
         }
 
+    def _project(self, name: str) -> ProjectInfo:
+        return self.session().project(name)
+
+    def _list(self, project: ProjectInfo) -> list[projects_pb2.Hostname]:
+        return self.session().federation.list_hostnames(project.id)
+
+    @staticmethod
+    def _find(hosts: list[projects_pb2.Hostname], name: str) -> projects_pb2.Hostname | None:
+        return next((h for h in hosts if h.name == name), None)
+
     # -- CRUD ----------------------------------------------------------------------
 
     def create(self, props: Props) -> CreateResult:
-        project = self.project_of(props)
+        project_name = self.project_of(props)
         name = props.get("hostname")
-        api = self.client(project)
         try:
+            project = self._project(project_name)
             host = (
-                self._create_fixed(api, str(name), props)
+                self._create_fixed(project, str(name), props)
                 if name
-                else self._create_generated(api, props)
+                else self._create_generated(project, props)
             )
+            host = self._apply_flags(project, host, props)
         except KalixError as exc:
-            raise self.explain(exc, "creating", str(name or "(generated)"), project) from exc
-        return CreateResult(f"{project}/{host.name}", self.outputs(host, props))
+            raise self.explain(exc, "creating", str(name or "(generated)"), project_name) from exc
+        return CreateResult(f"{project_name}/{host.name}", self.outputs(host, project, props))
 
-    def _create_fixed(self, api: ControlPlane, name: str, props: Props) -> Hostname:
-        annotations = self.owner_annotations(props)
+    def _create_fixed(self, project: ProjectInfo, name: str, props: Props) -> projects_pb2.Hostname:
+        federation = self.session().federation
         if props.get("adopt"):
-            # Adopting looks first: a generated name (imported as a fixed one) cannot be
-            # "created" again, the control plane refuses it as Invalid, not AlreadyExists.
-            existing = api.hostnames.get_or_none(name)
+            existing = self._find(self._list(project), name)
             if existing is not None:
                 return existing
         try:
-            return api.hostnames.create(
-                name, annotations=annotations, global_=props.get("global_"), retry_uncertain=True
+            hosts = federation.create_hostname(
+                project.id,
+                name,
+                global_=bool(props.get("global_")),
+                skip_provision_cert=bool(props.get("skip_provision_cert")),
             )
-        except AlreadyExistsError:
-            existing = api.hostnames.get_or_none(name)
+        except AlreadyExistsError as exc:
+            existing = self._find(self._list(project), name)
             if existing is None:
                 raise ProviderError(
-                    f"hostname {name!r} is already in use by another Kalix project; "
+                    f"hostname {name!r} is already in use by another Akka project; "
                     "remove it there first or choose another hostname"
                 ) from None
-            self.check_ownership(name, api.project, existing.annotations, props)
-            return existing
+            if getattr(exc, "attempts", 1) > 1:
+                return existing  # our own earlier attempt, whose answer was lost
+            raise ProviderError(
+                f"hostname {name!r} is already a hostname of project {project.friendly_name!r} "
+                "and this stack did not reserve it; pass adopt=True to take it over"
+            ) from None
+        except _UNCERTAIN:
+            existing = self._find(self._list(project), name)
+            if existing is None:
+                raise
+            return existing  # the create was applied; only its answer was lost
+        created = self._find(hosts, name)
+        if created is None:
+            raise ProviderError(f"CreateHostname answered without {name!r} in the list")
+        return created
 
-    def _create_generated(self, api: ControlPlane, props: Props) -> Hostname:
-        mine = self._find_mine(api, props)
-        if mine is not None:
-            return mine
-        annotations = self.owner_annotations(props)
+    def _lock_for(self, project: ProjectInfo) -> threading.Lock:
+        with self._generating_guard:
+            return self._generating.setdefault(project.id, threading.Lock())
+
+    def _create_generated(self, project: ProjectInfo, props: Props) -> projects_pb2.Hostname:
+        federation = self.session().federation
+        with self._lock_for(project):
+            before = {h.name for h in self._list(project)}
+            for _ in range(2):  # at most one retry, and only when nothing was created
+                try:
+                    hosts = federation.create_hostname(
+                        project.id,
+                        GENERATED,
+                        global_=bool(props.get("global_")),
+                        skip_provision_cert=bool(props.get("skip_provision_cert")),
+                    )
+                except _UNCERTAIN:
+                    hosts = self._list(project)  # did it happen? the list says
+                new = [h for h in hosts if h.is_generated and h.name not in before]
+                if len(new) == 1:
+                    return new[0]
+                if len(new) > 1:
+                    names = ", ".join(h.name for h in new)
+                    raise ProviderError(
+                        f"several hostnames were generated in project {project.friendly_name!r}"
+                        f" at once ({names}), not all by this stack; run `pulumi up` again"
+                    )
+        raise ProviderError(
+            f"asked project {project.friendly_name!r} for a generated hostname twice and "
+            "none appeared in its hostname list"
+        )
+
+    def _apply_flags(
+        self, project: ProjectInfo, host: projects_pb2.Hostname, props: Props
+    ) -> projects_pb2.Hostname:
+        """Bring an adopted or existing hostname's flags to the inputs (in place)."""
+        want_global = bool(props.get("global_"))
+        want_skip = bool(props.get("skip_provision_cert"))
+        if bool(getattr(host, "global")) == want_global and host.skip_provision_cert == want_skip:
+            return host
+        self.session().federation.update_hostname(
+            project.id, host.name, global_=want_global, skip_provision_cert=want_skip
+        )
+        updated = self._find(self._list(project), host.name)
+        if updated is None:
+            raise ProviderError(f"hostname {host.name!r} disappeared while being updated")
+        return updated
+
+    def update(self, id_: str, olds: Props, news: Props) -> UpdateResult:
+        project_name, _, name = id_.partition("/")
         try:
-            return api.hostnames.create(annotations=annotations, global_=props.get("global_"))
-        except (APIConnectionError, ServerError):
-            # The answer was lost: the name may have been generated. Look before retrying.
-            mine = self._find_mine(api, props)
-            if mine is not None:
-                return mine
-            return api.hostnames.create(annotations=annotations, global_=props.get("global_"))
-
-    @staticmethod
-    def _find_mine(api: ControlPlane, props: Props) -> Hostname | None:
-        mark = props.get(OWNER_KEY)
-        if not mark:
-            return None
-        for host in api.hostnames.list():
-            if host.is_generated and (host.annotations or {}).get(OWNER_ANNOTATION) == mark:
-                return host
-        return None
+            project = self._project(project_name)
+            host = self._find(self._list(project), name)
+            if host is None:
+                raise ProviderError(
+                    f"hostname {name!r} no longer exists in project {project_name!r}; "
+                    "run `pulumi refresh` and `pulumi up` to create it again"
+                )
+            host = self._apply_flags(project, host, news)
+        except KalixError as exc:
+            raise self.explain(exc, "updating", name, project_name) from exc
+        return UpdateResult(self.outputs(host, project, news))
 
     def read(self, id_: str, props: Props) -> ReadResult:
-        project, _, name = id_.partition("/")
+        project_name, _, name = id_.partition("/")
         try:
-            host = self.client(project).hostnames.get_or_none(name)
+            project = self._project(project_name)
+            host = self._find(self._list(project), name)
         except KalixError as exc:
-            raise self.explain(exc, "reading", name, project) from exc
+            raise self.explain(exc, "reading", name, project_name) from exc
         if host is None:
             return ReadResult("", {})
-        outs = self.outputs(host, props)
-        inputs = {
+        outs = self.outputs(host, project, props)
+        inputs: dict[str, Any] = {
             "hostname": None if host.is_generated else host.name,
             "global_": outs["global_"],
-            "project": outs["project"],
+            "skip_provision_cert": outs["skip_provision_cert"],
+            "project": props.get("project"),
             "adopt": outs["adopt"],
             OWNER_KEY: props.get(OWNER_KEY),
         }
         return ReadResult(id_, outs, inputs)
 
     def delete(self, id_: str, props: Props) -> None:
-        project, _, name = id_.partition("/")
+        project_name, _, name = id_.partition("/")
         try:
-            self.client(project).hostnames.delete(name)
+            project = self._project(project_name)
+            self.session().federation.delete_hostname(project.id, name)
+        except NotFoundError:
+            return  # already gone
         except KalixError as exc:
-            raise self.explain(exc, "deleting", name, project) from exc
+            raise self.explain(exc, "deleting", name, project_name) from exc

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from pulumi_kalix.api import API_PREFIX, HOSTNAMES_PREFIX
+from pulumi_kalix.api import API_PREFIX
 from pulumi_kalix.client import DEFAULT_TIMEOUT, AsyncControlPlane, ControlPlane, RetryPolicy
 
 BASE_URL = "http://kalix.test"
@@ -18,7 +18,6 @@ TOKEN = "tok-s3cr3t-0123456789abcdef"
 SERVICES = f"{API_PREFIX}/{PROJECT}/kalixservices"
 ROUTES = f"{API_PREFIX}/{PROJECT}/kalixroutes"
 SECRETS = f"{API_PREFIX}/{PROJECT}/kalixsecrets"
-HOSTNAMES = f"{HOSTNAMES_PREFIX}/{PROJECT}/hostnames"
 
 #: A policy with room for several retries and no practical time limit.
 POLICY = RetryPolicy(max_retries=5, max_elapsed=1_000.0, backoff_base=0.2, backoff_max=8.0)

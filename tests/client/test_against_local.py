@@ -31,6 +31,7 @@ from pulumi_kalix.errors import (
     UnauthorizedError,
     WaitTimeoutError,
 )
+from tests.support.federation import Hostnames
 from tests.support.local_server import KalixLocalServer
 
 FAST_RETRIES = RetryPolicy(max_retries=5, max_elapsed=20.0, backoff_base=0.05, backoff_max=0.5)
@@ -47,6 +48,7 @@ def make_cp(kalix: KalixLocalServer, token: str | None = None, **kwargs: Any) ->
 @pytest.fixture
 def cp(kalix: KalixLocalServer) -> Iterator[ControlPlane]:
     with make_cp(kalix) as client:
+        client.hostnames = Hostnames(kalix)  # type: ignore[attr-defined]
         yield client
 
 
@@ -184,62 +186,6 @@ def test_secret_lifecycle_never_returns_data(cp: ControlPlane) -> None:
     assert "dmFsdWU=" not in read.model_dump_json()
     assert cp.secrets.delete("creds") is not None
     assert cp.secrets.get_or_none("creds") is None
-
-
-def test_hostname_lifecycle(cp: ControlPlane) -> None:
-    custom = cp.hostnames.create("shop.example.com", annotations={OWNER_ANNOTATION: OWNER})
-    generated = cp.hostnames.create()
-
-    assert custom.name == "shop.example.com"
-    assert custom.is_generated is False
-    assert custom.cname == "us-east1.kalix.app"
-    assert custom.annotations == {OWNER_ANNOTATION: OWNER}
-    assert generated.is_generated is True
-    assert generated.cname == ""
-    assert generated.name.endswith(".us-east1.kalix.app")
-    assert sorted(h.name for h in cp.hostnames.list()) == sorted([custom.name, generated.name])
-    found = cp.hostnames.get_or_none("shop.example.com")
-    assert found is not None and found.cname == custom.cname
-    assert sorted(h.name for h in cp.get_project().hostnames) == sorted(
-        [custom.name, generated.name]
-    )
-
-    assert cp.hostnames.delete("shop.example.com") is True
-    assert cp.hostnames.get_or_none("shop.example.com") is None
-    assert cp.hostnames.delete("shop.example.com") is False
-
-
-def test_custom_hostname_is_unique_across_projects(
-    cp: ControlPlane, kalix: KalixLocalServer
-) -> None:
-    cp.hostnames.create("shop.example.com")
-    with make_cp(kalix, kalix.new_project("other-shop")) as base:
-        other = base.with_project("other-shop")
-        with pytest.raises(AlreadyExistsError):
-            other.hostnames.create("shop.example.com")
-        assert other.hostnames.list() == []
-
-
-def test_hostname_used_by_a_route_cannot_be_deleted(cp: ControlPlane) -> None:
-    cp.hostnames.create("shop.example.com")
-    cp.routes.create(
-        KalixRoute.model_validate(
-            {
-                "metadata": {"name": "web"},
-                "spec": {"host": "shop.example.com", "routes": [{"route": {"service": "a"}}]},
-            }
-        )
-    )
-
-    with pytest.raises(ConflictError) as info:
-        cp.hostnames.delete("shop.example.com")
-
-    assert "web" in info.value.message
-
-
-# ---------------------------------------------------------------------------
-# update() under concurrent writers
-# ---------------------------------------------------------------------------
 
 
 def test_update_reapplies_its_change_after_a_concurrent_write(
@@ -497,7 +443,6 @@ def test_a_token_of_another_project_is_forbidden_and_sees_no_data(
     cp: ControlPlane, kalix: KalixLocalServer
 ) -> None:
     created = cp.services.create(service())
-    cp.hostnames.create("shop.example.com")
     other_token = kalix.new_project("intruder")
 
     with make_cp(kalix, token=other_token) as intruder:
@@ -505,8 +450,6 @@ def test_a_token_of_another_project_is_forbidden_and_sees_no_data(
             intruder.services.get("api")
         assert str(created.metadata.uid) not in str(info.value.body)
         assert "registry.test" not in str(info.value.body)
-        with pytest.raises(ForbiddenError):
-            intruder.hostnames.list()
         with pytest.raises(ForbiddenError):
             intruder.services.delete("api")
 

@@ -12,8 +12,6 @@ import pytest
 
 from pulumi_kalix.api import (
     API_PREFIX,
-    HOSTNAMES_PREFIX,
-    Hostname,
     KalixRoute,
     KalixSecret,
     KalixService,
@@ -29,8 +27,6 @@ from pulumi_kalix.errors import (
 )
 
 from .helpers import (
-    HOSTNAMES,
-    PROJECT,
     ROUTES,
     SECRETS,
     SERVICES,
@@ -223,28 +219,6 @@ def test_routes_and_secrets_use_their_collections() -> None:
     assert [r.url.path for r in script.requests] == [f"{ROUTES}/web", f"{SECRETS}/ca"]
 
 
-def test_get_project_reads_the_federation_path() -> None:
-    project = {
-        "name": PROJECT,
-        "regions": [
-            {
-                "name": "gcp-us-east1",
-                "ingressCnameAddress": "us-east1.kalix.app",
-                "appsDomainName": "us-east1.kalix.app",
-                "primary": True,
-            },
-        ],
-    }
-    script = Script(ok(project))
-    client = make_client(script)
-
-    result = client.get_project()
-
-    assert script.requests[0].url.path == f"{HOSTNAMES_PREFIX}/{PROJECT}"
-    assert result.primary_region is not None
-    assert result.primary_region.ingress_cname_address == "us-east1.kalix.app"
-
-
 def test_with_project_targets_the_other_project() -> None:
     script = Script(ok(service_json()))
     client = make_client(script).with_project("other")
@@ -348,72 +322,6 @@ def test_update_of_a_missing_object_raises_not_found() -> None:
         client.services.update("api", set_image("img:2"))
 
     assert script.methods == ["GET"]
-
-
-# ---------------------------------------------------------------------------
-# Hostnames
-# ---------------------------------------------------------------------------
-
-
-def hostname(name: str, *, generated: bool = False, cname: str = "") -> dict[str, Any]:
-    return {"name": name, "isGenerated": generated, "region": "gcp-us-east1", "cname": cname}
-
-
-def test_hostnames_create_returns_the_created_hostname_from_the_list() -> None:
-    listed = [
-        hostname("a-b-0001.us-east1.kalix.app", generated=True),
-        hostname("shop.example.com", cname="us-east1.kalix.app"),
-        hostname("zz.example.com", cname="us-east1.kalix.app"),
-    ]
-    script = Script(ok({"hostnames": listed}))
-    client = make_client(script)
-
-    created = client.hostnames.create("shop.example.com", annotations={"owner": "me"})
-
-    assert isinstance(created, Hostname)
-    assert created.name == "shop.example.com"
-    assert created.cname == "us-east1.kalix.app"
-    assert script.requests[0].method == "POST"
-    assert script.requests[0].url.path == HOSTNAMES
-    assert script.bodies() == [{"name": "shop.example.com", "annotations": {"owner": "me"}}]
-
-
-def test_hostnames_create_without_a_name_asks_for_a_generated_one() -> None:
-    listed = [
-        hostname("shop.example.com", cname="us-east1.kalix.app"),
-        hostname("brave-otter-1234.us-east1.kalix.app", generated=True),
-    ]
-    script = Script(ok({"hostnames": listed}))
-    client = make_client(script)
-
-    created = client.hostnames.create()
-
-    assert script.bodies() == [{}]
-    assert created.name == "brave-otter-1234.us-east1.kalix.app"
-    assert created.is_generated is True
-
-
-def test_hostnames_delete_reports_whether_it_existed() -> None:
-    script = Script(ok({}), status_response(404, "NotFound", "gone"))
-    client = make_client(script)
-
-    assert client.hostnames.delete("shop.example.com") is True
-    assert client.hostnames.delete("shop.example.com") is False
-    assert [r.url.path for r in script.requests] == [f"{HOSTNAMES}/shop.example.com"] * 2
-
-
-def test_hostnames_list_and_get_or_none() -> None:
-    script = Script(
-        ok({"hostnames": [hostname("shop.example.com")]}),
-        ok(hostname("shop.example.com")),
-        status_response(404, "NotFound", "gone"),
-    )
-    client = make_client(script)
-
-    assert [h.name for h in client.hostnames.list()] == ["shop.example.com"]
-    found = client.hostnames.get_or_none("shop.example.com")
-    assert found is not None and found.name == "shop.example.com"
-    assert client.hostnames.get_or_none("other.example.com") is None
 
 
 # ---------------------------------------------------------------------------

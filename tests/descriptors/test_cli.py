@@ -23,6 +23,7 @@ from tests.descriptors.samples import (
     SIMPLE_SERVICE_YAML,
 )
 from tests.harness import Engine
+from tests.support.federation import control_plane
 from tests.support.local_server import KalixLocalServer
 
 REPO = Path(__file__).resolve().parents[2]
@@ -50,12 +51,12 @@ service:
 
 @pytest.fixture
 def api(kalix: KalixLocalServer) -> Iterator[ControlPlane]:
-    with ControlPlane(kalix.url, kalix.token, kalix.project) as client:
+    with control_plane(kalix) as client:
         yield client
 
 
 def flags(server: KalixLocalServer) -> list[str]:
-    return ["--api-url", server.url, "--token", server.token, "--project", server.project]
+    return ["--api-host", server.api_host, "--token", server.token, "--project", server.project]
 
 
 def seed(api: ControlPlane, service_yaml: str = ADOPTABLE_SERVICE_YAML) -> str:
@@ -108,7 +109,7 @@ def test_export_all_prints_one_document_per_object(
 ) -> None:
     generated = seed(api)
     # Connection settings from the environment this time.
-    monkeypatch.setenv("KALIX_API_URL", kalix.url)
+    monkeypatch.setenv("AKKA_API_HOST", kalix.api_host)
     monkeypatch.setenv("KALIX_TOKEN", kalix.token)
     monkeypatch.setenv("KALIX_PROJECT", kalix.project)
     assert main(["export", "service", "--all"]) == 0
@@ -135,12 +136,13 @@ def test_export_errors_are_one_line_with_exit_code_1(
     assert main(["export", "service", "nope", *flags(kalix)]) == 1
     err = capsys.readouterr().err
     assert err == "Error: service 'nope' not found in project 'default'\n"
-    bad_token = ["--api-url", kalix.url, "--token", "wrong"]
+    bad_token = ["--api-host", kalix.api_host, "--token", "wrong", "--project", "default"]
     assert main(["export", "route", "--all", *bad_token]) == 1
     err = capsys.readouterr().err
-    assert err.startswith("Error: the API token was rejected (401)") and err.count("\n") == 1
-    assert main(["export", "route", "x", "--api-url", "http://127.0.0.1:9", "--token", "t"]) == 1
-    assert "could not reach the Kalix control plane" in capsys.readouterr().err
+    assert err.startswith("Error: the credential was rejected (401)") and err.count("\n") == 1
+    unreachable = ["--api-host", "http://127.0.0.1:9", "--token", "t", "--project", "p"]
+    assert main(["export", "route", "x", *unreachable]) == 1
+    assert "could not reach the Akka platform at http://127.0.0.1:9" in capsys.readouterr().err
 
 
 def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
@@ -157,7 +159,7 @@ def test_help_reads_like_the_kalix_cli(capsys: pytest.CaptureFixture[str]) -> No
     assert exit_.value.code == 0
     out = capsys.readouterr().out
     assert "Exports a route descriptor, as `kalix route export` does" in out
-    assert "-f FILE, --file FILE" in out and "--all" in out and "KALIX_TOKEN" in out
+    assert "-f FILE, --file FILE" in out and "--all" in out and "AKKA_TOKEN" in out
 
 
 # -- import -----------------------------------------------------------------------------------
@@ -178,11 +180,7 @@ def snapshot(api: ControlPlane) -> dict[tuple[str, str], tuple[str | None, int |
 def imported_engine(server: KalixLocalServer, program_dir: Path, state: Path) -> Engine:
     stack_project = yaml.safe_load((program_dir / "Pulumi.yaml").read_text())["name"]
     readme = (program_dir / "README.md").read_text()
-    config = {
-        "kalix:apiUrl": server.url,
-        "kalix:project": server.project,
-        "kalix:token": server.token,
-    }
+    config = server.pulumi_config()
     # The config keys the README asks for, set to the values the secrets hold.
     for (secret, key), value in SECRET_VALUES.items():
         config_key = f"{secret}_{key}".replace(".", "_")
@@ -193,7 +191,7 @@ def imported_engine(server: KalixLocalServer, program_dir: Path, state: Path) ->
         project=stack_project,
         stack="dev",
         config=config,
-        secret_keys=set(config) - {"kalix:apiUrl", "kalix:project"},
+        secret_keys=set(config) - {"kalix:apiHost", "kalix:project"},
         program_dir=program_dir,
         provider_env={"PYTHONPATH": str(REPO)},
     )

@@ -13,6 +13,7 @@ import pulumi_kalix as kalix
 from pulumi_kalix import descriptors as d
 from pulumi_kalix.client import ControlPlane
 from tests.harness import Engine, EngineError
+from tests.support.federation import control_plane
 from tests.support.local_server import KalixLocalServer
 
 REPO = Path(__file__).resolve().parents[2]
@@ -26,11 +27,7 @@ def engine(kalix: KalixLocalServer, tmp_path: Path) -> Engine:
         tmp_path / "state.json",
         project=name,
         stack="dev",
-        config={
-            "kalix:apiUrl": kalix.url,
-            "kalix:project": kalix.project,
-            "kalix:token": kalix.token,
-        },
+        config=kalix.pulumi_config(),
         secret_keys={"kalix:token"},
         program_dir=EXAMPLE,
         provider_env={"PYTHONPATH": str(REPO)},
@@ -39,7 +36,7 @@ def engine(kalix: KalixLocalServer, tmp_path: Path) -> Engine:
 
 @pytest.fixture
 def api(kalix: KalixLocalServer) -> Iterator[ControlPlane]:
-    with ControlPlane(kalix.url, kalix.token, kalix.project) as client:
+    with control_plane(kalix) as client:
         yield client
 
 

@@ -37,9 +37,7 @@ def example_engine(
         project=project,
         stack="dev",
         config={
-            "kalix:apiUrl": server.url,
-            "kalix:project": server.project,
-            "kalix:token": server.token,
+            **server.pulumi_config(),
             **{k if ":" in k else f"{project}:{k}": v for k, v in (config or {}).items()},
         },
         secret_keys={"kalix:token"},

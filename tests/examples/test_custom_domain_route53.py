@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from pulumi_kalix.client import ControlPlane
 from tests.harness import UNKNOWN, Engine, EngineError
 from tests.harness.aws import MotoServer, route53_handlers
+from tests.support.federation import control_plane
 from tests.support.local_server import KalixLocalServer
 
 from .conftest import example_engine, op_set, ops, program
@@ -56,7 +56,7 @@ def test_preview_plans_every_create_and_changes_nothing(
     # The record's zone id and target are unknown until the zone and hostname exist.
     assert eng.stack_outputs["cname"] == UNKNOWN
     assert moto_server.route53().list_hosted_zones()["HostedZones"] == []
-    with ControlPlane(kalix_route53.url, kalix_route53.token, kalix_route53.project) as api:
+    with control_plane(kalix_route53) as api:
         assert api.hostnames.list() == [] and api.services.list() == []
 
 
@@ -83,7 +83,7 @@ def test_route_becomes_ready_through_the_route53_record_and_destroy_cleans_up(
     assert [(z["Name"], z["Id"].rsplit("/", 1)[-1]) for z in zones] == [
         ("example.com.", out["zone_id"])
     ]
-    with ControlPlane(kalix_route53.url, kalix_route53.token, kalix_route53.project) as api:
+    with control_plane(kalix_route53) as api:
         route = api.routes.get("shop")
         assert route.status is not None and route.status.summary == "Ready"
         assert route.spec.host == DOMAIN

@@ -14,6 +14,7 @@ import pytest
 
 from pulumi_kalix.client import ControlPlane
 from tests.harness import Engine, is_secret
+from tests.support.federation import control_plane
 from tests.support.local_server import KalixLocalServer
 
 from .conftest import EXAMPLES, example_engine, op_set, ops, program
@@ -28,7 +29,7 @@ CART, INFO, INVENTORY = (
 
 @pytest.fixture
 def api(kalix: KalixLocalServer) -> Iterator[ControlPlane]:
-    with ControlPlane(kalix.url, kalix.token, kalix.project) as client:
+    with control_plane(kalix) as client:
         yield client
 
 

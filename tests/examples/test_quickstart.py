@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from pulumi_kalix.client import ControlPlane
+from tests.support.federation import control_plane
 from tests.support.local_server import KalixLocalServer
 
 from .conftest import EXAMPLES, REPO, example_engine, op_set, ops, program
@@ -31,7 +31,7 @@ def assert_quickstart_outputs(out: Mapping[str, Any]) -> None:
 
 
 def assert_nothing_left(server: KalixLocalServer) -> None:
-    with ControlPlane(server.url, server.token, server.project) as api:
+    with control_plane(server) as api:
         assert api.services.list() == []
         assert api.routes.list() == []
         assert api.hostnames.list() == []
@@ -47,7 +47,7 @@ def test_quickstart_through_the_harness(kalix: KalixLocalServer, tmp_path: Path)
     ]
     out = eng.stack_outputs
     assert_quickstart_outputs(out)
-    with ControlPlane(kalix.url, kalix.token, kalix.project) as api:
+    with control_plane(kalix) as api:
         route = api.routes.get("shopping-cart")  # named after the service, like the CLI
         assert [(r.prefix, r.route.service) for r in route.spec.routes] == [("/", "shopping-cart")]
         assert route.spec.host == out["hostname"]
@@ -104,7 +104,7 @@ def test_quickstart_through_the_pulumi_cli(tmp_path: Path) -> None:
 
     with KalixLocalServer(rollout_step_seconds=0.05, dns_resolver="static") as server:
         pulumi("stack", "init", "dev")
-        pulumi("config", "set", "kalix:apiUrl", server.url)
+        pulumi("config", "set", "kalix:apiHost", server.api_host)
         pulumi("config", "set", "kalix:project", server.project)
         pulumi("config", "set", "--secret", "kalix:token", server.token)
         pulumi("up", "--yes", "--skip-preview")

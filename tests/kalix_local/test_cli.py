@@ -19,8 +19,8 @@ def test_serve__prints_default_project_token_and_exports(tmp_path: Path) -> None
         assert "default project: default" in output
         assert f"default token: {server.token}" in output
         assert (
-            f"export KALIX_API_URL={server.url} KALIX_PROJECT=default KALIX_TOKEN={server.token}"
-            in output
+            f"export AKKA_API_HOST={server.api_host} AKKA_PROJECT=default "
+            f"AKKA_TOKEN={server.token}" in output
         )
         assert server.startup_seconds < 10  # the README promises < 2 s; printed above
 

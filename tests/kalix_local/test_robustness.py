@@ -24,12 +24,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kalix_local.config import MAX_BODY_BYTES
+from kalix_local.hostname_models import HostnameList, Project
 from pulumi_kalix.api import (
-    HostnameList,
     KalixRouteList,
     KalixSecretList,
     KalixServiceList,
-    Project,
     Status,
 )
 from tests.support.local_server import KalixLocalServer

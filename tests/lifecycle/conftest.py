@@ -10,6 +10,7 @@ import pytest
 
 from pulumi_kalix.client import ControlPlane
 from tests.harness import Engine, Step
+from tests.support.federation import control_plane
 from tests.support.local_server import KalixLocalServer
 
 REPO = Path(__file__).resolve().parents[2]
@@ -31,11 +32,7 @@ def make_engine(server: KalixLocalServer, state_path: Path, **kwargs: object) ->
         state_path,
         project="shop",
         stack="dev",
-        config={
-            "kalix:apiUrl": server.url,
-            "kalix:project": server.project,
-            "kalix:token": server.token,
-        },
+        config=server.pulumi_config(),
         secret_keys={"kalix:token"},
         program_dir=REPO,
         provider_env={"PYTHONPATH": str(REPO)},
@@ -46,7 +43,7 @@ def make_engine(server: KalixLocalServer, state_path: Path, **kwargs: object) ->
 @pytest.fixture
 def stack(kalix: KalixLocalServer, tmp_path: Path) -> Iterator[Stack]:
     state = tmp_path / "state.json"
-    with ControlPlane(kalix.url, kalix.token, kalix.project) as api:
+    with control_plane(kalix) as api:
         yield Stack(make_engine(kalix, state), kalix, api, state)
 
 

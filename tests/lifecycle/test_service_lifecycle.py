@@ -11,9 +11,9 @@ import pulumi
 import pytest
 
 import pulumi_kalix as kalix
-from pulumi_kalix.client import ControlPlane
 from tests.harness import EngineError
 from tests.lifecycle.conftest import Stack, make_engine, ops
+from tests.support.federation import control_plane
 
 
 def cart(image: str = "registry.example/cart:1.0", name: str | None = None, **kw: object):
@@ -197,12 +197,12 @@ def test_one_stack_spans_projects(stack: Stack, tmp_path: Path) -> None:
         kalix.Service("cart-b", name="cart", image="registry.example/cart:1.0", project="team-b")
 
     assert ops(engine.up(program)) == [("create", "cart"), ("create", "cart-b")]
-    with ControlPlane(stack.server.url, token, "team-b") as team_b:
+    with control_plane(stack.server, "team-b", token) as team_b:
         assert [s.metadata.name for s in team_b.services.list()] == ["cart"]
     assert [s.metadata.name for s in stack.api.services.list()] == ["cart"]
     assert {op for op, _ in ops(engine.up(program))} == {"same"}
     engine.destroy()
-    with ControlPlane(stack.server.url, token, "team-b") as team_b:
+    with control_plane(stack.server, "team-b", token) as team_b:
         assert team_b.services.list() == []
 
 

@@ -10,14 +10,15 @@ from pulumi.dynamic import ConfigureRequest
 from pulumi.dynamic.config import Config
 
 from pulumi_kalix.client import ControlPlane
+from tests.support.federation import control_plane
 from tests.support.local_server import KalixLocalServer
 
 P = TypeVar("P")
 
 
-def configured(cls: type[P], url: str, token: str | None, project: str = "default") -> P:
+def configured(cls: type[P], api_host: str, token: str | None, project: str = "default") -> P:
     provider = cls()
-    config = {"kalix:apiUrl": url, "kalix:project": project}
+    config = {"kalix:apiHost": api_host, "kalix:project": project}
     if token is not None:
         config["kalix:token"] = token
     provider.configure(ConfigureRequest(Config(raw_config=config, project_name="proj")))  # type: ignore[attr-defined]
@@ -29,7 +30,7 @@ def make(kalix: KalixLocalServer) -> Callable[[type[P]], P]:
     """`make(ServiceProvider)`: a provider configured for the test server."""
 
     def factory(cls: type[P], token: str | None = None) -> P:
-        return configured(cls, kalix.url, token if token is not None else kalix.token)
+        return configured(cls, kalix.api_host, token if token is not None else kalix.token)
 
     return factory
 
@@ -37,7 +38,7 @@ def make(kalix: KalixLocalServer) -> Callable[[type[P]], P]:
 @pytest.fixture
 def api(kalix: KalixLocalServer) -> ControlPlane:
     """A client to look at (or tamper with) the control plane behind the provider."""
-    with ControlPlane(kalix.url, kalix.token, kalix.project) as client:
+    with control_plane(kalix) as client:
         yield client  # type: ignore[misc]
 
 

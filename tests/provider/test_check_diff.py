@@ -90,10 +90,19 @@ def test_service_diff_unknown_is_a_change() -> None:
     assert diff.changes is True
 
 
-def test_hostname_diff_replaces_and_deletes_first_for_a_fixed_name() -> None:
+def test_hostname_flags_change_in_place() -> None:
+    # UpdateHostname sets `global` and `skip_provision_cert` on the federation plane.
     olds = {"hostname": "shop.example.com", "global_": False, "generated": False}
-    diff = HostnameProvider().diff("default/shop.example.com", olds, {**olds, "global_": True})
-    assert diff.replaces == ["global_"]
+    for flag in ("global_", "skip_provision_cert"):
+        diff = HostnameProvider().diff("default/shop.example.com", olds, {**olds, flag: True})
+        assert diff.changes is True and diff.replaces == []
+
+
+def test_hostname_diff_replaces_and_deletes_first_for_the_same_fixed_name() -> None:
+    olds = {"hostname": "shop.example.com", "global_": False, "generated": False}
+    news = {**olds, "project": "other"}
+    diff = HostnameProvider().diff("default/shop.example.com", olds, news)
+    assert diff.replaces == ["project"]
     assert diff.delete_before_replace is True
 
 

@@ -118,14 +118,13 @@ def test_delete_waits_until_the_name_is_free_and_treats_404_as_done(
 
 def test_unreachable_endpoint_says_which_key_to_set() -> None:
     provider = configured(ServiceProvider, "http://127.0.0.1:9", "t")
-    provider.client("default")._http.timeout = 1.0  # type: ignore[attr-defined]
-    from pulumi_kalix.client import NO_RETRIES
+    from pulumi_kalix.client.control_plane import NO_RETRIES
 
-    provider.client("default").retry = NO_RETRIES
+    provider.session().federation.retry = NO_RETRIES
     with pytest.raises(ProviderError) as err:
         provider.create(inputs(provider, cart(secret_env=None)))
-    assert "could not reach the Kalix control plane at http://127.0.0.1:9" in str(err.value)
-    assert "kalix:apiUrl" in str(err.value)
+    assert "could not reach the Akka platform at http://127.0.0.1:9" in str(err.value)
+    assert "kalix:apiHost" in str(err.value)
 
 
 def test_missing_token_names_the_config_key(kalix: KalixLocalServer) -> None:
@@ -137,10 +136,13 @@ def test_missing_token_names_the_config_key(kalix: KalixLocalServer) -> None:
 
 def test_token_of_another_project_is_forbidden(kalix: KalixLocalServer) -> None:
     other = kalix.new_project("p2")
-    provider = configured(ServiceProvider, kalix.url, other)
+    provider = configured(ServiceProvider, kalix.api_host, other)
     with pytest.raises(ProviderError) as err:
         provider.create(inputs(provider, cart(secret_env=None)))
-    assert "not valid for project 'default' (403)" in str(err.value)
+    assert "no project named 'default' is visible to this credential (kalix:token)" in str(
+        err.value
+    )
+    assert "it sees: 'p2'" in str(err.value)
 
 
 def test_faults_during_create_are_absorbed_without_duplicates(

@@ -13,6 +13,9 @@ import pytest
 
 from pulumi_kalix._proto import rpc
 from pulumi_kalix._proto.kalix.auth.v1alpha import auth_pb2
+from pulumi_kalix._proto.kalix.projects.v1alpha import projects_pb2
+from pulumi_kalix.api import Hostname
+from pulumi_kalix.client import ControlPlane
 from tests.support.local_server import REPO_ROOT, KalixLocalServer
 
 CALL_TIMEOUT_SECONDS = 10.0
@@ -69,3 +72,72 @@ def oidc_token(server: KalixLocalServer, *args: str) -> str:
     )
     assert result.returncode == 0, result.stderr
     return result.stdout.strip().splitlines()[-1]
+
+
+class Hostnames:
+    """A project's hostnames over the federation plane, for tests to look at or set up
+    what the provider manages (the control plane has no hostname API)."""
+
+    def __init__(
+        self, server: KalixLocalServer, project: str | None = None, token: str | None = None
+    ) -> None:
+        self.server = server
+        self.project_id = server.project_id(project)
+        self._token = token or server.token
+
+    def _call(self, method: rpc.Method[Any, Any], request: Any) -> Any:
+        with channel(self.server) as chan:
+            token = access_token(chan, self._token).token
+            return call(method, chan, request, token)
+
+    def list(self) -> list[Hostname]:
+        response = self._call(
+            rpc.LIST_HOSTNAMES, projects_pb2.ListHostnamesRequest(parent=self._parent)
+        )
+        return [_hostname(h) for h in response.hostnames]
+
+    def get_or_none(self, name: str) -> Hostname | None:
+        return next((h for h in self.list() if h.name == name), None)
+
+    def create(self, name: str = "", *, global_: bool = False) -> Hostname:
+        """Reserve `name` ("" for a generated one); returns the new hostname."""
+        before = {h.name for h in self.list()}
+        request = projects_pb2.CreateHostnameRequest(
+            parent=self._parent, hostname=projects_pb2.Hostname(name=name, **{"global": global_})
+        )
+        hosts = self._call(rpc.CREATE_HOSTNAME, request).hostnames
+        (created,) = [h for h in hosts if (h.name == name if name else h.name not in before)]
+        return _hostname(created)
+
+    def delete(self, name: str) -> None:
+        self._call(
+            rpc.DELETE_HOSTNAME,
+            projects_pb2.DeleteHostnameRequest(name=f"{self._parent}/hostnames/{name}"),
+        )
+
+    @property
+    def _parent(self) -> str:
+        return f"projects/{self.project_id}"
+
+
+def _hostname(message: Any) -> Hostname:
+    return Hostname(
+        name=message.name,
+        is_generated=message.is_generated,
+        global_=getattr(message, "global"),
+        skip_provision_cert=message.skip_provision_cert,
+    )
+
+
+def control_plane(
+    server: KalixLocalServer, project: str | None = None, token: str | None = None
+) -> ControlPlane:
+    """A client of `project`'s control plane as the platform wants it called: the
+    project's UUID as namespace and an access token exchanged from the refresh token.
+    `.hostnames` lists and reserves hostnames over the federation plane."""
+    refresh = token or server.token
+    with channel(server) as chan:
+        access = access_token(chan, refresh).token
+    client = ControlPlane(server.url, access, server.project_id(project))
+    client.hostnames = Hostnames(server, project, refresh)  # type: ignore[attr-defined]
+    return client

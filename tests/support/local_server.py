@@ -159,6 +159,19 @@ class KalixLocalServer:
         headers = {"Authorization": f"Bearer {token or self.token}"}
         return httpx.Client(base_url=self.url, headers=headers, timeout=10, **kwargs)
 
+    @property
+    def api_host(self) -> str:
+        """The federation plane as `kalix:apiHost` / `AKKA_API_HOST` name it (plaintext)."""
+        return f"http://{self.federation_address}"
+
+    def pulumi_config(self, project: str | None = None, token: str | None = None) -> dict[str, str]:
+        """The stack config a program needs to reach this server (token as a refresh token)."""
+        return {
+            "kalix:apiHost": self.api_host,
+            "kalix:project": project or self.project,
+            "kalix:token": token or self.token,
+        }
+
     def project_id(self, name: str | None = None) -> str:
         """The UUID of a project, by friendly name (default: the default project)."""
         wanted = name or self.project
