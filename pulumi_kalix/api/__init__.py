@@ -36,6 +36,8 @@ from .route import (
 )
 from .secret import REQUIRED_SECRET_KEYS, SECRET_TYPES, KalixSecret, KalixSecretList, SecretSpec
 from .service import (
+    DEFAULT_INSTANCE_TYPE,
+    JWT_ALGORITHMS,
     MAX_INSTANCES,
     MIN_INSTANCES,
     SERVICE_SUMMARIES,
@@ -45,6 +47,7 @@ from .service import (
     EnvVarSource,
     Jwt,
     JwtKey,
+    JwtKeySet,
     KalixService,
     KalixServiceList,
     ObjectRef,
@@ -56,18 +59,22 @@ from .service import (
     VolumeMount,
 )
 from .status import REASON_FOR_CODE, Status, StatusCause, StatusDetails
+from .sync import RESOURCE_SYNC_MODES, ResourceSync
 from .watch import WatchEvent
 
 __all__ = [
     "API_PREFIX",
     "API_VERSION",
     "CORS_METHODS",
+    "DEFAULT_INSTANCE_TYPE",
     "HOSTNAMES_PREFIX",
+    "JWT_ALGORITHMS",
     "MAX_INSTANCES",
     "MIN_INSTANCES",
     "OWNER_ANNOTATION",
     "REASON_FOR_CODE",
     "REQUIRED_SECRET_KEYS",
+    "RESOURCE_SYNC_MODES",
     "ROUTE_SUMMARIES",
     "SECRET_TYPES",
     "SERVICE_SUMMARIES",
@@ -85,6 +92,7 @@ __all__ = [
     "HttpBasic",
     "Jwt",
     "JwtKey",
+    "JwtKeySet",
     "KalixRoute",
     "KalixRouteList",
     "KalixSecret",
@@ -97,6 +105,7 @@ __all__ = [
     "ObjectRef",
     "Project",
     "Region",
+    "ResourceSync",
     "RouteDestination",
     "RouteRule",
     "RouteSpec",
