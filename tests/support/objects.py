@@ -122,7 +122,8 @@ def route_state(obj: dict[str, Any]) -> str:
     conditions = {c["type"]: c for c in (obj.get("status") or {}).get("conditions", [])}
     ready, host = conditions.get("Ready"), conditions.get("HostValidation")
     generation = obj.get("metadata", {}).get("generation")
-    if ready is None or ready.get("observedGeneration", generation) != generation:
+    observed = ready.get("observedGeneration") if ready else None
+    if ready is None or (None not in (generation, observed) and observed != generation):
         return "Validating"
     if ready["status"] == "True":
         return "Ready"
