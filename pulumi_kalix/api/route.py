@@ -37,6 +37,8 @@ PASSWORD_HASH_PATTERN = r"^(sha256|sha384|sha512):[A-Za-z0-9+/]+=*$"
 
 
 class RouteDestination(WireModel):
+    # Optional in OAS; a route to no service routes nowhere (the descriptor: "the name of
+    # a service in this project").
     service: str
 
 

@@ -102,8 +102,17 @@ DateTime = Annotated[str, AfterValidator(_date_time)]
 
 def _jwt_algorithm(value: str) -> str:
     if value not in JWT_ALGORITHMS:
-        raise ValueError(f"unsupported algorithm {value!r} (allowed: {', '.join(JWT_ALGORITHMS)})")
+        raise ValueError(f"{value!r} is not supported (allowed: {', '.join(JWT_ALGORITHMS)})")
     return value
+
+
+def _mode_bits(value: int) -> int:
+    if not 0 <= value <= MAX_MODE_BITS:
+        raise ValueError(f"must be 0000..0777 (octal) or 0..{MAX_MODE_BITS}, got {value}")
+    return value
+
+
+ModeBits = Annotated[int, AfterValidator(_mode_bits)]
 
 
 class ObjectRef(WireModel):
@@ -121,6 +130,7 @@ class SecretKeyRef(WireModel):
 
 
 class EnvVarSource(WireModel):
+    # Optional in OAS, but the only source there is (the descriptor reference requires it).
     secret_key_ref: SecretKeyRef
 
 
@@ -138,13 +148,13 @@ class SecretItem(WireModel):
     key: str
     #: OAS: relative, no `..` element, not starting with `..` (checked by the server).
     path: str
-    mode: int | None = Field(default=None, ge=0, le=MAX_MODE_BITS)
+    mode: ModeBits | None = None
 
 
 class SecretVolumeSource(WireModel):
     # OAS leaves secretName optional; the service descriptor reference requires it.
     secret_name: str
-    default_mode: int | None = Field(default=None, ge=0, le=MAX_MODE_BITS)
+    default_mode: ModeBits | None = None
     optional: bool | None = None
     items: list[SecretItem] | None = None
 

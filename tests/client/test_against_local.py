@@ -92,7 +92,9 @@ def test_service_lifecycle(cp: ControlPlane) -> None:
     assert [s.metadata.name for s in cp.services.list("app=shop")] == ["api"]
     assert cp.services.list("app=other") == []
 
-    patched = cp.services.patch("api", {"spec": {"containers": [{"image": "registry.test/api:2"}]}})
+    patched = cp.services.patch(
+        "api", {"spec": {"containers": [{"name": "main", "image": "registry.test/api:2"}]}}
+    )
     assert patched.metadata.generation == 2
     ready = cp.services.wait_for("api", is_ready, timeout=10)
     assert ready is not None and ready.spec.image == "registry.test/api:2"
@@ -119,7 +121,7 @@ def test_invalid_service_names_every_bad_field(cp: ControlPlane, kalix: KalixLoc
     body = {
         "metadata": {"name": "bad"},
         "spec": {
-            "containers": [{"image": ""}],
+            "containers": [{"name": "main", "image": ""}],
             "resources": {"instanceType": "huge", "autoscaling": {"minInstances": 0}},
         },
     }
