@@ -70,6 +70,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--route53-region", default="us-east-1")
     serve.add_argument("--rollout-step-seconds", type=float, help="default 1.0")
     serve.add_argument("--dns-recheck-seconds", type=float, help="default 1200 (20 min)")
+    serve.add_argument(
+        "--status-lag-seconds", type=float, help="controller reaction delay, default 0.5"
+    )
+    serve.add_argument(
+        "--no-watch", dest="watch", action="store_false", help="ignore watch parameters"
+    )
     serve.add_argument("--region", default=DEFAULT_REGION)
     serve.add_argument("--apps-domain", default=DEFAULT_APPS_DOMAIN)
     serve.add_argument("--seed", type=int, help="seed generated names and fault rates")
@@ -182,6 +188,8 @@ def serve(args: argparse.Namespace) -> int:
         route53_region=args.route53_region,
         rollout_step_seconds=args.rollout_step_seconds,
         dns_recheck_seconds=args.dns_recheck_seconds,
+        status_lag_seconds=args.status_lag_seconds,
+        watch=args.watch,
         region=args.region,
         apps_domain=args.apps_domain,
         seed=args.seed,

@@ -45,6 +45,7 @@ class SettingsPatch(BaseModel):
     dns_recheck_seconds: float | None = Field(
         default=None, ge=0.01, le=86_400, alias="dnsRecheckSeconds"
     )
+    status_lag_seconds: float | None = Field(default=None, ge=0, le=3600, alias="statusLagSeconds")
     fail_images: dict[str, FailImage] | None = Field(default=None, alias="failImages")
 
 
@@ -116,9 +117,15 @@ def patch_settings(request: Request, body: JsonBody) -> Any:
     with backend.core.store.tx() as tx:
         for key, value in values.items():
             tx.set_setting(key, value)
+        if "statusLagSeconds" in values:
+            # A shorter lag applies to the reactions still waiting, too (lag 0: now).
+            react_at = backend.core.clock() + float(values["statusLagSeconds"])
+            for kind in ("KalixService", "KalixRoute"):
+                tx.hurry_pending(kind, react_at)
     backend.core.set_overrides(values)
     # New speeds or failing images apply from the next step.
     backend.core.wake_rollouts()
+    backend.core.wake_routes()
     return backend.core.runtime()
 
 

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_ROLLOUT_STEP_SECONDS = 1.0
+#: How long the controller takes to react to a spec write (status untouched until then).
+DEFAULT_STATUS_LAG_SECONDS = 0.5
 #: Kalix rechecks custom hostnames "typically every 20 minutes".
 DEFAULT_DNS_RECHECK_SECONDS = 1200.0
 DEFAULT_REGION = "us-east1"
@@ -32,6 +34,9 @@ class Settings:
     #: then the built-in default.
     rollout_step_seconds: float | None = None
     dns_recheck_seconds: float | None = None
+    status_lag_seconds: float | None = None
+    #: False: watch parameters are ignored and lists are plain (the published contract).
+    watch: bool = True
     region: str = DEFAULT_REGION
     apps_domain: str = DEFAULT_APPS_DOMAIN
     #: Seed for generated hostnames and fault-injection rates (None = random).

@@ -3,7 +3,10 @@
 Pure functions: the only I/O is the resolver passed in. Messages follow what
 ``kalix route get`` prints (reference §5.2); conditions follow Kubernetes
 ``metav1.Condition`` semantics, so ``lastTransitionTime`` moves only when a
-condition's status changes.
+condition's status changes, and each carries the ``observedGeneration`` it was set for.
+The published ``RouteStatus`` has only ``conditions`` (and ``resourceSyncStatus``): the
+CLI's route status (Ready, Validating, DnsNotVerified, NotConfigured) is derived from
+the conditions by clients.
 """
 
 from __future__ import annotations
@@ -20,12 +23,6 @@ log = logging.getLogger(__name__)
 
 HOST_VALIDATION = "HostValidation"
 READY = "Ready"
-
-# Route status summaries (DESIGN.md "The wire contract").
-SUMMARY_READY = "Ready"
-SUMMARY_VALIDATING = "Validating"
-SUMMARY_DNS_NOT_VERIFIED = "DnsNotVerified"
-SUMMARY_NOT_CONFIGURED = "NotConfigured"
 
 VALIDATING_MESSAGE = "Validating hostname"
 
@@ -74,14 +71,8 @@ def _condition(
     return condition
 
 
-def _status(
-    summary: str, conditions: list[dict[str, Any]], generation: int | None
-) -> dict[str, Any]:
-    status: dict[str, Any] = {"summary": summary}
-    if generation is not None:
-        status["observedGeneration"] = generation
-    status["conditions"] = conditions
-    return status
+def _status(conditions: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"conditions": conditions}
 
 
 def validating_status(
@@ -90,9 +81,9 @@ def validating_status(
     previous: list[dict[str, Any]] | None,
     generation: int | None = None,
 ) -> dict[str, Any]:
-    """The status a route gets as soon as it is created or changed, before the checker
-    has looked at DNS. ``observedGeneration`` is left out unless ``generation`` is
-    given: the new generation has not been observed yet."""
+    """The status a route gets when the controller first looks at a new spec, before the
+    checker has looked at DNS. ``observedGeneration`` is left out unless ``generation``
+    is given."""
     del host  # same messages for every host; kept for a uniform call site
     conditions = [
         _condition(
@@ -100,7 +91,7 @@ def validating_status(
         ),
         _condition(READY, "False", "Validating", VALIDATING_MESSAGE, now, previous, generation),
     ]
-    return _status(SUMMARY_VALIDATING, conditions, generation)
+    return _status(conditions)
 
 
 def _lookup_cname(resolver: Resolver, host: str) -> str | None:
@@ -135,7 +126,6 @@ def compute_route_status(
     if host is None:
         shown = route_host or "(none)"
         return _status(
-            SUMMARY_NOT_CONFIGURED,
             [
                 cond(
                     HOST_VALIDATION,
@@ -144,8 +134,7 @@ def compute_route_status(
                     f"Host {shown} is not a hostname of this project",
                 ),
                 cond(READY, "False", "NotConfigured", f"Host {shown} is not configured"),
-            ],
-            generation,
+            ]
         )
 
     target = normalize_name(host.cname_target)
@@ -165,12 +154,10 @@ def compute_route_status(
                     f"It must be configured to be a CNAME record to {target}"
                 )
             return _status(
-                SUMMARY_DNS_NOT_VERIFIED,
                 [
                     cond(HOST_VALIDATION, "False", "DnsNotVerified", message),
                     cond(READY, "False", "Validating", VALIDATING_MESSAGE),
-                ],
-                generation,
+                ]
             )
 
     # Generated hostnames live in the platform's own domain: always verified.
@@ -183,17 +170,11 @@ def compute_route_status(
     missing = list(dict.fromkeys(missing_services))  # de-duplicated, route order kept
     if missing:
         return _status(
-            SUMMARY_NOT_CONFIGURED,
             [
                 host_condition,
                 cond(
                     READY, "False", "ServiceNotFound", f"Service(s) not found: {', '.join(missing)}"
                 ),
-            ],
-            generation,
+            ]
         )
-    return _status(
-        SUMMARY_READY,
-        [host_condition, cond(READY, "True", "Ready", "Route is ready")],
-        generation,
-    )
+    return _status([host_condition, cond(READY, "True", "Ready", "Route is ready")])

@@ -229,6 +229,17 @@ class Tx:
         ).fetchone()
         return float(row[0]) if row and row[0] is not None else None
 
+    def hurry_pending(self, kind: str, react_at: float) -> None:
+        """Bring forward to ``react_at`` every reaction of ``kind`` still waiting for the
+        controller (``internal.pending``) and due later (``reactAt`` moves with it)."""
+        self._c.execute(
+            "UPDATE objects SET due_at = ?1, internal = CASE "
+            "WHEN json_type(internal, '$.reactAt') IS NULL THEN internal "
+            "ELSE json_set(internal, '$.reactAt', ?1) END "
+            "WHERE kind = ?2 AND json_extract(internal, '$.pending') = 1 AND due_at > ?1",
+            (react_at, kind),
+        )
+
     def mark_due(self, kind: str, due_at: float, project: str | None = None) -> None:
         """Schedule every live object of ``kind`` (in ``project``) for a check."""
         sql = "UPDATE objects SET due_at = ? WHERE kind = ? AND deleted_at IS NULL"

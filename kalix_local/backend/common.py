@@ -8,6 +8,7 @@ from typing import Any
 
 from kalix_local.errors import BadRequest
 
+API_GROUP = "kalix.io"
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _LABEL_PART = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_./]*[A-Za-z0-9])?$")
 
@@ -38,9 +39,9 @@ def condition(
     message: str,
     now: str,
     previous: list[dict[str, Any]] | None,
-    generation: int,
 ) -> dict[str, Any]:
-    """A condition whose ``lastTransitionTime`` moves only when its status changes."""
+    """A condition whose ``lastTransitionTime`` moves only when its status changes: the
+    five fields of the published ``ServiceCondition`` (it has no observedGeneration)."""
     transition = now
     for old in previous or []:
         if old.get("type") == type_ and old.get("status") == status:
@@ -51,7 +52,18 @@ def condition(
         "reason": reason,
         "message": message,
         "lastTransitionTime": transition,
-        "observedGeneration": generation,
+    }
+
+
+def deleted_status(name: str, plural: str, uid: str) -> dict[str, Any]:
+    """What DELETE answers: a Kubernetes ``Status`` of success naming the object (as the
+    API server does when it does not return the deleted object)."""
+    return {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Success",
+        "details": {"name": name, "group": API_GROUP, "kind": plural, "uid": uid},
     }
 
 

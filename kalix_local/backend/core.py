@@ -11,13 +11,14 @@ from typing import Any
 from kalix_local.config import (
     DEFAULT_DNS_RECHECK_SECONDS,
     DEFAULT_ROLLOUT_STEP_SECONDS,
+    DEFAULT_STATUS_LAG_SECONDS,
     Settings,
 )
 from kalix_local.dns import Resolver
 from kalix_local.store import Store
 
 #: Runtime knobs the admin API may change (stored, so they survive a restart).
-RUNTIME_KEYS = ("rolloutStepSeconds", "dnsRecheckSeconds", "failImages")
+RUNTIME_KEYS = ("rolloutStepSeconds", "dnsRecheckSeconds", "statusLagSeconds", "failImages")
 
 
 class Core:
@@ -30,6 +31,7 @@ class Core:
         given = {
             "rolloutStepSeconds": settings.rollout_step_seconds,
             "dnsRecheckSeconds": settings.dns_recheck_seconds,
+            "statusLagSeconds": settings.status_lag_seconds,
         }
         with store.tx() as tx:
             stored = tx.settings()
@@ -57,6 +59,11 @@ class Core:
                 if s.dns_recheck_seconds is not None
                 else DEFAULT_DNS_RECHECK_SECONDS
             ),
+            "statusLagSeconds": (
+                s.status_lag_seconds
+                if s.status_lag_seconds is not None
+                else DEFAULT_STATUS_LAG_SECONDS
+            ),
             "failImages": {},
         }
 
@@ -77,6 +84,11 @@ class Core:
     @property
     def rollout_step(self) -> float:
         return float(self.runtime()["rolloutStepSeconds"])
+
+    @property
+    def status_lag(self) -> float:
+        """Seconds between a spec write and the controller's first reaction to it."""
+        return float(self.runtime()["statusLagSeconds"])
 
     @property
     def dns_recheck(self) -> float:

@@ -6,7 +6,7 @@ import copy
 import uuid
 from typing import Any
 
-from kalix_local.backend.common import dns_label_error, labels_match, now_iso
+from kalix_local.backend.common import deleted_status, dns_label_error, labels_match, now_iso
 from kalix_local.backend.core import Core
 from kalix_local.errors import AlreadyExists, BadRequest, Conflict, Invalid, NotFound
 from kalix_local.store import Record, Tx
@@ -53,6 +53,10 @@ class ObjectBackend:
         spec: dict[str, Any] = rec.body.get("spec", {})
         return spec
 
+    def render_status(self, rec: Record) -> dict[str, Any] | None:
+        status: dict[str, Any] | None = rec.body.get("status")
+        return status
+
     # -- rendering --------------------------------------------------------------------
 
     def render(self, rec: Record) -> dict[str, Any]:
@@ -74,8 +78,9 @@ class ObjectBackend:
             "metadata": meta,
             "spec": self.render_spec(rec),
         }
-        if rec.body.get("status") is not None:
-            obj["status"] = rec.body["status"]
+        status = self.render_status(rec)
+        if status is not None:
+            obj["status"] = status
         return obj
 
     def not_found(self, name: str) -> NotFound:
@@ -212,14 +217,17 @@ class ObjectBackend:
         return obj
 
     def delete(self, project: str, name: str) -> dict[str, Any]:
+        """Remove the object; answers a ``Status`` (watchers get the object itself)."""
         with self.core.store.tx() as tx:
             rec = self._live(tx, project, name)
             tx.delete_object(project, self.kind, name)
             rec.rv = tx.next_rv()
-            obj = self.render(rec)
-            tx.add_event(rec.rv, project, self.kind, name, "DELETED", obj)
+            tx.add_event(rec.rv, project, self.kind, name, "DELETED", self.render(rec))
             self.after_write(tx, rec, "DELETED")
-            return obj
+            return self.deleted(rec)
+
+    def deleted(self, rec: Record) -> dict[str, Any]:
+        return deleted_status(rec.name, self.plural, rec.uid)
 
     # -- internals --------------------------------------------------------------------
 

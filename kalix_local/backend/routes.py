@@ -1,8 +1,9 @@
 """Routes: validation against the project's hostnames and secrets, and DNS status.
 
-A spec change sets the status to ``Validating`` and schedules a check; the route
-checker (rollout.py) computes the real status with ``route_status`` and the configured
-resolver, then every ``dnsRecheckSeconds``.
+After a spec change the status is untouched for ``statusLagSeconds`` (at once when the
+lag is 0); then the controller sets ``Validating`` and the route checker (rollout.py)
+computes the real status with ``route_status`` and the configured resolver, then every
+``dnsRecheckSeconds``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 from kalix_local.backend.objects import Causes, ObjectBackend
 from kalix_local.route_status import HostInfo, compute_route_status, validating_status
 from kalix_local.store import Record, Tx
-from pulumi_kalix.api import CORS_METHODS, KalixRoute
+from pulumi_kalix.api import KalixRoute
 
 #: What each TLS reference must point at.
 _TLS_SECRET_TYPES = {"clientValidationCa": "tls-ca", "serverCertificate": "tls"}
@@ -66,24 +67,43 @@ class RouteBackend(ObjectBackend):
                     "requires spec.tls.clientValidationCa (a tls-ca secret)",
                 )
             )
-        methods = _dict(spec.get("corsPolicy")).get("allowMethods")
-        for i, method in enumerate(methods if isinstance(methods, list) else []):
-            if isinstance(method, str) and method not in CORS_METHODS:
+        matchers = _dict(validation.get("clientCertificate")).get("subjectMatches")
+        for i, matcher in enumerate(matchers if isinstance(matchers, list) else []):
+            # OAS SubjectMatch: "must have one and only one of the possible matches".
+            if (
+                isinstance(matcher, dict)
+                and len([v for v in matcher.values() if v is not None]) != 1
+            ):
                 causes.append(
                     (
-                        f"spec.corsPolicy.allowMethods[{i}]",
-                        f'unsupported method "{method}" (allowed: {", ".join(CORS_METHODS)})',
+                        f"spec.validation.clientCertificate.subjectMatches[{i}]",
+                        "exactly one of exact, hasPrefix, hasSuffix and regex must be set",
                     )
                 )
+        # CORS methods: any HTTP token (the model checks it; OAS publishes no enum).
         return causes
 
     def on_spec_change(self, tx: Tx, rec: Record, old: Record | None) -> None:
-        previous = (rec.body.get("status") or {}).get("conditions")
-        rec.body["status"] = validating_status(
-            rec.body["spec"]["host"], datetime.now(UTC), previous
-        )
-        rec.due_at = self.core.clock()
+        lag = self.core.status_lag
+        now = self.core.clock()
+        if lag > 0:
+            # The controller reacts after the lag (``reactAt`` keeps it when a service
+            # write schedules every route of the project for a look).
+            rec.internal.update({"pending": True, "reactAt": now + lag})
+            rec.due_at = now + lag
+        else:
+            rec.body["status"] = self.react(rec)
+            rec.due_at = now
         self.core.wake_routes()
+
+    def react(self, rec: Record) -> dict[str, Any]:
+        """The controller's first look at a new spec: it validates it (DNS comes next)."""
+        rec.internal.pop("pending", None)
+        rec.internal.pop("reactAt", None)
+        previous = (rec.body.get("status") or {}).get("conditions")
+        return validating_status(
+            rec.body["spec"].get("host", ""), datetime.now(UTC), previous, rec.generation
+        )
 
     def check_inputs(self, tx: Tx, rec: Record) -> tuple[HostInfo | None, list[str]]:
         """What a DNS check needs, read inside a transaction (the lookup runs outside)."""
@@ -123,11 +143,25 @@ class RouteBackend(ObjectBackend):
         """Check ``records`` (DNS outside the store lock) and store each new status unless
         the route changed meanwhile. Returns how many statuses changed."""
         inputs = []
-        with self.core.store.tx() as tx:
-            for rec in records:
-                inputs.append((rec, *self.check_inputs(tx, rec)))
-        results = [(rec, self.compute(rec, host, missing)) for rec, host, missing in inputs]
         changed = 0
+        with self.core.store.tx() as tx:
+            now = self.core.clock()
+            for rec in records:
+                looked_at = rec
+                if rec.internal.get("pending"):
+                    current = tx.get_object(rec.project, self.kind, rec.name)
+                    if current is None or current.rv != rec.rv or current.uid != rec.uid:
+                        continue  # changed meanwhile: it has been scheduled again
+                    react_at = float(current.internal.get("reactAt") or 0)
+                    if react_at > now:  # scheduled early by another write: not yet
+                        current.due_at = react_at
+                        tx.save_object(current)
+                        continue
+                    current.due_at = now
+                    changed += self.save_status(tx, current, self.react(current))
+                    looked_at = current  # DNS is checked for the version just written
+                inputs.append((looked_at, *self.check_inputs(tx, looked_at)))
+        results = [(rec, self.compute(rec, host, missing)) for rec, host, missing in inputs]
         with self.core.store.tx() as tx:
             for rec, status in results:
                 current = tx.get_object(rec.project, self.kind, rec.name)

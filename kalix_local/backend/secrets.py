@@ -1,4 +1,8 @@
-"""Secrets: write-only data. Reads show the key names in ``status.keys``, never values."""
+"""Secrets: write-only data. Reads show neither the values nor the key names.
+
+The published ``SecretStatus`` has only ``conditions`` and ``resourceSyncStatus``, and
+no controller here has anything to report about a secret, so secrets have no status.
+"""
 
 from __future__ import annotations
 
@@ -45,6 +49,8 @@ class SecretBackend(ObjectBackend):
         causes: Causes = []
         type_ = spec.get("type")
         if isinstance(type_, str) and type_ not in SECRET_TYPES:
+            # OAS leaves the type a free string; the platform documents only these types
+            # (the CLI's), so refusing the others is our assumption.
             causes.append(("spec.type", f"must be one of {', '.join(SECRET_TYPES)}"))
         data = spec.get("data")
         if not isinstance(data, dict):
@@ -89,8 +95,8 @@ class SecretBackend(ObjectBackend):
     def spec_state(self, rec: Record) -> Any:
         return (rec.body.get("spec"), rec.internal.get("data"))
 
-    def on_spec_change(self, tx: Tx, rec: Record, old: Record | None) -> None:
-        rec.body["status"] = {"keys": sorted(rec.internal.get("data") or {})}
+    def render_status(self, rec: Record) -> dict[str, Any] | None:
+        return None  # a store written by an older kalix-local may still hold status.keys
 
     def patch_base(self, rec: Record) -> dict[str, Any]:
         obj = super().patch_base(rec)

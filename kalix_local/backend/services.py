@@ -1,9 +1,15 @@
 """Services: validation, soft delete and restore, and the rolling-update state machine.
 
 Instances are simulated. ``internal.instances`` lists the template revision each ready
-instance runs; the rollout ticker calls :meth:`ServiceBackend.advance` once per
-``rolloutStepSeconds`` and each call moves one instance (surge: a new instance becomes
-ready before an old one goes, so ready instances never drop below the target).
+instance runs. After a spec write the controller reacts once ``statusLagSeconds`` have
+passed (the status is untouched until then, as on a real control plane); from then the
+rollout ticker calls :meth:`ServiceBackend.advance` once per ``rolloutStepSeconds`` and
+each call moves one instance (surge: a new instance becomes ready before an old one
+goes, so ready instances never drop below the target).
+
+The status fields that echo the spec (``mappedImage``, ``resolvedInstanceType``,
+``runtimeMode``, ``lastAppliedRestartTime``) describe what runs: they change when the
+rollout of a new revision has finished (``internal.applied``), not when it is written.
 """
 
 from __future__ import annotations
@@ -14,22 +20,34 @@ import hashlib
 import json
 from typing import Any
 
-from kalix_local.backend.common import condition, now_iso
+from kalix_local.backend.common import condition, dns_label_error, now_iso
 from kalix_local.backend.objects import Causes, ObjectBackend
 from kalix_local.errors import NotFound
 from kalix_local.store import Record, Tx
-from pulumi_kalix.api import MAX_INSTANCES, MIN_INSTANCES, KalixService
+from pulumi_kalix.api import DEFAULT_INSTANCE_TYPE, MAX_INSTANCES, MIN_INSTANCES, KalixService
 
 DEFAULT_MIN_INSTANCES = 1  # the platform's default is 3; 1 keeps local rollouts short
 DEFAULT_MAX_INSTANCES = 10
+#: The runtime mode a spec without ``resources.runtime.mode`` gets. Not documented: the
+#: field arrived as an opt-in ("Optional for now") for the embedded runtime, so absent
+#: is taken to mean the legacy sidecar runtime (kalix-local's assumption).
+DEFAULT_RUNTIME_MODE = "sidecar"
 #: Spec fields that do not change what an instance runs (no rolling replacement).
-_NON_TEMPLATE_FIELDS = ("paused", "softDeleted")
+_NON_TEMPLATE_FIELDS = ("paused", "softDeleted", "replicas", "resourceSync")
+#: OAS ``telemetry.resourceAttributes``: keys with these prefixes are rejected.
+_RESERVED_ATTRIBUTE_PREFIXES = ("service.", "telemetry.", "otel.", "k8s.", "process.")
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def _autoscaling(spec: dict[str, Any]) -> dict[str, Any]:
-    resources = spec.get("resources")
-    scaling = resources.get("autoscaling") if isinstance(resources, dict) else None
-    return scaling if isinstance(scaling, dict) else {}
+    return _dict(_dict(spec.get("resources")).get("autoscaling"))
 
 
 def target_instances(spec: dict[str, Any]) -> int:
@@ -45,6 +63,129 @@ def _template_hash(spec: dict[str, Any]) -> str:
     if isinstance(resources, dict):
         resources.pop("autoscaling", None)  # scaling alone is not a new revision
     return hashlib.sha256(json.dumps(template, sort_keys=True).encode()).hexdigest()
+
+
+def canonical_instance_type(value: Any) -> str:
+    """OAS ``resolvedInstanceType``: ``g<N>.<shape>.<size>`` "regardless of which form was
+    supplied", the platform default ``g1.general.small`` when none was. The older forms
+    (``small``, ``<shape>.<size>``) are taken to be generation 1 (our assumption)."""
+    if not isinstance(value, str) or not value:
+        return DEFAULT_INSTANCE_TYPE
+    if value == "small":
+        return DEFAULT_INSTANCE_TYPE
+    return value if value.startswith("g") else f"g1.{value}"
+
+
+def _echo(spec: dict[str, Any]) -> dict[str, Any]:
+    """The status fields that describe a fully rolled-out spec."""
+    containers = _list(spec.get("containers"))
+    resources = _dict(spec.get("resources"))
+    echo = {
+        # One image per service here; a region's image mapping would change it.
+        "mappedImage": _dict(containers[0] if containers else None).get("image"),
+        "resolvedInstanceType": canonical_instance_type(resources.get("instanceType")),
+        "runtimeMode": _dict(resources.get("runtime")).get("mode") or DEFAULT_RUNTIME_MODE,
+        "lastAppliedRestartTime": spec.get("restartRequested"),
+    }
+    return {k: v for k, v in echo.items() if v is not None}
+
+
+def _container_causes(spec: dict[str, Any]) -> Causes:
+    causes: Causes = []
+    names: set[str] = set()
+    for ci, container in enumerate(_list(spec.get("containers"))):
+        if not isinstance(container, dict):
+            continue
+        path = f"spec.containers[{ci}]"
+        # OAS ServiceSpecContainer: name is required, "specified as a DNS_LABEL", and
+        # "each container in a pod must have a unique name".
+        name = container.get("name")
+        if "name" not in container:
+            causes.append((f"{path}.name", "is required"))
+        elif isinstance(name, str):
+            error = dns_label_error(name)
+            if error:
+                causes.append((f"{path}.name", error))
+            elif name in names:
+                causes.append((f"{path}.name", f'duplicate container name "{name}"'))
+            names.add(name)
+        seen: set[str] = set()
+        for ei, var in enumerate(_list(container.get("env"))):
+            if not isinstance(var, dict):
+                continue
+            where = f"{path}.env[{ei}]"
+            env_name = var.get("name")
+            if isinstance(env_name, str):
+                if env_name in seen:
+                    causes.append((f"{where}.name", f'duplicate environment variable "{env_name}"'))
+                seen.add(env_name)
+            if ("value" in var) == ("valueFrom" in var):
+                causes.append((where, "exactly one of value and valueFrom must be set"))
+        for mi, mount in enumerate(_list(container.get("volumeMounts"))):
+            items = _list(_dict(_dict(mount).get("secret")).get("items"))
+            for ii, item in enumerate(items):
+                item_path = _dict(item).get("path")
+                if not isinstance(item_path, str):
+                    continue
+                # OAS SecretItem.path: "May not be an absolute path. May not contain the
+                # path element '..'. May not start with the string '..'."
+                parts = item_path.split("/")
+                if item_path.startswith(("/", "..")) or ".." in parts:
+                    causes.append(
+                        (
+                            f"{path}.volumeMounts[{mi}].secret.items[{ii}].path",
+                            "must be a relative path without '..'",
+                        )
+                    )
+    return causes
+
+
+def _jwt_causes(spec: dict[str, Any]) -> Causes:
+    causes: Causes = []
+    for i, key_set in enumerate(_list(_dict(spec.get("jwt")).get("keySets"))):
+        if not isinstance(key_set, dict):
+            continue
+        path = f"spec.jwt.keySets[{i}]"
+        # OAS ServiceSpecJwtKeySet (jwksUrl, useOidcDiscovery: "Incompatible with ...") and
+        # the Akka service descriptor reference: exactly one source per key set.
+        sources = [k for k in ("secret", "externalSecret", "jwksUrl") if key_set.get(k) is not None]
+        if key_set.get("useOidcDiscovery") is True:
+            sources.append("useOidcDiscovery")
+            if not key_set.get("issuer"):
+                causes.append((f"{path}.issuer", "is required with useOidcDiscovery"))
+        if len(sources) != 1:
+            causes.append(
+                (
+                    path,
+                    "exactly one of secret, externalSecret, jwksUrl and useOidcDiscovery "
+                    f"must be set (got {', '.join(sources) or 'none'})",
+                )
+            )
+    return causes
+
+
+def _telemetry_causes(spec: dict[str, Any]) -> Causes:
+    causes: Causes = []
+    labels, annotations = _dict(spec.get("labels")), _dict(spec.get("annotations"))
+    attributes = _list(_dict(spec.get("telemetry")).get("resourceAttributes"))
+    for i, key in enumerate(attributes):
+        if not isinstance(key, str):
+            continue
+        path = f"spec.telemetry.resourceAttributes[{i}]"
+        # OAS ServiceSpecTelemetry.resourceAttributes: in exactly one of spec.labels and
+        # spec.annotations, and no reserved OpenTelemetry prefix.
+        if key.startswith(_RESERVED_ATTRIBUTE_PREFIXES):
+            causes.append((path, f'"{key}" uses a reserved OpenTelemetry prefix'))
+        elif (key in labels) == (key in annotations):
+            where = "both" if key in labels else "neither"
+            causes.append(
+                (
+                    path,
+                    f'"{key}" must be a key of exactly one of spec.labels and '
+                    f"spec.annotations (it is in {where})",
+                )
+            )
+    return causes
 
 
 class ServiceBackend(ObjectBackend):
@@ -66,26 +207,13 @@ class ServiceBackend(ObjectBackend):
                     f"must be less than or equal to maxInstances ({high}), got {low}",
                 )
             )
-        containers = spec.get("containers")
-        for ci, container in enumerate(containers if isinstance(containers, list) else []):
-            env = container.get("env") if isinstance(container, dict) else None
-            seen: set[str] = set()
-            for ei, var in enumerate(env if isinstance(env, list) else []):
-                if not isinstance(var, dict):
-                    continue
-                path = f"spec.containers[{ci}].env[{ei}]"
-                name = var.get("name")
-                if isinstance(name, str):
-                    if name in seen:
-                        causes.append((f"{path}.name", f'duplicate environment variable "{name}"'))
-                    seen.add(name)
-                if ("value" in var) == ("valueFrom" in var):
-                    causes.append((path, "exactly one of value and valueFrom must be set"))
-        return causes
+        return causes + _container_causes(spec) + _jwt_causes(spec) + _telemetry_causes(spec)
 
     # -- create / update / delete ------------------------------------------------------
 
     def on_spec_change(self, tx: Tx, rec: Record, old: Record | None) -> None:
+        """Record the new revision; the controller reacts after the status lag (at once,
+        inside this write, when the lag is 0)."""
         spec = rec.body["spec"]
         state = rec.internal
         template = _template_hash(spec)
@@ -95,14 +223,13 @@ class ServiceBackend(ObjectBackend):
             state["revision"] = int(state.get("revision", 1)) + 1
             state["template"] = template
         state.pop("failure", None)
-        if spec.get("paused"):
-            # Pausing scales to zero at once; nothing left to roll.
-            state["instances"] = []
-            rec.due_at = None
-        else:
-            rec.due_at = self.core.clock() + self.core.rollout_step
+        state["pending"] = True
+        lag = self.core.status_lag
+        if lag > 0:
+            rec.due_at = self.core.clock() + lag
             self.core.wake_rollouts()
-        rec.body["status"] = self.status(rec)
+        else:
+            rec.body["status"] = self.react(rec)
 
     def after_write(self, tx: Tx, rec: Record, event: str) -> None:
         if event in ("ADDED", "DELETED"):
@@ -118,11 +245,10 @@ class ServiceBackend(ObjectBackend):
                     raise self.not_found(name)
                 tx.delete_object(project, self.kind, name)
                 rec.rv = tx.next_rv()
-                obj = self.render(rec)
                 if rec.deleted_at is None:
-                    tx.add_event(rec.rv, project, self.kind, name, "DELETED", obj)
+                    tx.add_event(rec.rv, project, self.kind, name, "DELETED", self.render(rec))
                     self.after_write(tx, rec, "DELETED")
-                return obj
+                return self.deleted(rec)
         with self.core.store.tx() as tx:
             rec = self._live(tx, project, name)
             stamp = now_iso()
@@ -131,13 +257,13 @@ class ServiceBackend(ObjectBackend):
             rec.body["spec"]["softDeleted"] = stamp
             rec.generation += 1
             rec.internal["instances"] = []
+            rec.internal.pop("pending", None)
             rec.due_at = None
             rec.rv = tx.next_rv()
             tx.save_object(rec)
-            obj = self.render(rec)
-            tx.add_event(rec.rv, project, self.kind, name, "DELETED", obj)
+            tx.add_event(rec.rv, project, self.kind, name, "DELETED", self.render(rec))
             self.after_write(tx, rec, "DELETED")
-            return obj
+            return self.deleted(rec)
 
     def restore(self, project: str, name: str) -> dict[str, Any]:
         with self.core.store.tx() as tx:
@@ -157,7 +283,7 @@ class ServiceBackend(ObjectBackend):
             self.on_spec_change(tx, rec, old)
             return self._write(tx, rec, "ADDED")
 
-    # -- the rollout -------------------------------------------------------------------
+    # -- the controller ----------------------------------------------------------------
 
     def failure(self, tx: Tx, rec: Record) -> dict[str, str] | None:
         """Why instances of the current spec cannot start, if they cannot."""
@@ -190,8 +316,19 @@ class ServiceBackend(ObjectBackend):
                     }
         return None
 
+    def react(self, rec: Record) -> dict[str, Any]:
+        """The controller's first look at a new spec: pause takes effect, the rollout of
+        the new revision starts. Returns the new status (the caller stores it)."""
+        rec.internal.pop("pending", None)
+        if rec.body["spec"].get("paused"):
+            rec.internal["instances"] = []  # pausing scales to zero at once
+        self._settle(rec, failure=None)
+        return self.status(rec)
+
     def advance(self, tx: Tx, rec: Record) -> bool:
-        """One rollout step for a due service; returns True if its status changed."""
+        """One controller step for a due service; returns True if its status changed."""
+        if rec.internal.get("pending"):
+            return self.save_status(tx, rec, self.react(rec))
         spec = rec.body["spec"]
         state = rec.internal
         revision = int(state.get("revision", 1))
@@ -200,12 +337,7 @@ class ServiceBackend(ObjectBackend):
         current = [i for i in instances if i == revision]
         old = [i for i in instances if i != revision]
         failure = self.failure(tx, rec) if len(current) < target else None
-        if failure is not None:
-            # New instances never become ready; old ones keep serving. Look again next
-            # step in case the image setting or the secret changes.
-            state["failure"] = failure
-        else:
-            state.pop("failure", None)
+        if failure is None:
             if len(current) < target:
                 instances = [*old, *current, revision]
                 if len(instances) > target and old:
@@ -214,17 +346,34 @@ class ServiceBackend(ObjectBackend):
                 instances.remove(old[0])
             elif len(current) > target:
                 instances.pop()
+        # else: new instances never become ready; old ones keep serving. Look again next
+        # step in case the image setting or the secret changes.
         state["instances"] = instances
-        done = failure is None and instances == [revision] * target
-        rec.due_at = None if done else self.core.clock() + self.core.rollout_step
+        self._settle(rec, failure)
         return self.save_status(tx, rec, self.status(rec))
+
+    def _settle(self, rec: Record, failure: dict[str, str] | None) -> None:
+        """Schedule the next step, or, when the revision runs everywhere, record it as
+        what the status echoes."""
+        state = rec.internal
+        spec = rec.body["spec"]
+        if failure is None:
+            state.pop("failure", None)
+        else:
+            state["failure"] = failure
+        revision = int(state.get("revision", 1))
+        target = target_instances(spec)
+        done = failure is None and state.get("instances", []) == [revision] * target
+        if done and target > 0:
+            state["applied"] = _echo(spec)
+        rec.due_at = None if done else self.core.clock() + self.core.rollout_step
+        if not done:
+            self.core.wake_rollouts()
 
     def status(self, rec: Record) -> dict[str, Any]:
         spec = rec.body["spec"]
         state = rec.internal
-        generation = rec.generation
         previous = (rec.body.get("status") or {}).get("conditions")
-        observed = int((rec.body.get("status") or {}).get("observedGeneration") or 0)
         now = now_iso()
         revision = int(state.get("revision", 1))
         instances: list[int] = list(state.get("instances", []))
@@ -234,23 +383,23 @@ class ServiceBackend(ObjectBackend):
         failure = state.get("failure")
 
         def cond(type_: str, status: str, reason: str, message: str) -> dict[str, Any]:
-            return condition(type_, status, reason, message, now, previous, generation)
+            return condition(type_, status, reason, message, now, previous)
 
         if spec.get("paused"):
-            summary, observed = "Paused", generation
+            summary = "Paused"
             conditions = [
                 cond("Ready", "False", "Paused", "Service is paused (0 instances)"),
                 cond("Progressing", "True", "RolloutComplete", "Service is paused"),
             ]
         elif failure is not None:
-            # The controller has looked at this generation and given up on it.
-            summary, observed = ("PartiallyReady" if ready else "Unavailable"), generation
+            # The controller has looked at this spec and given up on it.
+            summary = "PartiallyReady" if ready else "Unavailable"
             conditions = [
                 cond("Ready", "False", failure["reason"], failure["message"]),
                 cond("Progressing", "False", "RolloutFailed", failure["message"]),
             ]
         elif rec.due_at is None and instances == [revision] * target:
-            summary, observed = "Ready", generation
+            summary = "Ready"
             conditions = [
                 cond("Ready", "True", "AllInstancesReady", f"{ready}/{target} instances ready"),
                 cond(
@@ -271,8 +420,6 @@ class ServiceBackend(ObjectBackend):
                 cond("Ready", "False", "UpdateInProgress", f"{ready}/{target} instances ready"),
                 cond("Progressing", "True", "NewInstancesRolling", progress),
             ]
-        status: dict[str, Any] = {"summary": summary, "replicas": ready}
-        if observed:
-            status["observedGeneration"] = observed
-        status["conditions"] = conditions
+        status: dict[str, Any] = {"summary": summary, "replicas": ready, "conditions": conditions}
+        status.update(state.get("applied") or {})
         return status

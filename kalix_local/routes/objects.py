@@ -12,12 +12,52 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from kalix_local.backend import Backend
 from kalix_local.backend.common import parse_field_selector, parse_label_selector
 from kalix_local.backend.objects import ObjectBackend
+from kalix_local.errors import BadRequest
 from kalix_local.routes import openapi
 from kalix_local.routes.deps import JsonBody, MergePatchBody, get_backend, require_token
 from kalix_local.watch import DEFAULT_TIMEOUT_SECONDS, MAX_TIMEOUT_SECONDS, Watch
 from pulumi_kalix.api import API_PREFIX, WireModel
 
 KindGetter = Callable[[Backend], ObjectBackend]
+#: What pydantic (and so FastAPI) reads as a boolean query parameter.
+_TRUE = {"1", "on", "t", "true", "y", "yes"}
+_FALSE = {"0", "off", "f", "false", "n", "no"}
+# ASCII digits that fit a SQLite integer: longer ones were a 500 (int() digit limit) or
+# overflowed SQLite inside the watch stream (a cut connection).
+_MAX_VERSION_DIGITS = 18
+_PUBLISHED = "Not in the published contract; ignored by a server started with --no-watch."
+
+
+def _bad_parameter(field: str, message: str) -> BadRequest:
+    return BadRequest(f"invalid request parameters: {field}: {message}", causes=[(field, message)])
+
+
+def watch_parameters(
+    watch: str | None, resource_version: str | None, timeout_seconds: str | None
+) -> tuple[bool, str | None, int | None]:
+    """The watch parameters, checked by hand: a server without watch ignores them, so
+    they cannot be typed query parameters."""
+    wanted = False
+    if watch is not None:
+        if watch.lower() not in _TRUE | _FALSE:
+            raise _bad_parameter("watch", "must be a boolean (true or false)")
+        wanted = watch.lower() in _TRUE
+    if resource_version is not None and (
+        len(resource_version) > _MAX_VERSION_DIGITS
+        or not all("0" <= c <= "9" for c in resource_version)
+    ):
+        raise _bad_parameter(
+            "resourceVersion", f"must be at most {_MAX_VERSION_DIGITS} ASCII digits"
+        )
+    timeout: int | None = None
+    if timeout_seconds is not None:
+        text = timeout_seconds.strip()
+        if not (text.isascii() and text.isdigit()) or len(text) > _MAX_VERSION_DIGITS:
+            raise _bad_parameter("timeoutSeconds", "must be a positive integer")
+        timeout = int(text)
+        if timeout < 1:
+            raise _bad_parameter("timeoutSeconds", "must be a positive integer")
+    return wanted, resource_version, timeout
 
 
 def watch_response(
@@ -64,18 +104,27 @@ def object_router(
         request: Request,
         project: str,
         label_selector: str | None = Query(None, alias="labelSelector"),
-        field_selector: str | None = Query(None, alias="fieldSelector"),
-        watch: bool = False,
-        # ASCII digits that fit a SQLite integer: longer ones were a 500 (int() digit
-        # limit) or overflowed SQLite inside the watch stream (a cut connection).
-        resource_version: str | None = Query(
-            None, alias="resourceVersion", pattern=r"^[0-9]*$", max_length=18
+        field_selector: str | None = Query(
+            None, alias="fieldSelector", description=f"metadata.name=<name>. {_PUBLISHED}"
         ),
-        timeout_seconds: int | None = Query(None, alias="timeoutSeconds", ge=1),
+        watch: str | None = Query(None, description=f"Stream events. {_PUBLISHED}"),
+        resource_version: str | None = Query(
+            None, alias="resourceVersion", description=f"Watch from here. {_PUBLISHED}"
+        ),
+        timeout_seconds: str | None = Query(
+            None, alias="timeoutSeconds", description=f"End a watch after. {_PUBLISHED}"
+        ),
         include_deleted: bool = Query(False, alias="includeDeleted"),
     ) -> Any:
         kind = get_kind(get_backend(request))
-        if watch:
+        labels = parse_label_selector(label_selector)
+        if not request.app.state.settings.watch:
+            # Like a control plane without watch: a plain list whatever was asked.
+            return kind.list(project, labels, include_deleted)
+        streaming, resource_version, timeout = watch_parameters(
+            watch, resource_version, timeout_seconds
+        )
+        if streaming:
             return watch_response(
                 request,
                 kind,
@@ -83,9 +132,9 @@ def object_router(
                 field_selector,
                 label_selector,
                 resource_version,
-                timeout_seconds,
+                timeout,
             )
-        result = kind.list(project, parse_label_selector(label_selector), include_deleted)
+        result = kind.list(project, labels, include_deleted)
         name = parse_field_selector(field_selector)
         if name is not None:
             result["items"] = [o for o in result["items"] if o["metadata"]["name"] == name]

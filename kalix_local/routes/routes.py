@@ -9,7 +9,7 @@ from fastapi import Request
 from kalix_local.routes import openapi
 from kalix_local.routes.deps import get_backend
 from kalix_local.routes.objects import object_router
-from pulumi_kalix.api import KalixRoute, KalixRouteList
+from pulumi_kalix.api import KalixRoute, KalixRouteList, Status
 
 router = object_router("kalixroutes", "routes", lambda b: b.routes, KalixRoute, KalixRouteList)
 
@@ -17,7 +17,7 @@ router = object_router("kalixroutes", "routes", lambda b: b.routes, KalixRoute, 
 @router.delete(
     "/{name}",
     name="delete_kalixroutes",
-    responses=openapi.responses(200, KalixRoute, "The deleted KalixRoute"),
+    responses=openapi.responses(200, Status, "A Status naming the deleted KalixRoute"),
 )
 def delete_route(request: Request, project: str, name: str) -> Any:
     return get_backend(request).routes.delete(project, name)

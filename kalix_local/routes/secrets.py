@@ -9,7 +9,7 @@ from fastapi import Request
 from kalix_local.routes import openapi
 from kalix_local.routes.deps import get_backend
 from kalix_local.routes.objects import object_router
-from pulumi_kalix.api import KalixSecret, KalixSecretList
+from pulumi_kalix.api import KalixSecret, KalixSecretList, Status
 
 router = object_router("kalixsecrets", "secrets", lambda b: b.secrets, KalixSecret, KalixSecretList)
 
@@ -17,7 +17,7 @@ router = object_router("kalixsecrets", "secrets", lambda b: b.secrets, KalixSecr
 @router.delete(
     "/{name}",
     name="delete_kalixsecrets",
-    responses=openapi.responses(200, KalixSecret, "The deleted KalixSecret"),
+    responses=openapi.responses(200, Status, "A Status naming the deleted KalixSecret"),
 )
 def delete_secret(request: Request, project: str, name: str) -> Any:
     return get_backend(request).secrets.delete(project, name)

@@ -9,7 +9,7 @@ from fastapi import Request
 from kalix_local.routes import openapi
 from kalix_local.routes.deps import get_backend
 from kalix_local.routes.objects import object_router
-from pulumi_kalix.api import KalixService, KalixServiceList
+from pulumi_kalix.api import KalixService, KalixServiceList, Status
 
 router = object_router(
     "kalixservices", "services", lambda b: b.services, KalixService, KalixServiceList
@@ -19,10 +19,10 @@ router = object_router(
 @router.delete(
     "/{name}",
     name="delete_kalixservices",
-    responses=openapi.responses(200, KalixService, "The deleted KalixService"),
+    responses=openapi.responses(200, Status, "A Status naming the deleted KalixService"),
 )
 def delete_service(request: Request, project: str, name: str, hard: bool = False) -> Any:
-    """Soft delete (restorable) unless ``hard=true``."""
+    """Soft delete (restorable) unless ``hard=true``; answers a ``Status`` either way."""
     return get_backend(request).services.delete(project, name, hard=hard)
 
 

@@ -36,6 +36,8 @@ from .route import (
 )
 from .secret import REQUIRED_SECRET_KEYS, SECRET_TYPES, KalixSecret, KalixSecretList, SecretSpec
 from .service import (
+    DEFAULT_INSTANCE_TYPE,
+    JWT_ALGORITHMS,
     MAX_INSTANCES,
     MIN_INSTANCES,
     SERVICE_SUMMARIES,
@@ -45,6 +47,7 @@ from .service import (
     EnvVarSource,
     Jwt,
     JwtKey,
+    JwtKeySet,
     KalixService,
     KalixServiceList,
     ObjectRef,
@@ -56,17 +59,21 @@ from .service import (
     VolumeMount,
 )
 from .status import REASON_FOR_CODE, Status, StatusCause, StatusDetails
+from .sync import RESOURCE_SYNC_MODES, ResourceSync
 from .watch import WatchEvent
 
 __all__ = [
     "API_PREFIX",
     "API_VERSION",
     "CORS_METHODS",
+    "DEFAULT_INSTANCE_TYPE",
+    "JWT_ALGORITHMS",
     "MAX_INSTANCES",
     "MIN_INSTANCES",
     "OWNER_ANNOTATION",
     "REASON_FOR_CODE",
     "REQUIRED_SECRET_KEYS",
+    "RESOURCE_SYNC_MODES",
     "ROUTE_SUMMARIES",
     "SECRET_TYPES",
     "SERVICE_SUMMARIES",
@@ -82,6 +89,7 @@ __all__ = [
     "HttpBasic",
     "Jwt",
     "JwtKey",
+    "JwtKeySet",
     "KalixRoute",
     "KalixRouteList",
     "KalixSecret",
@@ -92,6 +100,7 @@ __all__ = [
     "ObjectList",
     "ObjectMeta",
     "ObjectRef",
+    "ResourceSync",
     "RouteDestination",
     "RouteRule",
     "RouteSpec",

@@ -1,27 +1,50 @@
-"""`KalixRoute` (`kalixroutes`): a hostname, ordered path prefixes, CORS and TLS."""
+"""`KalixRoute` (`kalixroutes`): a hostname, ordered path prefixes, CORS and TLS.
+
+Shapes follow OAS `RouteSpec` (see `service.py`). Where the Kalix/Akka route descriptor
+reference documents a rule (host and routes required, prefixes start with `/`, HTTP
+basic realm and hashes required), the model keeps it.
+"""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
 from ._base import WireModel
 from .meta import API_VERSION, Condition, ObjectList, ObjectMeta
 from .service import ObjectRef
+from .sync import ResourceSync
 
 RouteSummary = Literal["Ready", "Validating", "DnsNotVerified", "NotConfigured"]
 ROUTE_SUMMARIES: tuple[str, ...] = ("Ready", "Validating", "DnsNotVerified", "NotConfigured")
-CORS_METHODS: tuple[str, ...] = ("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS")
+#: The HTTP methods of RFC 9110. OAS `RouteSpecCorsPolicy.allowMethods` has no enum
+#: ("GET, POST, DELETE, etc."), so the server accepts any HTTP token (`HTTP_TOKEN`).
+CORS_METHODS: tuple[str, ...] = (
+    "GET",
+    "POST",
+    "PUT",
+    "DELETE",
+    "PATCH",
+    "HEAD",
+    "OPTIONS",
+    "TRACE",
+    "CONNECT",
+)
+#: RFC 9110 `token` (what an HTTP method is).
+HTTP_TOKEN = r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"
 PASSWORD_HASH_PATTERN = r"^(sha256|sha384|sha512):[A-Za-z0-9+/]+=*$"
 
 
 class RouteDestination(WireModel):
+    # Optional in OAS; a route to no service routes nowhere (the descriptor: "the name of
+    # a service in this project").
     service: str
 
 
 class RouteRule(WireModel):
     name: str | None = None
+    # OAS: absent = every request; the route descriptor reference: "Must start with a /".
     prefix: str = Field(default="/", pattern=r"^/")
     route: RouteDestination
     enable_web_sockets: bool | None = None
@@ -34,6 +57,8 @@ class RouteTls(WireModel):
 
 
 class StringMatcher(WireModel):
+    """OAS: "must have one and only one of the possible matches defined"."""
+
     exact: str | None = None
     has_prefix: str | None = None
     has_suffix: str | None = None
@@ -56,7 +81,7 @@ class RouteValidation(WireModel):
 
 class CorsPolicy(WireModel):
     allow_origins: list[str] | None = None
-    allow_methods: list[str] | None = None
+    allow_methods: list[Annotated[str, Field(pattern=HTTP_TOKEN)]] | None = None
 
 
 class RouteSpec(WireModel):
@@ -65,6 +90,7 @@ class RouteSpec(WireModel):
     tls: RouteTls | None = None
     cors_policy: CorsPolicy | None = None
     validation: RouteValidation | None = None
+    resource_sync: ResourceSync | None = None
 
 
 class RouteStatus(WireModel):

@@ -1,4 +1,4 @@
-"""`KalixSecret` (`kalixsecrets`): write-only data; reads never return it."""
+"""`KalixSecret` (`kalixsecrets`): a type and write-only data (reads never return it)."""
 
 from __future__ import annotations
 
@@ -6,13 +6,20 @@ from typing import Any, Literal
 
 from ._base import WireModel
 from .meta import API_VERSION, Condition, ObjectList, ObjectMeta
+from .sync import ResourceSync
 
-SECRET_TYPES: tuple[str, ...] = ("generic", "tls", "tls-ca")
-#: Keys each typed secret must carry (generic: any non-empty set).
+#: OAS `SecretSpec.type` is a free string. These are the types the `akka secret create`
+#: subcommands create; the platform documents no others, so the server refuses other
+#: strings (our assumption).
+SECRET_TYPES: tuple[str, ...] = ("generic", "tls", "tls-ca", "symmetric", "asymmetric")
+#: Keys each typed secret must carry (the others: any non-empty set). The key names of
+#: tls / tls-ca secrets are not documented publicly: these are kalix-local's assumption.
 REQUIRED_SECRET_KEYS: dict[str, tuple[str, ...]] = {
     "generic": (),
     "tls": ("tls.crt", "tls.key"),
     "tls-ca": ("ca.crt",),
+    "symmetric": (),
+    "asymmetric": (),
 }
 
 
@@ -20,6 +27,7 @@ class SecretSpec(WireModel):
     type: str
     #: key -> base64 value; sent on create/replace, never returned.
     data: dict[str, str] | None = None
+    resource_sync: ResourceSync | None = None
 
 
 class SecretStatus(WireModel):

@@ -34,7 +34,9 @@ class StatusCause(WireModel):
 
 class StatusDetails(WireModel):
     name: str | None = None
+    group: str | None = None
     kind: str | None = None
+    uid: str | None = None
     causes: list[StatusCause] | None = None
     retry_after_seconds: int | None = None
 

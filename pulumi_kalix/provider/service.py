@@ -359,7 +359,7 @@ class ServiceProvider(ObjectProvider[KalixService]):
                     {
                         "key_id": k.key_id,
                         "algorithm": k.algorithm,
-                        "secret": k.secret.name,
+                        "secret": k.secret.name if k.secret else None,
                         "issuer": k.issuer,
                     }
                 )

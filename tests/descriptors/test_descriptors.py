@@ -139,12 +139,17 @@ def test_a_misspelled_key_names_its_path_line_and_the_allowed_keys() -> None:
     ("old", "new", "path", "allowed"),
     [
         ("service:\n", "spec:\n", "spec", "name, service"),
-        ("      keyId:", "      kid:", "service.jwt.keys[0].kid", "algorithm, issuer, keyId"),
+        (
+            "      keyId:",
+            "      kid:",
+            "service.jwt.keys[0].kid",
+            "algorithm, hmacSecretLiteral, issuer, keyId",
+        ),
         (
             "      secretName:",
             "      secret_name:",
             "service.volumeMounts[0].secret.secret_name",
-            "defaultMode, optional, secretName",
+            "defaultMode, items, optional, secretName",
         ),
         (
             "      minInstances:",
@@ -152,7 +157,7 @@ def test_a_misspelled_key_names_its_path_line_and_the_allowed_keys() -> None:
             "service.resources.autoscaling.min_instances",
             "cpuUsageThreshold, maxInstances, minInstances",
         ),
-        ("    tracing:", "    traces:", "service.telemetry.traces", "tracing"),
+        ("    tracing:", "    traces:", "service.telemetry.traces", "resourceAttributes, tracing"),
     ],
 )
 def test_unknown_keys_at_every_depth_fail(old: str, new: str, path: str, allowed: str) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from pulumi_kalix.awaiting import route_summary
 from tests.harness import UNKNOWN, Engine, EngineError
 from tests.harness.aws import MotoServer, route53_handlers
 from tests.support.federation import control_plane
@@ -85,7 +86,7 @@ def test_route_becomes_ready_through_the_route53_record_and_destroy_cleans_up(
     ]
     with control_plane(kalix_route53) as api:
         route = api.routes.get("shop")
-        assert route.status is not None and route.status.summary == "Ready"
+        assert route.status is not None and route_summary(route.status.conditions) == "Ready"
         assert route.spec.host == DOMAIN
 
         assert op_set(eng.up(program(EXAMPLE))) == {"same"}

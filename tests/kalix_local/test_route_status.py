@@ -1,4 +1,4 @@
-"""Route status computation: summaries, conditions, messages, transition times."""
+"""Route status computation: conditions, messages, transition times (no summary)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 
 from kalix_local.dns import StaticResolver
 from kalix_local.route_status import HostInfo, compute_route_status, validating_status
+from tests.support.objects import route_state
 
 T0 = datetime(2021, 11, 9, 16, 45, 53, 123456, tzinfo=UTC)
 T0_TEXT = "2021-11-09T16:45:53Z"
@@ -45,9 +46,13 @@ def by_type(status: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {c["type"]: c for c in status["conditions"]}
 
 
+def state(status: dict[str, Any]) -> str:
+    """What the CLI would print, derived from the conditions as a client does."""
+    return route_state({"metadata": {}, "status": status})
+
+
 def test_validating_status_right_after_a_change() -> None:
     assert validating_status("ecommerce.acme.org", T0, None) == {
-        "summary": "Validating",
         "conditions": [
             {
                 "type": "HostValidation",
@@ -69,7 +74,7 @@ def test_validating_status_right_after_a_change() -> None:
 
 def test_validating_status_with_generation_sets_observed_generation() -> None:
     status = validating_status("ecommerce.acme.org", T0, None, generation=3)
-    assert status["observedGeneration"] == 3
+    assert set(status) == {"conditions"}  # the published RouteStatus: no summary
     assert [c["observedGeneration"] for c in status["conditions"]] == [3, 3]
 
 
@@ -85,8 +90,6 @@ def test_host_not_in_project_is_not_configured() -> None:
         None, [], verified_resolver(), T0, None, 2, route_host="ecommerce.acme.org"
     )
     assert status == {
-        "summary": "NotConfigured",
-        "observedGeneration": 2,
         "conditions": [
             {
                 "type": "HostValidation",
@@ -111,8 +114,6 @@ def test_host_not_in_project_is_not_configured() -> None:
 def test_custom_host_without_cname_is_dns_not_verified() -> None:
     status = compute_route_status(CUSTOM, [], StaticResolver(), T0, None, 1)
     assert status == {
-        "summary": "DnsNotVerified",
-        "observedGeneration": 1,
         "conditions": [
             {
                 "type": "HostValidation",
@@ -138,7 +139,7 @@ def test_custom_host_without_cname_is_dns_not_verified() -> None:
 def test_custom_host_with_wrong_cname_names_the_actual_target() -> None:
     resolver = StaticResolver({"ecommerce.acme.org": "eu-west1.kalix.app"})
     status = compute_route_status(CUSTOM, [], resolver, T0, None, 1)
-    assert status["summary"] == "DnsNotVerified"
+    assert state(status) == "DnsNotVerified"
     assert by_type(status)["HostValidation"]["message"] == (
         "Host ecommerce.acme.org resolves to a CNAME record to eu-west1.kalix.app. "
         "It must be configured to be a CNAME record to us-east1.kalix.app"
@@ -153,14 +154,12 @@ def test_custom_host_cname_compares_case_insensitively() -> None:
             return "US-EAST1.Kalix.App."
 
     status = compute_route_status(CUSTOM, [], UpperResolver(), T0, None, 1)
-    assert status["summary"] == "Ready"
+    assert state(status) == "Ready"
 
 
 def test_custom_host_with_right_cname_is_ready() -> None:
     status = compute_route_status(CUSTOM, [], verified_resolver(), T0, None, 4)
     assert status == {
-        "summary": "Ready",
-        "observedGeneration": 4,
         "conditions": [
             {
                 "type": "HostValidation",
@@ -186,7 +185,7 @@ def test_generated_host_is_verified_without_asking_dns() -> None:
     resolver = CountingResolver()
     status = compute_route_status(GENERATED, [], resolver, T0, None, 1)
     assert resolver.calls == []
-    assert status["summary"] == "Ready"
+    assert state(status) == "Ready"
     assert by_type(status)["HostValidation"]["message"] == (
         "Host spring-tooth-3406.us-east1.kalix.app resolves to us-east1.kalix.app"
     )
@@ -204,7 +203,7 @@ def test_missing_services_make_verified_route_not_configured() -> None:
     status = compute_route_status(
         CUSTOM, ["cart", "catalog", "cart"], verified_resolver(), T0, None, 1
     )
-    assert status["summary"] == "NotConfigured"
+    assert state(status) == "NotConfigured"
     conditions = by_type(status)
     assert conditions["HostValidation"]["status"] == "True"
     assert conditions["Ready"] == {
@@ -219,13 +218,13 @@ def test_missing_services_make_verified_route_not_configured() -> None:
 
 def test_dns_failure_takes_precedence_over_missing_services() -> None:
     status = compute_route_status(CUSTOM, ["cart"], StaticResolver(), T0, None, 1)
-    assert status["summary"] == "DnsNotVerified"
+    assert state(status) == "DnsNotVerified"
     assert by_type(status)["Ready"]["reason"] == "Validating"
 
 
 def test_resolver_exception_counts_as_no_cname() -> None:
     status = compute_route_status(CUSTOM, [], ExplodingResolver(), T0, None, 1)
-    assert status["summary"] == "DnsNotVerified"
+    assert state(status) == "DnsNotVerified"
     assert by_type(status)["HostValidation"]["message"].startswith(
         "Host ecommerce.acme.org did not resolve to a CNAME record."
     )

@@ -6,7 +6,17 @@ import httpx
 import pytest
 
 from tests.support.local_server import KalixLocalServer
-from tests.support.objects import CA_PEM, KEY_PEM, assert_status, b64, secret
+from tests.support.objects import (
+    CA_PEM,
+    KEY_PEM,
+    assert_deleted_status,
+    assert_status,
+    b64,
+    condition,
+    secret,
+    service,
+    wait_for_summary,
+)
 
 
 @pytest.fixture
@@ -22,10 +32,12 @@ def test_create_secret__data_is_write_only(kalix: KalixLocalServer, api: httpx.C
     )
     assert response.status_code == 201
     obj = response.json()
-    assert "data" not in obj["spec"]
-    assert obj["status"]["keys"] == ["password", "user"]
+    assert obj["spec"] == {"type": "generic"}
+    assert "status" not in obj  # no status.keys: not even the key names are readable
     fetched = api.get(kalix.api_path("kalixsecrets", "db-creds")).json()
-    assert "data" not in fetched["spec"] and b64("p") not in str(fetched)
+    listed = api.get(kalix.api_path("kalixsecrets")).json()
+    for shown in (obj, fetched, listed):
+        assert b64("p") not in str(shown) and "password" not in str(shown)
 
 
 def test_create_secret__tls_needs_keys(kalix: KalixLocalServer, api: httpx.Client) -> None:
@@ -74,8 +86,11 @@ def test_replace_secret__without_data_keeps_it(kalix: KalixLocalServer, api: htt
     ).json()
     created["metadata"]["labels"] = {"team": "a"}
     replaced = api.put(kalix.api_path("kalixsecrets", "db"), json=created).json()
-    assert replaced["status"]["keys"] == ["password"]
     assert replaced["metadata"]["generation"] == 1
+    # The stored key is still there: a service reading it starts.
+    env = [{"name": "PW", "valueFrom": {"secretKeyRef": {"name": "db", "key": "password"}}}]
+    api.post(kalix.api_path("kalixservices"), json=service("cart", env=env)).raise_for_status()
+    wait_for_summary(api, kalix.api_path("kalixservices", "cart"), "Ready")
 
 
 def test_patch_secret__adds_and_removes_keys(kalix: KalixLocalServer, api: httpx.Client) -> None:
@@ -87,18 +102,59 @@ def test_patch_secret__adds_and_removes_keys(kalix: KalixLocalServer, api: httpx
         json={"spec": {"data": {"user": b64("u"), "old": None}}},
         headers={"Content-Type": "application/merge-patch+json"},
     ).json()
-    assert patched["status"]["keys"] == ["password", "user"]
     assert patched["metadata"]["generation"] == 2
+    assert "status" not in patched and "user" not in str(patched)
+
+    def ref(key: str) -> dict[str, object]:
+        return {"name": key.upper(), "valueFrom": {"secretKeyRef": {"name": "db", "key": key}}}
+
+    services = kalix.api_path("kalixservices")
+    api.post(services, json=service("a", env=[ref("user"), ref("password")])).raise_for_status()
+    api.post(services, json=service("b", env=[ref("old")])).raise_for_status()
+    wait_for_summary(api, kalix.api_path("kalixservices", "a"), "Ready")
+    missing = wait_for_summary(api, kalix.api_path("kalixservices", "b"), "Unavailable")
+    assert condition(missing, "Ready")["message"] == 'secret "db" has no key "old"'
 
 
 def test_delete_secret(kalix: KalixLocalServer, api: httpx.Client) -> None:
     api.post(
         kalix.api_path("kalixsecrets"), json=secret("db", "generic", {"password": "p"})
     ).raise_for_status()
-    assert api.delete(kalix.api_path("kalixsecrets", "db")).status_code == 200
+    assert_deleted_status(api.delete(kalix.api_path("kalixsecrets", "db")), "db", "kalixsecrets")
     assert_status(
         api.get(kalix.api_path("kalixsecrets", "db")),
         404,
         "NotFound",
         'kalixsecrets "db" not found',
     )
+
+
+@pytest.mark.parametrize(
+    ("type_", "data"),
+    [
+        ("symmetric", {"secret.key": "0123456789abcdef"}),
+        ("asymmetric", {"private.key": KEY_PEM, "public.key": CA_PEM}),
+    ],
+)
+def test_create_secret__cli_types(
+    kalix: KalixLocalServer, api: httpx.Client, type_: str, data: dict[str, str]
+) -> None:
+    # The published type is a free string; these are two of the five the CLI creates.
+    response = api.post(kalix.api_path("kalixsecrets"), json=secret("jwt-key", type_, data))
+    assert response.status_code == 201, response.text
+    assert response.json()["spec"] == {"type": type_}
+
+
+def test_create_secret__resource_sync_round_trips(
+    kalix: KalixLocalServer, api: httpx.Client
+) -> None:
+    body = secret("db", "generic", {"password": "p"})
+    body["spec"]["resourceSync"] = {"mode": "regional"}
+    created = api.post(kalix.api_path("kalixsecrets"), json=body).json()
+    assert created["spec"] == {"type": "generic", "resourceSync": {"mode": "regional"}}
+    fetched = api.get(kalix.api_path("kalixsecrets", "db")).json()
+    assert fetched["spec"] == created["spec"]
+    body["spec"]["resourceSync"] = {"mode": "everywhere"}
+    body["metadata"]["name"] = "other"
+    status = assert_status(api.post(kalix.api_path("kalixsecrets"), json=body), 422, "Invalid")
+    assert [c["field"] for c in status["details"]["causes"]] == ["spec.resourceSync.mode"]

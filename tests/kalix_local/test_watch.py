@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
 import pytest
 
 from tests.support.local_server import KalixLocalServer
-from tests.support.objects import assert_status, service, wait_for_summary
+from tests.support.objects import assert_status, route_state, service, wait_for_summary
 
 
 @pytest.fixture
@@ -22,14 +22,22 @@ def api(kalix: KalixLocalServer) -> Iterator[httpx.Client]:
 
 
 def watch(
-    api: httpx.Client, url: str, params: dict[str, Any], until: int, received: list[Any]
+    api: httpx.Client,
+    url: str,
+    params: dict[str, Any],
+    until: int,
+    received: list[Any],
+    done: Callable[[dict[str, Any]], bool] | None = None,
 ) -> None:
-    """Read events into ``received`` (with arrival times) until ``until`` events came."""
+    """Read events into ``received`` (with arrival times) until ``until`` events came or
+    one event is ``done``."""
     with api.stream("GET", url, params={"watch": "true", **params}, timeout=10) as response:
         assert response.status_code == 200
         for line in response.iter_lines():
             if line:
                 received.append((time.monotonic(), json.loads(line)))
+                if done is not None and done(received[-1][1]):
+                    return
             if len(received) >= until:
                 return
 
@@ -61,12 +69,15 @@ def test_watch__from_resource_version(kalix: KalixLocalServer, api: httpx.Client
             "fieldSelector": "metadata.name=cart",
             "timeoutSeconds": 5,
         },
-        1,
+        20,
         received,
+        lambda e: e["object"].get("status", {}).get("summary") == "Ready",
     )
-    _, event = received[0]
-    assert event["type"] == "MODIFIED"
-    assert event["object"]["status"]["summary"] == "Ready"
+    events = [event for _, event in received]
+    assert {e["type"] for e in events} == {"MODIFIED"}
+    # The controller's own writes, in order: it reacts, rolls, then reports Ready.
+    assert [e["object"]["status"]["summary"] for e in events] == ["UpdateInProgress", "Ready"]
+    assert events[-1]["object"]["status"]["mappedImage"] == "registry.example/cart:1"
 
 
 def test_watch__latency(kalix: KalixLocalServer, api: httpx.Client) -> None:
@@ -114,7 +125,11 @@ def test_watch__deleted_event(kalix: KalixLocalServer, api: httpx.Client) -> Non
         1,
         received,
     )
-    assert received[0][1]["type"] == "DELETED"
+    event = received[0][1]
+    assert event["type"] == "DELETED"
+    # Watchers get the object itself (published shape: no data, no key names).
+    assert event["object"]["kind"] == "KalixSecret" and "status" not in event["object"]
+    assert event["object"]["spec"] == {"type": "generic"}
 
 
 def test_watch__routes(kalix: KalixLocalServer, api: httpx.Client) -> None:
@@ -135,10 +150,13 @@ def test_watch__routes(kalix: KalixLocalServer, api: httpx.Client) -> None:
         api,
         kalix.api_path("kalixroutes"),
         {"resourceVersion": created["metadata"]["resourceVersion"], "timeoutSeconds": 3},
-        1,
+        20,
         received,
+        lambda e: route_state(e["object"]) == "Ready",
     )
-    assert received[0][1]["object"]["status"]["summary"] == "Ready"
+    states = [route_state(event["object"]) for _, event in received]
+    assert states == ["Validating", "Ready"]
+    assert set(received[-1][1]["object"]["status"]) == {"conditions"}
 
 
 def test_watch__bad_parameters(kalix: KalixLocalServer, api: httpx.Client) -> None:
@@ -150,3 +168,22 @@ def test_watch__bad_parameters(kalix: KalixLocalServer, api: httpx.Client) -> No
         kalix.api_path("kalixservices"), params={"watch": "true", "resourceVersion": "abc"}
     )
     assert_status(response, 400, "BadRequest")
+
+
+def test_no_watch__watch_parameters_ignored_plain_list() -> None:
+    # Like a control plane that does not offer watch: the published contract only.
+    with KalixLocalServer(watch=False) as server, server.client() as api:
+        for name in ("cart", "shop"):
+            api.post(server.api_path("kalixservices"), json=service(name)).raise_for_status()
+        params = {
+            "watch": "true",
+            "fieldSelector": "metadata.name=cart",
+            "resourceVersion": "not-a-version",
+            "timeoutSeconds": "-1",
+        }
+        response = api.get(server.api_path("kalixservices"), params=params)
+        assert response.status_code == 200, response.text
+        listing = response.json()
+        assert listing["kind"] == "KalixServiceList"
+        assert [i["metadata"]["name"] for i in listing["items"]] == ["cart", "shop"]
+        assert listing["metadata"]["resourceVersion"]

@@ -41,7 +41,9 @@ def test_create_returns_once_accepted_with_every_input_as_output(
     props = inputs(provider, cart())
     result = provider.create(props)
     assert result.id == "default/cart"
-    assert result.outs["status"] == "UpdateInProgress"  # no waiting in the provider
+    # No waiting in the provider: the controller has not even looked yet.
+    assert result.outs["status"] == "Pending"
+    assert result.outs["last_write"]["rollout"] is True
     assert result.outs["generation"] == 1
     for key in ("name", "image", "env", "secret_env", "min_instances", "labels"):
         assert result.outs[key] == props[key]
@@ -89,7 +91,8 @@ def test_update_returns_every_output_and_bumps_generation_only_on_spec_change(
     changed = provider.update(created.id, created.outs, {**props, "image": "x/cart:2"})
     assert changed.outs["generation"] == 2
     assert changed.outs["image"] == "x/cart:2"
-    assert changed.outs["status"] == "UpdateInProgress"
+    assert changed.outs["last_write"]["rollout"] is True
+    assert same.outs["last_write"]["rollout"] is False
     assert set(changed.outs) >= set(created.outs)
 
 

@@ -31,6 +31,11 @@ class KalixLocalServer:
     name) are what a client needs; ``federation_address`` is the gRPC federation plane;
     ``admin()`` calls the ``/_local`` admin API; ``stop()``/``kill()``/``restart()``
     keep the same ports and data dir, so state persistence can be tested.
+
+    The controller lags ``status_lag_seconds`` behind every spec write (0.05 s here, so
+    a client that trusts a stale status is caught without slowing the suite; the
+    server's own default is 0.5 s; None = the server's default). ``watch=False`` serves
+    the published contract only (``--no-watch``).
     """
 
     def __init__(
@@ -38,6 +43,8 @@ class KalixLocalServer:
         data_dir: str | os.PathLike[str] | None = None,
         *,
         rollout_step_seconds: float = 0.05,
+        status_lag_seconds: float | None = 0.05,
+        watch: bool = True,
         dns_resolver: str = "static",
         extra_args: list[str] | None = None,
         port: int | None = None,
@@ -64,6 +71,12 @@ class KalixLocalServer:
             str(rollout_step_seconds),
             "--dns-resolver",
             dns_resolver,
+            *(
+                ["--status-lag-seconds", str(status_lag_seconds)]
+                if status_lag_seconds is not None
+                else []
+            ),
+            *([] if watch else ["--no-watch"]),
             *(extra_args or []),
         ]
         self.process: subprocess.Popen[str] | None = None

@@ -113,3 +113,60 @@ def assert_status(
     if message is not None:
         assert body["message"] == message
     return body
+
+
+def route_state(obj: dict[str, Any]) -> str:
+    """The CLI-style route status, derived from the published conditions (the route's
+    ``status`` has no summary): stale conditions (an older ``observedGeneration``)
+    count as ``Validating``."""
+    conditions = {c["type"]: c for c in (obj.get("status") or {}).get("conditions", [])}
+    ready, host = conditions.get("Ready"), conditions.get("HostValidation")
+    generation = obj.get("metadata", {}).get("generation")
+    observed = ready.get("observedGeneration") if ready else None
+    if ready is None or (None not in (generation, observed) and observed != generation):
+        return "Validating"
+    if ready["status"] == "True":
+        return "Ready"
+    if host is not None and host["reason"] == "DnsNotVerified":
+        return "DnsNotVerified"
+    if ready["reason"] in ("NotConfigured", "ServiceNotFound"):
+        return "NotConfigured"
+    return "Validating"
+
+
+def wait_for_route(
+    client: httpx.Client, path: str, state: str, timeout: float = 5.0
+) -> dict[str, Any]:
+    result: dict[str, Any] = wait_until(
+        lambda: get_json(client, path), lambda obj: route_state(obj) == state, timeout
+    )
+    return result
+
+
+def wait_for_rollout(
+    client: httpx.Client, path: str, image: str, timeout: float = 5.0
+) -> dict[str, Any]:
+    """Wait until ``image`` runs everywhere: Ready and echoed in ``mappedImage`` (a Ready
+    summary alone may be the status from before the last write)."""
+    result: dict[str, Any] = wait_until(
+        lambda: get_json(client, path),
+        lambda obj: (
+            (obj.get("status") or {}).get("summary") == "Ready"
+            and obj["status"].get("mappedImage") == image
+        ),
+        timeout,
+    )
+    return result
+
+
+def assert_deleted_status(response: httpx.Response, name: str, plural: str) -> dict[str, Any]:
+    """DELETE answers a Kubernetes ``Status`` of success naming the object."""
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    assert set(body) <= {"kind", "apiVersion", "metadata", "status", "details"}, body
+    assert (body["kind"], body["apiVersion"], body["status"]) == ("Status", "v1", "Success")
+    details = body["details"]
+    assert set(details) == {"name", "group", "kind", "uid"}, details
+    assert (details["name"], details["group"], details["kind"]) == (name, "kalix.io", plural)
+    assert details["uid"]
+    return body
