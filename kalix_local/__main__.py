@@ -34,6 +34,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--apps-domain", default=DEFAULT_APPS_DOMAIN)
     serve.add_argument("--seed", type=int, help="seed generated names and fault rates")
     serve.add_argument("--log-level", default="info", choices=("debug", "info", "warning"))
+    serve.add_argument(
+        "--record",
+        metavar="FILE",
+        help="append one JSON line per control-plane exchange (no tokens, no secret values)",
+    )
 
     token = commands.add_parser("token", help="manage project tokens")
     token_commands = token.add_subparsers(dest="token_command", required=True)
@@ -119,6 +124,7 @@ def serve(args: argparse.Namespace) -> int:
         region=args.region,
         apps_domain=args.apps_domain,
         seed=args.seed,
+        record_file=Path(args.record) if args.record else None,
     )
     token = _default_token(settings.data_dir)
     app = create_app(settings)

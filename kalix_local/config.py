@@ -32,6 +32,8 @@ class Settings:
     #: Seed for generated hostnames and fault-injection rates (None = random).
     seed: int | None = None
     run_background: bool = True
+    #: Append one JSON line per control-plane exchange here (kalix_local/recorder.py).
+    record_file: Path | None = None
 
     @property
     def db_path(self) -> Path:
