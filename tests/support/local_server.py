@@ -1,4 +1,11 @@
-"""Start kalix-local as a real server on a free loopback port, with a fresh data dir."""
+"""Start kalix-local as a real server on a free loopback port, with a fresh data dir.
+
+Every server records its control-plane exchanges (``serve --record``) and checks them
+against the published API when it closes (tests/contract/validator.py), so every test
+that uses one is a contract test. ``KALIX_CONTRACT`` says what a violation does:
+``strict`` (the default) fails, ``report`` collects it for the end-of-session summary
+(tests/conftest.py), ``off`` ignores it.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +17,39 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
+if TYPE_CHECKING:
+    from tests.contract.validator import ExchangeViolation
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_SECONDS = 15.0
+CONTRACT_ENV = "KALIX_CONTRACT"
+CONTRACT_MODES = ("strict", "report", "off")
+RECORD_FILE = "contract.jsonl"
+#: How many violations an AssertionError lists.
+SHOWN_VIOLATIONS = 20
+#: Violations collected in report mode, summarized at the end of the session.
+REPORTED_VIOLATIONS: list[ExchangeViolation] = []
+
+
+def contract_mode() -> str:
+    mode = os.environ.get(CONTRACT_ENV, "").strip().lower() or "strict"
+    if mode not in CONTRACT_MODES:
+        raise ValueError(f"{CONTRACT_ENV}={mode!r}: expected one of {', '.join(CONTRACT_MODES)}")
+    return mode
+
+
+def contract_failure(violations: list[ExchangeViolation]) -> str:
+    shown = "\n".join(f"  {v}" for v in violations[:SHOWN_VIOLATIONS])
+    more = len(violations) - SHOWN_VIOLATIONS
+    tail = f"\n  ... and {more} more" if more > 0 else ""
+    return (
+        f"kalix-local broke the published Akka API contract {len(violations)} time(s) "
+        f"({CONTRACT_ENV}=report lists them all without failing):\n{shown}{tail}"
+    )
 
 
 def free_port() -> int:
@@ -30,6 +64,10 @@ class KalixLocalServer:
     ``url``, ``token`` and ``project`` (the default project) are what a client needs;
     ``admin()`` calls the ``/_local`` admin API; ``stop()``/``kill()``/``restart()``
     keep the same port and data dir, so state persistence can be tested.
+
+    With ``record`` (the default) the exchanges go to ``<data_dir>/contract.jsonl`` and
+    ``close()`` checks them (``check_contract()``); ``check_contract=False`` is only for
+    a test that makes the server produce shapes the platform does not publish.
     """
 
     def __init__(
@@ -40,6 +78,8 @@ class KalixLocalServer:
         dns_resolver: str = "static",
         extra_args: list[str] | None = None,
         port: int | None = None,
+        record: bool = True,
+        check_contract: bool = True,
     ) -> None:
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         if data_dir is None:
@@ -60,6 +100,11 @@ class KalixLocalServer:
             dns_resolver,
             *(extra_args or []),
         ]
+        self.record_path: Path | None = self.data_dir / RECORD_FILE if record else None
+        if self.record_path is not None:
+            self.args += ["--record", str(self.record_path)]
+        self._check_contract = check_contract
+        self._checked_records: set[int] = set()  # byte offsets of lines already checked
         self.process: subprocess.Popen[str] | None = None
         self.token = ""
         self.startup_seconds = 0.0
@@ -119,16 +164,62 @@ class KalixLocalServer:
         self.stop()
         return self.start()
 
-    def close(self) -> None:
-        self.stop()
-        if self._tmp is not None:
-            self._tmp.cleanup()
+    def close(self, *, check: bool = True) -> None:
+        """Stop, then check the exchanges no earlier ``check_contract`` looked at."""
+        try:
+            self.stop()
+            if check:
+                self.check_contract()
+        finally:
+            if self._tmp is not None:
+                self._tmp.cleanup()
+                self._tmp = None
 
     def __enter__(self) -> KalixLocalServer:
         return self.start()
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        # A test that already failed keeps its own error (its records are not checked).
+        self.close(check=exc_type is None)
+
+    # -- the contract -----------------------------------------------------------------
+
+    def contract_offset(self) -> int:
+        """Where the next record will start: pass it as ``since`` to check one test."""
+        path = self.record_path
+        return path.stat().st_size if path is not None and path.exists() else 0
+
+    def exchange_violations(self, since: int = 0) -> list[ExchangeViolation]:
+        from tests.contract.validator import check_record, read_records
+
+        if self.record_path is None:
+            return []
+        return [v for _, rec in read_records(self.record_path, since) for v in check_record(rec)]
+
+    def contract_violations(self, since: int = 0) -> list[str]:
+        """Every recorded response (and provider request) that breaks the published API,
+        strictly: ``<METHOD> <path> -> <status> <side> <json path>: <why>``."""
+        return [str(v) for v in self.exchange_violations(since)]
+
+    def check_contract(self, since: int = 0) -> None:
+        """Apply ``KALIX_CONTRACT`` to the records from ``since`` not checked before:
+        raise (strict), collect for the session summary (report) or nothing (off)."""
+        from tests.contract.validator import check_record, read_records
+
+        mode = contract_mode()
+        if mode == "off" or not self._check_contract or self.record_path is None:
+            return
+        violations = []
+        for offset, record in read_records(self.record_path, since):
+            if offset not in self._checked_records:
+                self._checked_records.add(offset)
+                violations += check_record(record)
+        if not violations:
+            return
+        if mode == "report":
+            REPORTED_VIOLATIONS.extend(violations)
+            return
+        raise AssertionError(contract_failure(violations))
 
     # -- helpers ----------------------------------------------------------------------
 
