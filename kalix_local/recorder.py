@@ -162,9 +162,10 @@ class _Exchange:
 class ExchangeRecorder:
     """ASGI middleware appending one line per ``/apis/`` exchange to ``path``.
 
-    A line is written before the last body chunk goes out, so a client that has read a
-    response can read its record. One lock and one ``write`` per line keep lines whole
-    when requests run concurrently.
+    The request body is read (up to MAX_REQUEST_BYTES) before the app runs and handed
+    to it unchanged. A line is written before the last response chunk goes out, so a
+    client that has read a response can read its record. One lock and one ``write`` per
+    line keep lines whole when requests run concurrently.
     """
 
     def __init__(self, app: ASGIApp, path: Path) -> None:
@@ -191,14 +192,21 @@ class ExchangeRecorder:
             await self.app(scope, receive, send)
             return
         exchange = _Exchange(scope)
-
-        async def receive_and_keep() -> Message:
+        # Read the body before the app does: an answer given without reading it (401,
+        # an injected fault) must still be recorded with what the client sent.
+        pending: list[Message] = []
+        while not exchange.request_truncated:
             message = await receive()
-            if message["type"] == "http.request" and not exchange.request_truncated:
-                body = message.get("body", b"")
-                if not exchange.add(exchange.request, body, MAX_REQUEST_BYTES):
-                    exchange.request_truncated = True
-            return message
+            pending.append(message)
+            if message["type"] != "http.request":
+                break
+            if not exchange.add(exchange.request, message.get("body", b""), MAX_REQUEST_BYTES):
+                exchange.request_truncated = True  # the rest streams through unkept
+            if not message.get("more_body", False):
+                break
+
+        async def replay_then_receive() -> Message:
+            return pending.pop(0) if pending else await receive()
 
         async def keep_and_send(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -217,7 +225,7 @@ class ExchangeRecorder:
             await send(message)
 
         try:
-            await self.app(scope, receive_and_keep, keep_and_send)
+            await self.app(scope, replay_then_receive, keep_and_send)
         except BaseException:
             if not exchange.written:
                 self._write(exchange, dropped=True)

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+from kalix_local.config import MAX_BODY_BYTES
 from kalix_local.recorder import redact_secret_data, scrub
 from tests.support.local_server import KalixLocalServer
 from tests.support.objects import secret, service
@@ -111,6 +112,18 @@ def test_a_watch_is_noted_without_its_stream(server: KalixLocalServer, api: http
     assert "watch" not in refused and refused["response_body"]["code"] == 401
 
 
+def test_a_body_answered_unread_is_still_recorded(
+    server: KalixLocalServer, api: httpx.Client
+) -> None:
+    since = server.contract_offset()
+    path = server.api_path("kalixservices")
+    body = service("cart")
+    server.admin("POST", "/faults", {"mode": "status", "status": 429, "count": 1})
+    assert api.post(path, json=body).status_code == 429  # the fault answers first
+    assert httpx.post(server.url + path, json=body, timeout=10).status_code == 401
+    assert [line["request_body"] for line in lines(server, since)] == [body, body]
+
+
 def test_other_paths_are_not_recorded(server: KalixLocalServer, api: httpx.Client) -> None:
     since = server.contract_offset()
     api.get("/healthz")
@@ -127,6 +140,18 @@ def test_bodies_that_are_not_json_are_flagged(server: KalixLocalServer, api: htt
     [line] = lines(server, since)
     assert line["request_body"] is None and line["request_body_invalid"] is True
     assert line["status"] == 400 and line["response_body"]["kind"] == "Status"
+
+
+def test_a_body_too_large_to_keep_still_reaches_the_server(
+    server: KalixLocalServer, api: httpx.Client
+) -> None:
+    since = server.contract_offset()
+    body = service("cart", image="x" * (MAX_BODY_BYTES + 10))
+    response = api.post(server.api_path("kalixservices"), json=body)
+    assert response.status_code == 413  # kalix-local read it all and refused it
+    [line] = lines(server, since)
+    assert line["request_body"] is None and line["request_body_truncated"] is True
+    assert line["response_body"]["code"] == 413
 
 
 def test_injected_faults_and_dropped_connections(
