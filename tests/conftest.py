@@ -25,13 +25,21 @@ def kalix_server() -> Iterator[KalixLocalServer]:
 
 
 @pytest.fixture
-def kalix(kalix_server: KalixLocalServer) -> Iterator[KalixLocalServer]:
+def kalix(
+    kalix_server: KalixLocalServer, request: pytest.FixtureRequest
+) -> Iterator[KalixLocalServer]:
     """The session server, reset to no objects, no hostnames, no faults; what this test
-    exchanged with it is checked against the published API afterwards."""
+    exchanged with it is checked against the published API afterwards (a test marked
+    ``contract_exempt(reason, side=...)`` skips that side, or both)."""
     kalix_server.reset()
     since = kalix_server.contract_offset()
     yield kalix_server
-    kalix_server.check_contract(since)
+    marker = request.node.get_closest_marker("contract_exempt")
+    exempt: tuple[str, ...] = ()
+    if marker is not None:
+        side = marker.kwargs.get("side")
+        exempt = (side,) if side else ("request", "response")
+    kalix_server.check_contract(since, exempt=exempt)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -141,6 +141,28 @@ def test_opting_out_and_bad_modes(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         contract_mode()
 
 
+def test_an_exempt_side_is_not_checked(
+    unstarted: KalixLocalServer, monkeypatch: pytest.MonkeyPatch, reported: list[Any]
+) -> None:
+    """What ``@pytest.mark.contract_exempt(side="request")`` does for one test."""
+    monkeypatch.setenv("KALIX_CONTRACT", "report")
+    write(
+        unstarted,
+        exchange(
+            method="POST",
+            path=PATH,
+            user_agent="pulumi-kalix/0.1",
+            request_body={"spec": {"containers": [{"image": ""}]}},
+            status=422,
+            response_body={"kind": "Status", "apiVersion": "v1", "code": 422, "oops": 1},
+        ),
+    )
+    unstarted.check_contract(0, exempt=("request",))
+    assert [(v.side, v.violation.json_path) for v in reported] == [("response", "$.oops")]
+    unstarted.close()  # the exempt line is not checked again
+    assert len(reported) == 1
+
+
 def test_each_line_is_checked_once_from_where_a_test_began(
     unstarted: KalixLocalServer, monkeypatch: pytest.MonkeyPatch, reported: list[Any]
 ) -> None:
