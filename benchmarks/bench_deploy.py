@@ -81,7 +81,9 @@ def main(argv: list[str] | None = None) -> int:
 
     with (
         tempfile.TemporaryDirectory(prefix="bench-deploy-") as tmp,
-        KalixLocalServer(rollout_step_seconds=args.rollout_step, dns_resolver="static") as server,
+        KalixLocalServer(
+            rollout_step_seconds=args.rollout_step, dns_resolver="static", record=False
+        ) as server,
     ):
         print(
             f"kalix-local rollout step {args.rollout_step:g} s: a min_instances=1 service is "

@@ -220,7 +220,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     header("bench_local: kalix-local + sync client", [sys.executable, *sys.argv])
 
-    server = KalixLocalServer(rollout_step_seconds=args.rollout_step, dns_resolver="static")
+    server = KalixLocalServer(
+        rollout_step_seconds=args.rollout_step, dns_resolver="static", record=False
+    )
     try:
         server.start()
         print("kalix-local start-up (process start -> /healthz 200, polled every 20 ms)")

@@ -108,7 +108,9 @@ def main(argv: list[str] | None = None) -> int:
     walls: dict[str, float] = {}
     with (
         tempfile.TemporaryDirectory(prefix="bench-stack-") as tmp,
-        KalixLocalServer(rollout_step_seconds=args.rollout_step, dns_resolver="static") as server,
+        KalixLocalServer(
+            rollout_step_seconds=args.rollout_step, dns_resolver="static", record=False
+        ) as server,
     ):
         engine = make_engine(server, Path(tmp) / "state.json")
         phase("preview (empty state)", lambda: engine.preview(program), engine, walls)

@@ -59,9 +59,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--control-plane-auth",
         choices=CONTROL_PLANE_AUTH_MODES,
-        default="legacy",
-        help="strict: access tokens and project UUIDs only, as the platform; legacy (the "
-        "default for now): also refresh tokens and project friendly names",
+        default="strict",
+        help="strict (default): access tokens and project UUIDs only, as the platform; "
+        "legacy: also refresh tokens and project friendly names (for older tools)",
     )
     serve.add_argument("--data-dir", default=".kalix-local", help="state directory")
     serve.add_argument("--dns-resolver", choices=("system", "static", "route53"), default="static")
@@ -80,6 +80,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--apps-domain", default=DEFAULT_APPS_DOMAIN)
     serve.add_argument("--seed", type=int, help="seed generated names and fault rates")
     serve.add_argument("--log-level", default="info", choices=("debug", "info", "warning"))
+    serve.add_argument(
+        "--record",
+        metavar="FILE",
+        help="append one JSON line per control-plane exchange (no tokens, no secret values)",
+    )
 
     token = commands.add_parser("token", help="manage project tokens")
     token_commands = token.add_subparsers(dest="token_command", required=True)
@@ -88,6 +93,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     create.add_argument("--project", required=True, action="append")
     create.add_argument("--data-dir", default=".kalix-local")
+    access = token_commands.add_parser(
+        "access",
+        help="exchange a refresh token for an access token (what the control plane takes), "
+        "for curl; the same exchange as Auth/CreateAccessToken",
+    )
+    access.add_argument("--token", help="the refresh token (default: the data dir's default)")
+    access.add_argument("--seconds", type=int, default=3600, help="life (default 3600)")
+    access.add_argument("--data-dir", default=".kalix-local")
 
     oidc = commands.add_parser(
         "oidc-token",
@@ -196,6 +209,7 @@ def serve(args: argparse.Namespace) -> int:
         federation_port=args.federation_port,
         access_token_seconds=args.access_token_seconds,
         control_plane_auth=args.control_plane_auth,
+        record_file=Path(args.record) if args.record else None,
     )
     token = _default_token(settings.data_dir)
     try:
@@ -247,6 +261,35 @@ def token_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def token_access(args: argparse.Namespace) -> int:
+    """Print an access token for a refresh token (the default one unless given)."""
+    from kalix_local.backend.core import Core
+    from kalix_local.backend.tokens import TokenBackend
+    from kalix_local.dns import make_resolver
+    from kalix_local.errors import KalixError
+
+    data_dir = Path(args.data_dir)
+    refresh = args.token
+    if not refresh:
+        path = data_dir / DEFAULT_TOKEN_FILE
+        if not path.exists():
+            print(f"kalix-local: no {path}: pass --token or start the server once", file=sys.stderr)
+            return 2
+        refresh = path.read_text().strip()
+    store = _open_store(data_dir)
+    try:
+        settings = Settings(data_dir=data_dir, access_token_seconds=args.seconds)
+        core = Core(settings, store, make_resolver("static"))
+        issued = TokenBackend(core).exchange_refresh_token(refresh)
+    except KalixError as exc:
+        print(f"kalix-local: {exc.message}", file=sys.stderr)
+        return 2
+    finally:
+        store.close()
+    print(issued.token)
+    return 0
+
+
 def oidc_token(args: argparse.Namespace) -> int:
     """Trust the subject for the projects given, then print a signed ID token (last)."""
     import time
@@ -291,6 +334,8 @@ def main(argv: list[str] | None = None) -> int:
         return serve(args)
     if args.command == "oidc-token":
         return oidc_token(args)
+    if args.token_command == "access":
+        return token_access(args)
     return token_create(args)
 
 

@@ -13,7 +13,7 @@ from kalix_local.backend.projects import create_project_token
 from kalix_local.dns import Route53Resolver, StaticResolver
 from kalix_local.errors import BadRequest, Conflict, Forbidden, Invalid
 from kalix_local.faults import Faults, FaultSpec
-from kalix_local.routes.deps import JsonBody, get_backend
+from kalix_local.routes.deps import JsonBody, get_backend, require_token
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -191,3 +191,13 @@ def list_faults(request: Request) -> Any:
 def clear_faults(request: Request) -> Any:
     _faults(request).clear()
     return {"faults": []}
+
+
+@router.post(
+    "/namespaces/{project}/kalixservices/{name}/restore",
+    dependencies=[Depends(require_token)],
+)
+def restore_service(request: Request, project: str, name: str) -> Any:
+    """Undo a soft delete, like `akka service restore` (no request body). Not part of the
+    published control plane, so it lives here, under the local prefix."""
+    return get_backend(request).services.restore(project, name)

@@ -22,6 +22,7 @@ from kalix_local.dns import make_resolver
 from kalix_local.errors import KalixError, status_body
 from kalix_local.faults import FaultMiddleware, Faults
 from kalix_local.federation.server import FederationServer
+from kalix_local.recorder import ExchangeRecorder
 from kalix_local.rollout import Background
 from kalix_local.routes import openapi, projects, routes, secrets, services
 from kalix_local.store import Store
@@ -166,6 +167,9 @@ def create_app(settings: Settings) -> FastAPI:
         version=VERSION,
         description="A local Kalix control plane (services, routes, secrets, hostnames).",
         lifespan=lifespan,
+        # A trailing slash is another path (404), as on a Kubernetes API server, not a
+        # 307 redirect nobody publishes.
+        redirect_slashes=False,
     )
     app.state.settings = settings
     app.state.backend = backend
@@ -189,4 +193,6 @@ def create_app(settings: Settings) -> FastAPI:
     # Added last = outermost: every response (faults included) gets a request id.
     app.add_middleware(FaultMiddleware, faults=faults)
     app.add_middleware(RequestLogMiddleware)
+    if settings.record_file is not None:  # outermost: records what clients saw, 500s too
+        app.add_middleware(ExchangeRecorder, path=settings.record_file)
     return app

@@ -45,7 +45,9 @@ class Settings:
     #: The federation plane's gRPC port (0 = any free one); None = not served.
     federation_port: int | None = None
     access_token_seconds: int = DEFAULT_ACCESS_TOKEN_SECONDS
-    control_plane_auth: str = "legacy"
+    control_plane_auth: str = "strict"
+    #: Append one JSON line per control-plane exchange here (kalix_local/recorder.py).
+    record_file: Path | None = None
 
     @property
     def db_path(self) -> Path:

@@ -1,4 +1,5 @@
-"""Routes of ``kalixservices``: the common verbs, soft/hard delete and restore."""
+"""Routes of ``kalixservices``: the common verbs and soft/hard delete (restoring a
+soft-deleted service is a local extension: ``/_local/namespaces/.../restore``)."""
 
 from __future__ import annotations
 
@@ -24,13 +25,3 @@ router = object_router(
 def delete_service(request: Request, project: str, name: str, hard: bool = False) -> Any:
     """Soft delete (restorable) unless ``hard=true``; answers a ``Status`` either way."""
     return get_backend(request).services.delete(project, name, hard=hard)
-
-
-@router.post(
-    "/{name}/restore",
-    name="restore_kalixservices",
-    responses=openapi.responses(200, KalixService, "The restored KalixService"),
-)
-def restore_service(request: Request, project: str, name: str) -> Any:
-    """Undo a soft delete (no request body)."""
-    return get_backend(request).services.restore(project, name)

@@ -18,13 +18,30 @@ def strict() -> Iterator[KalixLocalServer]:
         yield server
 
 
+@pytest.fixture(scope="module")
+def legacy() -> Iterator[KalixLocalServer]:
+    with KalixLocalServer(extra_args=["--control-plane-auth", "legacy"]) as server:
+        yield server
+
+
+def test_strict_is_the_default(kalix: KalixLocalServer) -> None:
+    with kalix.client(kalix.token, raw=True) as api:
+        assert api.get(kalix.api_path("kalixservices")).status_code == 401
+
+
+def by_name(project: str, plural: str, name: str = "") -> str:
+    """A control-plane path naming the project by friendly name, as legacy tools did."""
+    base = f"/apis/kalix.io/v1alpha1/namespaces/{project}/{plural}"
+    return f"{base}/{name}" if name else base
+
+
 def _access(server: KalixLocalServer, refresh: str = "") -> str:
     with channel(server) as chan:
         return access_token(chan, refresh or server.token).token
 
 
 def test_strict__a_refresh_token_is_401_saying_to_exchange_it(strict: KalixLocalServer) -> None:
-    with strict.client(strict.token) as api:
+    with strict.client(strict.token, raw=True) as api:
         for path in (
             strict.api_path("kalixservices", project=strict.project_id()),
             strict.hostnames_path(project=strict.project_id()),
@@ -35,7 +52,7 @@ def test_strict__a_refresh_token_is_401_saying_to_exchange_it(strict: KalixLocal
 
 def test_strict__an_access_token_and_the_uuid_work(strict: KalixLocalServer) -> None:
     project_id = strict.project_id()
-    with strict.client(_access(strict)) as api:
+    with strict.client(_access(strict), raw=True) as api:
         created = api.post(strict.api_path("kalixservices", project=project_id), json=service("a"))
         assert created.status_code == 201, created.text
         assert created.json()["metadata"]["namespace"] == project_id
@@ -44,29 +61,29 @@ def test_strict__an_access_token_and_the_uuid_work(strict: KalixLocalServer) -> 
 
 
 def test_strict__a_friendly_name_is_404(strict: KalixLocalServer) -> None:
-    with strict.client(_access(strict)) as api:
-        response = api.get(strict.api_path("kalixservices", project="default"))
+    with strict.client(_access(strict), raw=True) as api:
+        response = api.get(by_name("default", "kalixservices"))
     message = assert_status(response, 404, "NotFound")["message"]
     assert 'namespace "default" not found' in message and "ListProjects" in message
 
 
 def test_strict__another_or_unknown_projects_uuid_is_403(strict: KalixLocalServer) -> None:
     other = strict.new_token("strict-other")
-    with strict.client(_access(strict, other)) as api:
+    with strict.client(_access(strict, other), raw=True) as api:
         for project in (strict.project_id(), str(uuid.uuid4())):
             response = api.get(strict.api_path("kalixservices", project=project))
             assert_status(response, 403, "Forbidden", f'token is not valid for project "{project}"')
 
 
-def test_legacy__friendly_names_and_refresh_tokens_still_work(kalix: KalixLocalServer) -> None:
-    project_id = kalix.project_id()
-    with kalix.client(kalix.token) as api:
-        created = api.post(kalix.api_path("kalixservices", project="default"), json=service("b"))
+def test_legacy__friendly_names_and_refresh_tokens_still_work(legacy: KalixLocalServer) -> None:
+    project_id = legacy.project_id()
+    with legacy.client(legacy.token, raw=True) as api:
+        created = api.post(by_name("default", "kalixservices"), json=service("b"))
         assert created.status_code == 201
         assert created.json()["metadata"]["namespace"] == project_id
-    with kalix.client(_access(kalix)) as api:
+    with legacy.client(_access(legacy), raw=True) as api:
         for project in ("default", project_id):
-            got = api.get(kalix.api_path("kalixservices", "b", project=project))
+            got = api.get(by_name(project, "kalixservices", "b"))
             assert got.status_code == 200 and got.json()["metadata"]["namespace"] == project_id
 
 

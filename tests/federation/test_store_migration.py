@@ -83,11 +83,11 @@ def test_a_version_0_data_dir_is_migrated(tmp_path: Path) -> None:
         store.close()
     version = sqlite3.connect(tmp_path / "kalix-local.db").execute("PRAGMA user_version")
     assert version.fetchone()[0] == SCHEMA_VERSION
-    # The old token and friendly name still reach the old object (legacy mode).
+    # The old token, exchanged, reaches the old object under the project's new UUID.
     with KalixLocalServer(tmp_path) as server:
         response = httpx.get(
             server.url + server.api_path("kalixservices", "cart", project="shop"),
-            headers={"Authorization": f"Bearer {token}"},
+            headers={"Authorization": f"Bearer {server.access_token(token)}"},
         )
         assert response.status_code == 200
         assert response.json()["metadata"]["namespace"] == ids["shop"]

@@ -33,9 +33,10 @@ def test_unknown_token__401(kalix: KalixLocalServer) -> None:
 @pytest.mark.parametrize("template", PATHS)
 def test_other_projects_token__403(kalix: KalixLocalServer, template: str) -> None:
     other = kalix.new_project("other")
+    project = kalix.project_id()
     with kalix.client(other) as api:
-        response = api.get(template.format(p="default"))
-        assert_status(response, 403, "Forbidden", 'token is not valid for project "default"')
+        response = api.get(template.format(p=project))
+        assert_status(response, 403, "Forbidden", f'token is not valid for project "{project}"')
 
 
 def test_other_projects_token__write_refused_no_data(kalix: KalixLocalServer) -> None:
@@ -51,9 +52,10 @@ def test_other_projects_token__write_refused_no_data(kalix: KalixLocalServer) ->
 
 
 def test_unknown_project__403(kalix: KalixLocalServer) -> None:
+    nowhere = "00000000-0000-4000-8000-000000000000"  # no such project: as another's, 403
     with kalix.client() as api:
-        response = api.get(kalix.api_path("kalixservices", project="nowhere"))
-        assert_status(response, 403, "Forbidden", 'token is not valid for project "nowhere"')
+        response = api.get(kalix.api_path("kalixservices", project=nowhere))
+        assert_status(response, 403, "Forbidden", f'token is not valid for project "{nowhere}"')
 
 
 def test_healthz_and_openapi_need_no_token(kalix: KalixLocalServer) -> None:
@@ -71,7 +73,7 @@ def test_a_token_for_several_projects_acts_on_each_and_no_other(
             assert c.get(kalix.api_path("kalixservices", project=project)).status_code == 200
         other = c.get(kalix.api_path("kalixservices", project="default"))
     assert other.status_code == 403
-    assert other.json()["message"] == 'token is not valid for project "default"'
+    assert other.json()["message"] == f'token is not valid for project "{kalix.project_id()}"'
 
 
 def test_token_create_cli_takes_several_projects(

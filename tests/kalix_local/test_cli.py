@@ -42,7 +42,7 @@ def test_token_create__prints_token_last(tmp_path: Path) -> None:
     token = result.stdout.strip().splitlines()[-1]
     assert token.startswith("klx_")
     with KalixLocalServer(tmp_path) as server:
-        headers = {"Authorization": f"Bearer {token}"}
+        headers = {"Authorization": f"Bearer {server.access_token(token)}"}
         response = httpx.get(
             server.url + server.api_path("kalixservices", project="shop"), headers=headers
         )

@@ -100,7 +100,7 @@ def test_delete_hostname__ok_then_absent(kalix: KalixLocalServer, api: httpx.Cli
 
 def test_get_project__regions_and_hostnames(kalix: KalixLocalServer, api: httpx.Client) -> None:
     api.post(kalix.hostnames_path(), json={"name": "shop.example.com"}).raise_for_status()
-    project = api.get("/kalix.io/v1alpha/projects/default").json()
+    project = api.get(f"/kalix.io/v1alpha/projects/{kalix.project_id()}").json()
     assert project["name"] == "default"
     assert project["regions"] == [
         {

@@ -43,6 +43,9 @@ from tests.support.objects import (
 
 API = "/apis/kalix.io/v1alpha1/namespaces"
 PROJECTS = "/kalix.io/v1alpha/projects"
+#: The namespace the fuzz aims at: the default project's UUID once the server is up
+#: (the control plane takes no friendly names).
+NAMESPACES = {"default": "default"}
 PLURALS = ("kalixservices", "kalixroutes", "kalixsecrets")
 MERGE_PATCH = "application/merge-patch+json"
 OTHER_PROJECT = "fuzz-other"
@@ -91,7 +94,7 @@ CONTENT_TYPES = (
     "text/plain",
     "application/x-www-form-urlencoded",
 )
-TOKENS = ("valid",) * 12 + ("none", "bogus", "basic", "other")
+TOKENS = ("valid",) * 12 + ("none", "bogus", "basic", "other", "refresh")
 
 
 @dataclass
@@ -284,7 +287,8 @@ def fuzz_requests(draw: st.DrawFn) -> FuzzRequest:
     """
     rnd = draw(st.randoms(use_true_random=True))
     area = rnd.choice((*PLURALS, "hostnames", "project"))
-    project = quote(pick(draw, rnd, ("default",), st.just(OTHER_PROJECT) | any_text), safe="")
+    known = (NAMESPACES["default"],)
+    project = quote(pick(draw, rnd, known, st.just(OTHER_PROJECT) | any_text), safe="")
     names = HOSTNAMES if area == "hostnames" else OBJECT_NAMES
     name = pick(draw, rnd, names, st.sampled_from(OBJECT_NAMES + HOSTNAMES) | any_text)
     item_name = quote(name, safe="")
@@ -323,7 +327,9 @@ def fuzz_requests(draw: st.DrawFn) -> FuzzRequest:
         method, path = "DELETE", f"{base}/{item_name}"
         params = rnd.choice(({}, {}, {"hard": "true"}, {"hard": "nope"}))
     elif op == "restore":
-        method, path = "POST", f"{base}/{item_name}/restore"
+        # A local extension (the published API has no restore), under the local prefix.
+        local = base.replace("/apis/kalix.io/v1alpha1/", "/_local/")
+        method, path = "POST", f"{local}/{item_name}/restore"
     else:  # anything: any verb on any of the paths, any body, any query
         method = rnd.choice(("GET", "POST", "PUT", "PATCH", "DELETE"))
         path = rnd.choice((base, f"{base}/{item_name}", f"{base}/{item_name}/x"))
@@ -422,11 +428,13 @@ def test_openapi__documents_request_bodies(kalix_server: KalixLocalServer) -> No
 
 def test_fuzz__no_request_gets_a_server_error(kalix: KalixLocalServer) -> None:
     tokens = {
-        "valid": f"Bearer {kalix.token}",
+        "valid": f"Bearer {kalix.access_token()}",
         "bogus": "Bearer klx_not-a-real-token",
         "basic": "Basic dXNlcjpwYXNz",
-        "other": f"Bearer {kalix.new_project(OTHER_PROJECT)}",
+        "other": f"Bearer {kalix.access_token(kalix.new_project(OTHER_PROJECT))}",
+        "refresh": f"Bearer {kalix.token}",  # a refresh token: 401 on this API
     }
+    NAMESPACES["default"] = kalix.project_id()
     streaming_watches = 0
     started = time.monotonic()
     log_offset = kalix.log_path.stat().st_size
@@ -479,7 +487,7 @@ def test_fuzz__no_request_gets_a_server_error(kalix: KalixLocalServer) -> None:
         ):
             model.model_validate(get_json(api, kalix.api_path(plural)))
         HostnameList.model_validate(get_json(api, kalix.hostnames_path()))
-        Project.model_validate(get_json(api, f"{PROJECTS}/{kalix.project}"))
+        Project.model_validate(get_json(api, f"{PROJECTS}/{kalix.project_id()}"))
 
         path = kalix.api_path("kalixservices", "after-fuzz")
         created = api.post(kalix.api_path("kalixservices"), json=service("after-fuzz"))

@@ -297,7 +297,9 @@ def test_delete_service__soft_then_restore(kalix: KalixLocalServer, api: httpx.C
     listed = api.get(path(kalix), params={"includeDeleted": "true"}).json()["items"]
     assert [i["metadata"]["name"] for i in listed] == ["cart"]
     assert listed[0]["metadata"]["deletionTimestamp"] and listed[0]["spec"]["softDeleted"]
-    restored = api.post(path(kalix, "cart") + "/restore")
+    restored = api.post(
+        path(kalix, "cart").replace("/apis/kalix.io/v1alpha1/", "/_local/") + "/restore"
+    )
     assert restored.status_code == 200
     assert "deletionTimestamp" not in restored.json()["metadata"]
     wait_for_summary(api, path(kalix, "cart"), "Ready")
@@ -320,7 +322,8 @@ def test_delete_service__hard(kalix: KalixLocalServer, api: httpx.Client) -> Non
         api.delete(path(kalix, "cart"), params={"hard": "true"}), "cart", "kalixservices"
     )
     assert api.get(path(kalix), params={"includeDeleted": "true"}).json()["items"] == []
-    assert_status(api.post(path(kalix, "cart") + "/restore"), 404, "NotFound")
+    local = path(kalix, "cart").replace("/apis/kalix.io/v1alpha1/", "/_local/")
+    assert_status(api.post(local + "/restore"), 404, "NotFound")
 
 
 def test_delete_service__absent(kalix: KalixLocalServer, api: httpx.Client) -> None:

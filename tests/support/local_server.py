@@ -1,21 +1,59 @@
-"""Start kalix-local as a real server on a free loopback port, with a fresh data dir."""
+"""Start kalix-local as a real server on a free loopback port, with a fresh data dir.
+
+Every server records its control-plane exchanges (``serve --record``) and checks them
+against the published API when it closes (tests/contract/validator.py), so every test
+that uses one is a contract test. ``KALIX_CONTRACT`` says what a violation does:
+``strict`` (the default) fails, ``report`` collects it for the end-of-session summary
+(tests/conftest.py), ``off`` ignores it.
+"""
 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Collection
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import grpc
 import httpx
 
+if TYPE_CHECKING:
+    from tests.contract.validator import ExchangeViolation
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 START_TIMEOUT_SECONDS = 15.0
+CONTRACT_ENV = "KALIX_CONTRACT"
+CONTRACT_MODES = ("strict", "report", "off")
+RECORD_FILE = "contract.jsonl"
+#: How many violations an AssertionError lists.
+SHOWN_VIOLATIONS = 20
+#: Violations collected in report mode, summarized at the end of the session.
+REPORTED_VIOLATIONS: list[ExchangeViolation] = []
+
+
+def contract_mode() -> str:
+    mode = os.environ.get(CONTRACT_ENV, "").strip().lower() or "strict"
+    if mode not in CONTRACT_MODES:
+        raise ValueError(f"{CONTRACT_ENV}={mode!r}: expected one of {', '.join(CONTRACT_MODES)}")
+    return mode
+
+
+def contract_failure(violations: list[ExchangeViolation]) -> str:
+    shown = "\n".join(f"  {v}" for v in violations[:SHOWN_VIOLATIONS])
+    more = len(violations) - SHOWN_VIOLATIONS
+    tail = f"\n  ... and {more} more" if more > 0 else ""
+    return (
+        f"kalix-local broke the published Akka API contract {len(violations)} time(s) "
+        f"({CONTRACT_ENV}=report lists them all without failing):\n{shown}{tail}"
+    )
 
 
 def free_port() -> int:
@@ -36,6 +74,10 @@ class KalixLocalServer:
     a client that trusts a stale status is caught without slowing the suite; the
     server's own default is 0.5 s; None = the server's default). ``watch=False`` serves
     the published contract only (``--no-watch``).
+
+    With ``record`` (the default) the exchanges go to ``<data_dir>/contract.jsonl`` and
+    ``close()`` checks them (``check_contract()``); ``check_contract=False`` is only for
+    a test that makes the server produce shapes the platform does not publish.
     """
 
     def __init__(
@@ -49,6 +91,8 @@ class KalixLocalServer:
         extra_args: list[str] | None = None,
         port: int | None = None,
         federation_port: int | None = None,
+        record: bool = True,
+        check_contract: bool = True,
     ) -> None:
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         if data_dir is None:
@@ -79,7 +123,13 @@ class KalixLocalServer:
             *([] if watch else ["--no-watch"]),
             *(extra_args or []),
         ]
+        self.record_path: Path | None = self.data_dir / RECORD_FILE if record else None
+        if self.record_path is not None:
+            self.args += ["--record", str(self.record_path)]
+        self._check_contract = check_contract
+        self._checked_records: set[int] = set()  # byte offsets of lines already checked
         self.process: subprocess.Popen[str] | None = None
+        self._access: dict[str, tuple[str, float]] = {}
         self.token = ""
         self.startup_seconds = 0.0
         self.log_path = self.data_dir / "server.log"
@@ -138,16 +188,63 @@ class KalixLocalServer:
         self.stop()
         return self.start()
 
-    def close(self) -> None:
-        self.stop()
-        if self._tmp is not None:
-            self._tmp.cleanup()
+    def close(self, *, check: bool = True) -> None:
+        """Stop, then check the exchanges no earlier ``check_contract`` looked at."""
+        try:
+            self.stop()
+            if check:
+                self.check_contract()
+        finally:
+            if self._tmp is not None:
+                self._tmp.cleanup()
+                self._tmp = None
 
     def __enter__(self) -> KalixLocalServer:
         return self.start()
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        # A test that already failed keeps its own error (its records are not checked).
+        self.close(check=exc_type is None)
+
+    # -- the contract -----------------------------------------------------------------
+
+    def contract_offset(self) -> int:
+        """Where the next record will start: pass it as ``since`` to check one test."""
+        path = self.record_path
+        return path.stat().st_size if path is not None and path.exists() else 0
+
+    def exchange_violations(self, since: int = 0) -> list[ExchangeViolation]:
+        from tests.contract.validator import check_record, read_records
+
+        if self.record_path is None:
+            return []
+        return [v for _, rec in read_records(self.record_path, since) for v in check_record(rec)]
+
+    def contract_violations(self, since: int = 0) -> list[str]:
+        """Every recorded response (and provider request) that breaks the published API,
+        strictly: ``<METHOD> <path> -> <status> <side> <json path>: <why>``."""
+        return [str(v) for v in self.exchange_violations(since)]
+
+    def check_contract(self, since: int = 0, *, exempt: Collection[str] = ()) -> None:
+        """Apply ``KALIX_CONTRACT`` to the records from ``since`` not checked before:
+        raise (strict), collect for the session summary (report) or nothing (off).
+        ``exempt`` sides (``request``, ``response``) are not checked."""
+        from tests.contract.validator import check_record, read_records
+
+        mode = contract_mode()
+        if mode == "off" or not self._check_contract or self.record_path is None:
+            return
+        violations = []
+        for offset, record in read_records(self.record_path, since):
+            if offset not in self._checked_records:
+                self._checked_records.add(offset)
+                violations += [v for v in check_record(record) if v.side not in exempt]
+        if not violations:
+            return
+        if mode == "report":
+            REPORTED_VIOLATIONS.extend(violations)
+            return
+        raise AssertionError(contract_failure(violations))
 
     # -- helpers ----------------------------------------------------------------------
 
@@ -159,6 +256,7 @@ class KalixLocalServer:
 
     def reset(self) -> None:
         self.admin("POST", "/reset")
+        self._access.clear()
 
     def new_project(self, name: str) -> str:
         """Create a project (if missing) and a token for it; returns the token."""
@@ -168,8 +266,34 @@ class KalixLocalServer:
         """A token for several projects at once (created if missing)."""
         return str(self.admin("POST", "/tokens", {"projects": list(projects)})["token"])
 
-    def client(self, token: str | None = None, **kwargs: Any) -> httpx.Client:
-        headers = {"Authorization": f"Bearer {token or self.token}"}
+    def access_token(self, refresh_token: str | None = None) -> str:
+        """An access token for a refresh token (the control plane takes no other), or
+        the token itself when it cannot be exchanged (a test of a bad token)."""
+        refresh = refresh_token or self.token
+        cached = self._access.get(refresh)
+        if cached and cached[1] > time.time() + 5:
+            return cached[0]
+        from pulumi_kalix._proto import rpc
+        from pulumi_kalix._proto.kalix.auth.v1alpha import auth_pb2
+
+        with grpc.insecure_channel(self.federation_address) as channel:
+            try:
+                answer = rpc.CREATE_ACCESS_TOKEN.stub(channel)(
+                    auth_pb2.CreateAccessTokenRequest(),
+                    timeout=10,
+                    metadata=[("authorization", f"Bearer {refresh}")],
+                )
+            except grpc.RpcError:
+                return refresh
+        self._access[refresh] = (answer.token, float(answer.expire_time.seconds))
+        return answer.token
+
+    def client(self, token: str | None = None, *, raw: bool = False, **kwargs: Any) -> httpx.Client:
+        """An HTTP client of the control plane with an access token exchanged from
+        `token` (default: the default project's refresh token); `raw` sends `token`
+        as it is."""
+        bearer = token if raw and token is not None else self.access_token(token)
+        headers = {"Authorization": f"Bearer {bearer}"}
         return httpx.Client(base_url=self.url, headers=headers, timeout=10, **kwargs)
 
     @property
@@ -194,9 +318,21 @@ class KalixLocalServer:
         raise KeyError(f"no project named {wanted!r}")
 
     def api_path(self, plural: str, name: str = "", project: str | None = None) -> str:
-        base = f"/apis/kalix.io/v1alpha1/namespaces/{project or self.project}/{plural}"
+        """A control-plane path; a project's friendly name is mapped to its UUID (the
+        only namespace the control plane takes)."""
+        wanted = project or self.project
+        namespace = wanted if _UUID.match(wanted) else self._namespace(wanted)
+        base = f"/apis/kalix.io/v1alpha1/namespaces/{namespace}/{plural}"
         return f"{base}/{name}" if name else base
 
+    def _namespace(self, name: str) -> str:
+        try:
+            return self.project_id(name)
+        except KeyError:
+            return name  # a project that does not exist: the server says 404
+
     def hostnames_path(self, name: str = "", project: str | None = None) -> str:
-        base = f"/kalix.io/v1alpha/projects/{project or self.project}/hostnames"
+        wanted = project or self.project
+        namespace = wanted if _UUID.match(wanted) else self._namespace(wanted)
+        base = f"/kalix.io/v1alpha/projects/{namespace}/hostnames"
         return f"{base}/{name}" if name else base
