@@ -119,6 +119,8 @@ def _container_causes(spec: dict[str, Any]) -> Causes:
                 if env_name in seen:
                     causes.append((f"{where}.name", f'duplicate environment variable "{env_name}"'))
                 seen.add(env_name)
+            # OAS valueFrom "cannot be used if value is not empty"; the descriptor reference:
+            # exactly one of them.
             if ("value" in var) == ("valueFrom" in var):
                 causes.append((where, "exactly one of value and valueFrom must be set"))
         for mi, mount in enumerate(_list(container.get("volumeMounts"))):
@@ -200,7 +202,9 @@ class ServiceBackend(ObjectBackend):
         in_bounds = all(
             isinstance(v, int) and MIN_INSTANCES <= v <= MAX_INSTANCES for v in (low, high)
         )
-        if in_bounds and low > high:  # out-of-bounds values already have their own cause
+        # The service descriptor reference: min <= max (out-of-bounds values already have
+        # their own cause).
+        if in_bounds and low > high:
             causes.append(
                 (
                     "spec.resources.autoscaling.minInstances",
