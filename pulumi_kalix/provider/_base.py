@@ -9,6 +9,7 @@ shared by the 4 worker threads of that process.
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar, Generic, TypeVar
@@ -129,9 +130,38 @@ class KalixProvider(ResourceProvider):
     def check(self, olds: Props, news: Props) -> Any:
         from pulumi.dynamic import CheckResult
 
+        self.preflight()
         failures = self.failures(news)
         inputs = news if failures else self.normalize(dict(news))
         return CheckResult(inputs, failures)
+
+    _preflights: ClassVar[dict[Settings, str | None]] = {}
+    _preflight_lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def preflight(self) -> None:
+        """Once per process and settings, before the first change of an `up` or
+        `preview`: exchange the credential and resolve the default project, so a wrong
+        token, project or address fails at once in one line (`pulumi-kalix whoami`
+        tells more). Skipped while no default project is set."""
+        settings = self.settings()
+        if not settings.project:
+            return
+        with self._preflight_lock:
+            if settings not in self._preflights:
+                self._preflights[settings] = self._preflight_problem(settings)
+            problem = self._preflights[settings]
+        if problem:
+            raise ProviderError(problem)
+
+    def _preflight_problem(self, settings: Settings) -> str | None:
+        project = settings.require_project()
+        try:
+            self.session().project(project)
+        except KalixError as exc:
+            text = str(self.explain(exc, "checking", project, project))
+            reason = text.partition(" failed: ")[2] or text
+            return f"checking the Akka credential and project {project!r} failed: {reason}"
+        return None
 
     def changed_keys(self, olds: Props, news: Props) -> list[str]:
         changed = []

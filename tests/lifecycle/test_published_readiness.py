@@ -1,8 +1,8 @@
 """Readiness from published fields only, against a control plane that behaves like one.
 
-Each server here lags 0.5 s behind every write (the status a write answers with, and
-every read for half a second, is the old one), and serves watch or not (`--no-watch`:
-the published contract only). A provider that trusted a stale `Ready` would return
+The servers here lag 0.5 s behind every write (the status a write answers with, and
+every read for half a second, is the old one) or not at all, and serve watch or not
+(`--no-watch`: the published contract only). A provider that trusted a stale `Ready` would return
 before the new rollout ran; these tests look at the live object after `up` to prove
 it did not.
 """
@@ -30,11 +30,14 @@ LAG = 0.5
 FAST_WINDOWS = {"kalix:settleSeconds": "1", "kalix:failureGraceSeconds": "1.5"}
 
 
-@pytest.fixture(scope="module", params=[True, False], ids=["watch", "no-watch"])
+@pytest.fixture(
+    scope="module",
+    params=[(LAG, True), (LAG, False), (0.0, True)],
+    ids=["lag-watch", "lag-no-watch", "no-lag-watch"],
+)
 def lagging(request: pytest.FixtureRequest) -> Iterator[KalixLocalServer]:
-    with KalixLocalServer(
-        rollout_step_seconds=0.2, status_lag_seconds=LAG, watch=request.param
-    ) as server:
+    lag, watch = request.param
+    with KalixLocalServer(rollout_step_seconds=0.2, status_lag_seconds=lag, watch=watch) as server:
         yield server
 
 

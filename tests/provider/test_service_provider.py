@@ -212,3 +212,14 @@ def test_descriptor_fields_are_checked(provider: ServiceProvider) -> None:
     assert "unknown keys ['mode']" in found["volume_mounts[0]"]
     assert "absolute path" in found["volume_mounts[0].mount_path"]
     assert "'HS999' is not supported" in found["jwt_keys[0].algorithm"]
+
+
+def test_a_wrong_credential_fails_the_first_check_in_one_line(kalix: KalixLocalServer) -> None:
+    provider = configured(ServiceProvider, kalix.api_host, "klx_not-a-token")
+    with pytest.raises(ProviderError) as err:
+        provider.check({}, cart(secret_env=None))
+    message = str(err.value)
+    assert message.startswith("checking the Akka credential and project 'default' failed: ")
+    assert "rejected (401)" in message and "\n" not in message
+    with pytest.raises(ProviderError):  # decided once per process, asked again: same answer
+        provider.check({}, cart(secret_env=None))

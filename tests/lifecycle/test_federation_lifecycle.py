@@ -1,0 +1,87 @@
+"""Programs through the federation path: no token of any kind in state or logs,
+parallel generated hostnames without duplicates, an `up` longer than a token's life."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pulumi
+import pytest
+
+import pulumi_kalix as kalix
+from tests.harness import Engine
+from tests.lifecycle.conftest import REPO, Stack, ops
+from tests.support.federation import control_plane
+from tests.support.local_server import KalixLocalServer
+
+#: What kalix-local's access tokens start with (kalix_local/backend/tokens.py).
+ACCESS_TOKEN_PREFIX = "klxa_"
+
+
+def test_no_refresh_or_access_token_reaches_state_or_logs(
+    stack: Stack, caplog: pytest.LogCaptureFixture
+) -> None:
+    def program() -> None:
+        svc = kalix.Service("cart", image="registry.example/cart:1")
+        host = kalix.Hostname("shop")
+        kalix.Route("shop", hostname=host.hostname, paths={"/": svc.name})
+
+    stack.engine.up(program)
+    stack.engine.refresh()
+    texts = {
+        "state": stack.state_text(),
+        "provider log": stack.engine.last_provider.stderr_text
+        if stack.engine.last_provider
+        else "",
+        "program log": caplog.text,
+        "server log": stack.server.log_path.read_text(),
+    }
+    for where, text in texts.items():
+        assert stack.server.token not in text, where
+        assert ACCESS_TOKEN_PREFIX not in text, where
+
+
+def test_parallel_generated_hostnames_are_distinct_and_none_extra(stack: Stack) -> None:
+    def program() -> None:
+        for i in range(4):
+            pulumi.export(f"host{i}", kalix.Hostname(f"gen{i}").hostname)
+
+    assert ops(stack.engine.up(program)) == [("create", f"gen{i}") for i in range(4)]
+    names = {stack.engine.stack_outputs[f"host{i}"] for i in range(4)}
+    assert len(names) == 4
+    assert {h.name for h in stack.api.hostnames.list()} == names
+    assert {op for op, _ in ops(stack.engine.up(program))} == {"same"}
+    stack.engine.destroy()
+    assert stack.api.hostnames.list() == []
+
+
+@pytest.fixture(scope="module")
+def short_tokens() -> Iterator[KalixLocalServer]:
+    """Access tokens that live 1 s: every `up` outlives several."""
+    with KalixLocalServer(extra_args=["--access-token-seconds", "1"]) as server:
+        yield server
+
+
+def test_an_up_longer_than_a_tokens_life_never_fails_for_it(
+    short_tokens: KalixLocalServer, tmp_path: Path
+) -> None:
+    engine = Engine(
+        tmp_path / "state.json",
+        project="shop",
+        stack="dev",
+        config=short_tokens.pulumi_config(),
+        secret_keys={"kalix:token"},
+        program_dir=REPO,
+        provider_env={"PYTHONPATH": str(REPO)},
+    )
+    short_tokens.admin("PATCH", "/settings", {"rolloutStepSeconds": 0.5})
+
+    def program() -> None:
+        for name in ("a", "b"):
+            kalix.Service(name, image="registry.example/x:1", min_instances=3)
+
+    engine.up(program)  # 3 instances at 0.5 s a step: the rollouts outlive the tokens
+    with control_plane(short_tokens) as api:
+        assert {s.status.summary for s in api.services.list() if s.status} == {"Ready"}
+    assert ops(engine.destroy()) == [("delete", "a"), ("delete", "b")]
