@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         rpc_table(many, ("Configure", "Check", "Create"))
 
-        with ControlPlane(server.url, server.token, server.project) as api:
+        with ControlPlane(server.url, server.access_token(), server.project_id()) as api:
             live = api.services.list()
         ready = sum(1 for s in live if s.status is not None and s.status.summary == "Ready")
         print(f"  kalix-local afterwards: {len(live)} services, {ready} Ready")

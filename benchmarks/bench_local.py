@@ -78,7 +78,9 @@ def _reference_poller(
     """The reference for "became Ready on the server": a GET every `interval` seconds
     on its own connection. Ready happened between the start of the last GET that did
     not show it and the start of the first that did."""
-    with ControlPlane(server.url, server.token, server.project, retry=NO_RETRIES) as api:
+    with ControlPlane(
+        server.url, server.access_token(), server.project_id(), retry=NO_RETRIES
+    ) as api:
         deadline = time.monotonic() + WAIT_LIMIT_SECONDS
         while not stop.is_set() and time.monotonic() < deadline:
             t0 = time.perf_counter()
@@ -101,7 +103,11 @@ def ready_trial(
     trial = Trial()
     transport = _WatchFails() if mode == "poll" else None
     waiter_client = ControlPlane(
-        server.url, server.token, server.project, transport=transport, retry=NO_RETRIES
+        server.url,
+        server.access_token(),
+        server.project_id(),
+        transport=transport,
+        retry=NO_RETRIES,
     )
     stop = threading.Event()
     started = threading.Event()
@@ -120,7 +126,7 @@ def ready_trial(
         target=_reference_poller, args=(server, name, trial, stop, ref_interval), daemon=True
     )
     waiting = threading.Thread(target=waiter, daemon=True)
-    with ControlPlane(server.url, server.token, server.project) as api:
+    with ControlPlane(server.url, server.access_token(), server.project_id()) as api:
         poller.start()
         if mode == "poll":
             # Start polling before the service exists and create it at a random phase of
@@ -239,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
             f"Sync client, one connection, sequential requests (rollout step "
             f"{args.rollout_step:g} s; background rollouts run during create)"
         )
-        with ControlPlane(server.url, server.token, server.project) as api:
+        with ControlPlane(server.url, server.access_token(), server.project_id()) as api:
             rate_and_latency(
                 f"create ({args.services})",
                 args.services,

@@ -67,7 +67,7 @@ def op_counts(steps: list[Step]) -> str:
 
 
 def live_counts(server: KalixLocalServer) -> str:
-    with ControlPlane(server.url, server.token, server.project) as api:
+    with ControlPlane(server.url, server.access_token(), server.project_id()) as api:
         return (
             f"{len(api.services.list())} services, {len(api.hostnames.list())} hostnames, "
             f"{len(api.routes.list())} routes"

@@ -27,12 +27,18 @@ class Stack:
         return self.state_path.read_text()
 
 
-def make_engine(server: KalixLocalServer, state_path: Path, **kwargs: object) -> Engine:
+def make_engine(
+    server: KalixLocalServer,
+    state_path: Path,
+    config: dict[str, str] | None = None,
+    **kwargs: object,
+) -> Engine:
+    """An Engine for project `shop`, stack `dev`, reaching `server` (plus `config`)."""
     return Engine(
         state_path,
         project="shop",
         stack="dev",
-        config=server.pulumi_config(),
+        config={**server.pulumi_config(), **(config or {})},
         secret_keys={"kalix:token"},
         program_dir=REPO,
         provider_env={"PYTHONPATH": str(REPO)},

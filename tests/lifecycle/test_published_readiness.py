@@ -21,7 +21,7 @@ import pulumi_kalix as kalix
 from pulumi_kalix.awaiting import route_summary
 from pulumi_kalix.client import ControlPlane
 from tests.harness import Engine, EngineError
-from tests.lifecycle.conftest import REPO, ops
+from tests.lifecycle.conftest import make_engine, ops
 from tests.support.federation import control_plane
 from tests.support.local_server import KalixLocalServer
 
@@ -49,15 +49,7 @@ def server(lagging: KalixLocalServer) -> KalixLocalServer:
 
 @pytest.fixture
 def engine(server: KalixLocalServer, tmp_path: Path) -> Engine:
-    return Engine(
-        tmp_path / "state.json",
-        project="shop",
-        stack="dev",
-        config={**server.pulumi_config(), **FAST_WINDOWS},
-        secret_keys={"kalix:token"},
-        program_dir=REPO,
-        provider_env={"PYTHONPATH": str(REPO)},
-    )
+    return make_engine(server, tmp_path / "state.json", FAST_WINDOWS)
 
 
 @pytest.fixture
