@@ -97,6 +97,8 @@ def reset(request: Request) -> Any:
         tx.reset()
     backend.core.clear_overrides()
     _faults(request).clear()
+    if request.app.state.federation is not None:
+        request.app.state.federation.faults.clear()
     if isinstance(backend.core.resolver, StaticResolver):
         backend.core.resolver.clear()
     elif isinstance(backend.core.resolver, Route53Resolver):
@@ -201,3 +203,36 @@ def restore_service(request: Request, project: str, name: str) -> Any:
     """Undo a soft delete, like `akka service restore` (no request body). Not part of the
     published control plane, so it lives here, under the local prefix."""
     return get_backend(request).services.restore(project, name)
+
+
+def _grpc_faults(request: Request) -> Any:
+    federation = request.app.state.federation
+    if federation is None:
+        raise BadRequest("this server does not serve the federation plane")
+    return federation.faults
+
+
+@router.get("/federation/faults")
+def list_grpc_faults(request: Request) -> Any:
+    return {"faults": _grpc_faults(request).list()}
+
+
+@router.post("/federation/faults")
+def add_grpc_fault(request: Request, body: JsonBody) -> Any:
+    """Inject a gRPC fault: `{"method": "CreateHostname", "mode": "lost-answer",
+    "count": 1}` (modes: `unavailable`, `lost-answer`)."""
+    if not isinstance(body, dict):
+        raise BadRequest("the body must be a JSON object with method, mode and count")
+    try:
+        fault = _grpc_faults(request).add(
+            str(body.get("method") or ""), str(body.get("mode") or ""), int(body.get("count", 1))
+        )
+    except (TypeError, ValueError) as exc:
+        raise Invalid("GrpcFault", "", [("body", str(exc))]) from None
+    return fault.to_dict()
+
+
+@router.delete("/federation/faults")
+def clear_grpc_faults(request: Request) -> Any:
+    _grpc_faults(request).clear()
+    return {"faults": []}

@@ -22,6 +22,7 @@ from kalix_local.errors import (
     TooLarge,
     Unauthorized,
 )
+from kalix_local.federation.faults import GrpcFaults
 from pulumi_kalix._proto.rpc import Method
 
 log = logging.getLogger("kalix_local.federation")
@@ -60,13 +61,21 @@ def timestamp(seconds: float) -> Timestamp:
     return Timestamp(seconds=whole, nanos=int((seconds - whole) * 1e9))
 
 
-def serve_call(method: Method[Any, Any], behaviour: Callable[[Any, Any], Any]) -> Any:
-    """``behaviour`` with its domain errors turned into status codes, and logged."""
+def serve_call(
+    method: Method[Any, Any], behaviour: Callable[[Any, Any], Any], faults: GrpcFaults | None
+) -> Any:
+    """``behaviour`` with its domain errors turned into status codes, injected faults
+    applied, and logged."""
 
     def call(request: Any, context: Any) -> Any:
         started = time.perf_counter()
         code = grpc.StatusCode.OK
+        fault = faults.take(method.name) if faults is not None else None
+        if fault is not None:
+            code = grpc.StatusCode.UNAVAILABLE
         try:
+            if fault == "unavailable":
+                return None  # aborted below, before anything happened
             return behaviour(request, context)
         except KalixError as exc:
             code = status_code(exc)
@@ -79,5 +88,8 @@ def serve_call(method: Method[Any, Any], behaviour: Callable[[Any, Any], Any]) -
         finally:
             elapsed = (time.perf_counter() - started) * 1000
             log.info("grpc %s %s %.1fms", method.path, code.name, elapsed)
+            if fault is not None and code == grpc.StatusCode.UNAVAILABLE:
+                # Refused before acting, or acted and "lost" the answer (lost-answer).
+                context.abort(code, f"injected fault: {fault}")
 
     return call

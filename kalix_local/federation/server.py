@@ -9,12 +9,14 @@ before it closes the store the calls use.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import grpc
 
 from kalix_local.backend import Backend
 from kalix_local.federation.auth import AuthService
 from kalix_local.federation.calls import serve_call
+from kalix_local.federation.faults import GrpcFaults
 from kalix_local.federation.projects import ProjectsService
 from kalix_local.oidc import issuer_key
 from pulumi_kalix._proto import rpc
@@ -28,7 +30,11 @@ class FederationBindError(Exception):
 
 
 class FederationServer:
-    def __init__(self, backend: Backend, host: str, port: int) -> None:
+    def __init__(
+        self, backend: Backend, host: str, port: int, faults: GrpcFaults | None = None
+    ) -> None:
+        #: faults injected on this server's calls (tests; the admin API sets them)
+        self.faults = faults or GrpcFaults()
         self._server = grpc.server(
             ThreadPoolExecutor(max_workers=MAX_WORKERS, thread_name_prefix="kalix-federation"),
             # gRPC sets SO_REUSEPORT by default: a second server could then share a
@@ -44,12 +50,16 @@ class FederationServer:
             raise FederationBindError(f"cannot listen on {address}")
         self.port: int = bound
         self.address = f"{host}:{bound}"
+
+        def serving(method: rpc.Method[Any, Any], behaviour: Any) -> Any:
+            return serve_call(method, behaviour, self.faults)
+
         self._server.add_generic_rpc_handlers(
             (
                 rpc.AUTH.handler(
-                    AuthService(backend, issuer_key(backend.core.settings.data_dir)), serve_call
+                    AuthService(backend, issuer_key(backend.core.settings.data_dir)), serving
                 ),
-                rpc.PROJECTS.handler(ProjectsService(backend, self.address), serve_call),
+                rpc.PROJECTS.handler(ProjectsService(backend, self.address), serving),
             )
         )
 

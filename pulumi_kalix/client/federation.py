@@ -188,9 +188,14 @@ class Federation:
         *,
         bearer: str | None = None,
         idempotent: bool = True,
+        repeatable: bool = True,
     ) -> Resp:
         """One RPC with auth, retries and error mapping. `bearer` is sent instead of
-        the access token (the token exchanges send the credential they exchange)."""
+        the access token (the token exchanges send the credential they exchange).
+
+        `idempotent=False` stops retries after a timeout; `repeatable=False` stops every
+        retry that could repeat an applied call (UNAVAILABLE may come after the server
+        acted): for a create whose repetition would make a second object."""
         stub = method.stub(self._channel)
         started = time.monotonic()
         attempt = 0
@@ -214,8 +219,9 @@ class Federation:
                     renewed = True
                     self._renew(token)
                     continue
-                retry = code in _ALWAYS_RETRIED or (
-                    code == grpc.StatusCode.DEADLINE_EXCEEDED and idempotent
+                retry = repeatable and (
+                    code in _ALWAYS_RETRIED
+                    or (code == grpc.StatusCode.DEADLINE_EXCEEDED and idempotent)
                 )
                 delay = self.retry.delay(attempt, None, self._rng)
                 elapsed = time.monotonic() - started
@@ -320,7 +326,8 @@ class Federation:
         """Reserve `name` (empty: a generated one); returns the project's hostnames.
 
         Not repeated on a timeout: a create whose answer was lost is resolved by the
-        caller, who can tell its own hostname from the list.
+        caller, who can tell its own hostname from the list. A generated one is not
+        repeated at all (a repeat would generate a second name).
         """
         hostname = projects_pb2.Hostname(
             name=name, skip_provision_cert=skip_provision_cert, **{"global": global_}
@@ -328,7 +335,8 @@ class Federation:
         request = projects_pb2.CreateHostnameRequest(
             parent=f"projects/{project_id}", hostname=hostname
         )
-        return list(self.call(rpc.CREATE_HOSTNAME, request, idempotent=False).hostnames)
+        answer = self.call(rpc.CREATE_HOSTNAME, request, idempotent=False, repeatable=bool(name))
+        return list(answer.hostnames)
 
     def delete_hostname(self, project_id: str, name: str) -> None:
         self.call(

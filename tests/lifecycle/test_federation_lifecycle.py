@@ -78,3 +78,50 @@ def test_an_up_longer_than_a_tokens_life_never_fails_for_it(
     with control_plane(short_tokens) as api:
         assert {s.status.summary for s in api.services.list() if s.status} == {"Ready"}
     assert ops(engine.destroy()) == [("delete", "a"), ("delete", "b")]
+
+
+def grpc_fault(stack: Stack, method: str, mode: str, count: int = 1) -> None:
+    stack.server.admin(
+        "POST", "/federation/faults", {"method": method, "mode": mode, "count": count}
+    )
+
+
+def injected(stack: Stack) -> list[int]:
+    return [f["injected"] for f in stack.server.admin("GET", "/federation/faults")["faults"]]
+
+
+def test_a_fixed_hostname_whose_create_answer_was_lost_is_taken_once(stack: Stack) -> None:
+    grpc_fault(stack, "CreateHostname", "lost-answer")
+    stack.engine.up(lambda: kalix.Hostname("api", hostname="api.example.com"))
+    assert injected(stack) == [1]
+    # Retried, it met ALREADY_EXISTS for its own name: taken, not refused.
+    assert [h.name for h in stack.api.hostnames.list()] == ["api.example.com"]
+    assert ops(stack.engine.up(lambda: kalix.Hostname("api", hostname="api.example.com"))) == [
+        ("same", "api")
+    ]
+
+
+def test_generated_hostnames_whose_create_answers_were_lost_are_not_duplicated(
+    stack: Stack,
+) -> None:
+    grpc_fault(stack, "CreateHostname", "lost-answer", count=2)
+
+    def program() -> None:
+        for i in range(3):
+            pulumi.export(f"host{i}", kalix.Hostname(f"gen{i}").hostname)
+
+    stack.engine.up(program)
+    assert injected(stack) == [2]
+    names = {stack.engine.stack_outputs[f"host{i}"] for i in range(3)}
+    assert len(names) == 3
+    assert {h.name for h in stack.api.hostnames.list()} == names  # nothing extra
+    stack.engine.destroy()
+    assert stack.api.hostnames.list() == []
+
+
+def test_unavailable_federation_calls_are_retried(stack: Stack) -> None:
+    grpc_fault(stack, "ListProjects", "unavailable", count=2)
+    grpc_fault(stack, "CreateHostname", "unavailable", count=1)
+    stack.engine.up(lambda: kalix.Hostname("api", hostname="api.example.com"))
+    assert injected(stack) == [2, 1]
+    assert [h.name for h in stack.api.hostnames.list()] == ["api.example.com"]
