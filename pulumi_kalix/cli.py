@@ -267,10 +267,9 @@ def secret_keys_in_use(services: list[KalixService]) -> dict[str, set[str]]:
                     ref = var.value_from.secret_key_ref
                     keys.setdefault(ref.name, set()).add(ref.key)
             for mount in container.volume_mounts or []:
-                items = (mount.secret.model_extra or {}).get("items") if mount.secret else None
-                for item in items if isinstance(items, list) else []:
-                    if isinstance(item, dict) and item.get("key") and mount.secret is not None:
-                        keys.setdefault(mount.secret.secret_name, set()).add(str(item["key"]))
+                if mount.secret is not None:
+                    for item in mount.secret.items or []:
+                        keys.setdefault(mount.secret.secret_name, set()).add(item.key)
     return keys
 
 

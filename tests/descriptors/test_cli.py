@@ -268,3 +268,38 @@ def test_import_does_not_overwrite_without_force(
     assert main(["import", "--out", str(out), *flags(kalix)]) == 1
     assert "already exists: pass --force" in capsys.readouterr().err
     assert main(["import", "--out", str(out), "--force", *flags(kalix)]) == 0
+
+
+def test_import_learns_secret_keys_from_env_refs_and_mounted_items() -> None:
+    from pulumi_kalix.api import KalixService
+    from pulumi_kalix.cli import secret_keys_in_use
+
+    svc = KalixService.model_validate(
+        {
+            "metadata": {"name": "cart"},
+            "spec": {
+                "containers": [
+                    {
+                        "name": "main",
+                        "image": "cart:1",
+                        "env": [
+                            {
+                                "name": "PW",
+                                "valueFrom": {"secretKeyRef": {"name": "db", "key": "pw"}},
+                            }
+                        ],
+                        "volumeMounts": [
+                            {
+                                "mountPath": "/etc/tls",
+                                "secret": {
+                                    "secretName": "tls",
+                                    "items": [{"key": "tls.crt", "path": "cert.pem"}],
+                                },
+                            }
+                        ],
+                    }
+                ]
+            },
+        }
+    )
+    assert secret_keys_in_use([svc]) == {"db": {"pw"}, "tls": {"tls.crt"}}
