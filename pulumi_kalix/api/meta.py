@@ -10,6 +10,8 @@ from ._base import WireModel
 
 API_VERSION = "kalix.io/v1alpha1"
 API_PREFIX = "/apis/kalix.io/v1alpha1/namespaces"
+#: ``DeleteOptions`` is a Kubernetes meta type: ``v1`` (or ``meta.k8s.io/v1``), not kalix.io.
+DELETE_OPTIONS_API_VERSION = "v1"
 
 #: Annotation that marks an object as managed by a Pulumi stack
 #: (value: "<pulumi project>/<stack>/<resource name>").
@@ -35,6 +37,29 @@ class Condition(WireModel):
     message: str | None = None
     last_transition_time: str | None = None
     observed_generation: int | None = None
+
+
+class Preconditions(WireModel):
+    """What must still hold for a DELETE to go ahead (Kubernetes ``Preconditions``):
+    the object's ``uid`` and/or ``resourceVersion``. A field left out is not checked."""
+
+    uid: str | None = None
+    resource_version: str | None = None
+
+
+class DeleteOptions(WireModel):
+    """The optional body of a DELETE (Kubernetes ``DeleteOptions``). Only
+    ``preconditions`` matters to a Kalix client; the other published fields are here so
+    that a body naming them parses (and a misspelled one does not)."""
+
+    api_version: str | None = DELETE_OPTIONS_API_VERSION
+    kind: str | None = "DeleteOptions"
+    preconditions: Preconditions | None = None
+    dry_run: list[str] | None = None
+    grace_period_seconds: int | None = None
+    orphan_dependents: bool | None = None
+    propagation_policy: str | None = None
+    ignore_store_read_error_with_cluster_breaking_potential: bool | None = None
 
 
 class ListMeta(WireModel):
