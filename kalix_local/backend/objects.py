@@ -1,4 +1,10 @@
-"""Generic Kubernetes-style object verbs; each kind's backend adds its rules and status."""
+"""Generic Kubernetes-style object verbs; each kind's backend adds its rules and status.
+
+DELETE takes an optional ``DeleteOptions`` body (:func:`delete_preconditions`): when its
+``preconditions.uid`` / ``preconditions.resourceVersion`` do not match the live object
+the answer is 409 ``Conflict`` (Kubernetes' "Precondition failed: ..." message) and
+nothing is deleted; the check runs in the delete's own transaction.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +18,9 @@ from kalix_local.errors import AlreadyExists, BadRequest, Conflict, Invalid, Not
 from kalix_local.store import Record, Tx
 from pulumi_kalix.api import (
     API_VERSION,
+    DELETE_OPTIONS_API_VERSION,
+    DeleteOptions,
+    Preconditions,
     WireModel,
     WireValidationError,
     merge_patch,
@@ -19,6 +28,38 @@ from pulumi_kalix.api import (
 )
 
 Causes = list[tuple[str, str]]
+#: What a DeleteOptions ``apiVersion`` may say (the meta group, short or long).
+_DELETE_OPTIONS_VERSIONS = (DELETE_OPTIONS_API_VERSION, "meta.k8s.io/v1")
+
+
+def delete_preconditions(body: Any) -> Preconditions | None:
+    """The preconditions of a DELETE's optional ``DeleteOptions`` body (None: no body, or
+    none given). A malformed body is a 400 naming each bad field: an unknown field is
+    refused rather than ignored, since a misspelled ``preconditions`` would otherwise
+    turn a guarded delete into an unguarded one."""
+    if body is None:
+        return None
+    if not isinstance(body, dict):
+        raise BadRequest("the request body must be a JSON object DeleteOptions")
+    causes: Causes = []
+    try:
+        options = strict_validate(DeleteOptions, body)
+    except WireValidationError as exc:
+        causes = [(c.field, c.message) for c in exc.causes]
+        options = None
+    if options is not None:
+        if options.kind not in (None, "DeleteOptions"):
+            causes.append(("kind", "must be DeleteOptions"))
+        if options.api_version not in (None, *_DELETE_OPTIONS_VERSIONS):
+            causes.append(("apiVersion", f"must be one of {', '.join(_DELETE_OPTIONS_VERSIONS)}"))
+        if options.dry_run:
+            # Deleting anyway would be the worst answer to a dry run.
+            causes.append(("dryRun", "is not supported by kalix-local"))
+    if causes:
+        detail = "; ".join(f"{f}: {m}" for f, m in causes)
+        raise BadRequest(f"invalid DeleteOptions: {detail}", causes=causes)
+    assert options is not None
+    return options.preconditions
 
 
 class ObjectBackend:
@@ -216,10 +257,13 @@ class ObjectBackend:
         obj.pop("status", None)
         return obj
 
-    def delete(self, project: str, name: str) -> dict[str, Any]:
-        """Remove the object; answers a ``Status`` (watchers get the object itself)."""
+    def delete(self, project: str, name: str, options: Any = None) -> dict[str, Any]:
+        """Remove the object; answers a ``Status`` (watchers get the object itself).
+        ``options`` is the raw ``DeleteOptions`` body, if any."""
+        preconditions = delete_preconditions(options)
         with self.core.store.tx() as tx:
             rec = self._live(tx, project, name)
+            self.check_preconditions(rec, preconditions)
             tx.delete_object(project, self.kind, name)
             rec.rv = tx.next_rv()
             tx.add_event(rec.rv, project, self.kind, name, "DELETED", self.render(rec))
@@ -236,6 +280,29 @@ class ObjectBackend:
         if rec is None or rec.deleted_at is not None:
             raise self.not_found(name)
         return rec
+
+    def check_preconditions(self, rec: Record, preconditions: Preconditions | None) -> None:
+        """409 unless the object is the one the preconditions name (uid first, as the
+        Kubernetes API server checks them; a field left out is not checked)."""
+        if preconditions is None:
+            return
+        failed: str | None = None
+        if preconditions.uid is not None and preconditions.uid != rec.uid:
+            failed = f"UID in precondition: {preconditions.uid}, UID in object meta: {rec.uid}"
+        elif preconditions.resource_version is not None and preconditions.resource_version != str(
+            rec.rv
+        ):
+            failed = (
+                f"ResourceVersion in precondition: {preconditions.resource_version}, "
+                f"ResourceVersion in object meta: {rec.rv}"
+            )
+        if failed is not None:
+            raise Conflict(
+                f'Operation cannot be fulfilled on {self.plural} "{rec.name}": '
+                f"Precondition failed: {failed}",
+                name=rec.name,
+                kind=self.plural,
+            )
 
     def _check_version(self, rec: Record, version: Any) -> None:
         if str(version) != str(rec.rv):

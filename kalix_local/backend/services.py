@@ -21,7 +21,7 @@ import json
 from typing import Any
 
 from kalix_local.backend.common import condition, dns_label_error, now_iso
-from kalix_local.backend.objects import Causes, ObjectBackend
+from kalix_local.backend.objects import Causes, ObjectBackend, delete_preconditions
 from kalix_local.errors import NotFound
 from kalix_local.store import Record, Tx
 from pulumi_kalix.api import DEFAULT_INSTANCE_TYPE, MAX_INSTANCES, MIN_INSTANCES, KalixService
@@ -241,12 +241,20 @@ class ServiceBackend(ObjectBackend):
             tx.mark_due("KalixRoute", self.core.clock(), rec.project)
             self.core.wake_routes()
 
-    def delete(self, project: str, name: str, hard: bool = False) -> dict[str, Any]:
+    def delete(
+        self, project: str, name: str, options: Any = None, *, hard: bool = False
+    ) -> dict[str, Any]:
+        """Soft delete (restorable), or with ``hard`` remove the service, soft-deleted
+        or not. ``options``' preconditions are checked against what is stored: for a
+        hard delete of a soft-deleted service, its tombstone (whose resourceVersion the
+        soft delete moved)."""
+        preconditions = delete_preconditions(options)
         if hard:
             with self.core.store.tx() as tx:
                 rec = tx.get_object(project, self.kind, name)
                 if rec is None:
                     raise self.not_found(name)
+                self.check_preconditions(rec, preconditions)
                 tx.delete_object(project, self.kind, name)
                 rec.rv = tx.next_rv()
                 if rec.deleted_at is None:
@@ -255,6 +263,7 @@ class ServiceBackend(ObjectBackend):
                 return self.deleted(rec)
         with self.core.store.tx() as tx:
             rec = self._live(tx, project, name)
+            self.check_preconditions(rec, preconditions)
             stamp = now_iso()
             rec.deleted_at = stamp
             rec.body["metadata"]["deletionTimestamp"] = stamp

@@ -16,6 +16,7 @@ from pydantic.json_schema import models_json_schema
 from kalix_local.hostname_models import Hostname, HostnameCreate, HostnameList, Project
 from kalix_local.routes.deps import MERGE_PATCH
 from pulumi_kalix.api import (
+    DeleteOptions,
     KalixRoute,
     KalixRouteList,
     KalixSecret,
@@ -38,6 +39,7 @@ _MODELS: tuple[type[WireModel], ...] = (
     HostnameList,
     Project,
     Status,
+    DeleteOptions,
 )
 
 # One generation for every model, so shared parts (ObjectMeta, Condition...) get one
@@ -64,6 +66,18 @@ def json_body(model: type[WireModel], *, required: bool = True) -> dict[str, Any
             "content": {"application/json": {"schema": schema_ref(model)}},
         }
     }
+
+
+def delete_options_body() -> dict[str, Any]:
+    """``openapi_extra`` for a DELETE: the optional ``DeleteOptions`` body, of which
+    kalix-local honours ``preconditions`` (a mismatch is a 409 Conflict)."""
+    extra = json_body(DeleteOptions, required=False)
+    extra["requestBody"]["description"] = (
+        "Optional. preconditions.uid / preconditions.resourceVersion must match the "
+        "stored object, else 409 Conflict and nothing is deleted. Unknown fields and "
+        "dryRun are refused (400)."
+    )
+    return extra
 
 
 def merge_patch_body(model: type[WireModel]) -> dict[str, Any]:

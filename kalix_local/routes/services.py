@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import Request
 
 from kalix_local.routes import openapi
-from kalix_local.routes.deps import get_backend
+from kalix_local.routes.deps import JsonBody, get_backend
 from kalix_local.routes.objects import object_router
 from pulumi_kalix.api import KalixService, KalixServiceList, Status
 
@@ -21,7 +21,11 @@ router = object_router(
     "/{name}",
     name="delete_kalixservices",
     responses=openapi.responses(200, Status, "A Status naming the deleted KalixService"),
+    openapi_extra=openapi.delete_options_body(),
 )
-def delete_service(request: Request, project: str, name: str, hard: bool = False) -> Any:
-    """Soft delete (restorable) unless ``hard=true``; answers a ``Status`` either way."""
-    return get_backend(request).services.delete(project, name, hard=hard)
+def delete_service(
+    request: Request, project: str, name: str, options: JsonBody, hard: bool = False
+) -> Any:
+    """Soft delete (restorable) unless ``hard=true``; answers a ``Status`` either way. An
+    optional ``DeleteOptions`` body may carry preconditions (checked for both)."""
+    return get_backend(request).services.delete(project, name, options, hard=hard)
