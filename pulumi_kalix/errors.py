@@ -12,6 +12,7 @@ KalixError
 │   ├── NotFoundError           404
 │   ├── AlreadyExistsError      409  reason AlreadyExists
 │   ├── ConflictError           409  reason Conflict (stale resourceVersion, object in use)
+│   │   └── PreconditionFailedError  ... a DELETE's uid / resourceVersion precondition
 │   ├── InvalidError            422  (with field causes)
 │   ├── RateLimitedError        429
 │   └── ServerError             5xx
@@ -104,6 +105,12 @@ class ConflictError(APIStatusError):
     pass
 
 
+class PreconditionFailedError(ConflictError):
+    """A DELETE's `DeleteOptions.preconditions` did not hold: the object is there, but
+    it is not the one (uid) or not the version (resourceVersion) named; nothing was
+    deleted. (An object that is gone is not this: `delete` answers `None`.)"""
+
+
 class InvalidError(APIStatusError):
     pass
 
@@ -130,6 +137,9 @@ class WaitTimeoutError(WaitError):
 class ResourceFailedError(WaitError):
     pass
 
+
+#: How the Kubernetes API server words a failed DELETE precondition (in a 409 Conflict).
+PRECONDITION_FAILED = "Precondition failed:"
 
 _BY_CODE: dict[int, type[APIStatusError]] = {
     400: BadRequestError,
@@ -173,6 +183,9 @@ def make_status_error(response: httpx.Response) -> APIStatusError:
         cls: type[APIStatusError] = (
             AlreadyExistsError if reason == "AlreadyExists" else ConflictError
         )
+        # Kubernetes has no reason of its own for it, only the message it words.
+        if cls is ConflictError and PRECONDITION_FAILED in message:
+            cls = PreconditionFailedError
     elif code >= 500:
         cls = ServerError
     else:

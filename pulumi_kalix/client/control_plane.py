@@ -31,9 +31,11 @@ import httpx
 
 from ..api import (
     API_PREFIX,
+    DeleteOptions,
     KalixRoute,
     KalixSecret,
     KalixService,
+    Preconditions,
     Status,
     WatchEvent,
     WireModel,
@@ -357,11 +359,23 @@ class _Objects(Generic[T]):
         )
         return _parse(self.model, response)
 
-    def delete(self, name: str, **params: str) -> _Op[Status | None]:
+    def delete(
+        self, name: str, *, preconditions: Preconditions | None = None, **params: str
+    ) -> _Op[Status | None]:
         """Delete; the control plane answers a `Status` (published), `None` when the
         object was already gone. A body that is not a Status (an older server answering
-        with the object) is read as success."""
-        response = yield Call("DELETE", self.path(name), params=params or None, expect=(404,))
+        with the object) is read as success.
+
+        With `preconditions` the request carries a `DeleteOptions` body: the object is
+        deleted only if its `uid` / `resourceVersion` are the ones given, else
+        :class:`~pulumi_kalix.errors.PreconditionFailedError` (a 409 Conflict) is
+        raised and nothing is deleted."""
+        body = None
+        if preconditions is not None:
+            body = DeleteOptions(preconditions=preconditions).to_wire()
+        response = yield Call(
+            "DELETE", self.path(name), params=params or None, json=body, expect=(404,)
+        )
         if response.status_code == 404:
             return None
         try:
@@ -547,8 +561,12 @@ class SyncObjects(Generic[T]):
     def patch(self, name: str, patch: dict[str, Any]) -> T:
         return self._c.run(self.ops.patch(name, patch))
 
-    def delete(self, name: str, **params: str) -> Status | None:
-        return self._c.run(self.ops.delete(name, **params))
+    def delete(
+        self, name: str, *, preconditions: Preconditions | None = None, **params: str
+    ) -> Status | None:
+        """See :meth:`_Objects.delete`: `None` when already gone; with `preconditions`,
+        :class:`~pulumi_kalix.errors.PreconditionFailedError` when they do not hold."""
+        return self._c.run(self.ops.delete(name, preconditions=preconditions, **params))
 
     def update(self, name: str, mutate: Callable[[T], T | None], attempts: int = 5) -> T:
         return self._c.run(self.ops.update(name, mutate, attempts))
@@ -817,6 +835,12 @@ class AsyncObjects(Generic[T]):
 
     async def list(self, label_selector: str | None = None, **params: str) -> list[T]:
         return await self._c.run(self.ops.list(label_selector, **params))
+
+    async def delete(
+        self, name: str, *, preconditions: Preconditions | None = None, **params: str
+    ) -> Status | None:
+        """Async twin of :meth:`SyncObjects.delete`."""
+        return await self._c.run(self.ops.delete(name, preconditions=preconditions, **params))
 
     async def watch(
         self, name: str, resource_version: str | None = None, timeout: float = 30

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from pulumi_kalix.api import OWNER_ANNOTATION, KalixRoute, KalixSecret, KalixService
+from pulumi_kalix.api import OWNER_ANNOTATION, KalixRoute, KalixSecret, KalixService, Preconditions
 from pulumi_kalix.client import AsyncControlPlane, Call, ControlPlane, RetryPolicy
 from pulumi_kalix.errors import (
     AlreadyExistsError,
@@ -27,6 +27,7 @@ from pulumi_kalix.errors import (
     ForbiddenError,
     InvalidError,
     NotFoundError,
+    PreconditionFailedError,
     ServerError,
     UnauthorizedError,
     WaitTimeoutError,
@@ -146,6 +147,84 @@ def test_replace_with_a_stale_resource_version_is_conflict(cp: ControlPlane) -> 
         cp.services.replace(stale)
 
     assert info.value.reason == "Conflict"
+
+
+def test_delete_with_matching_preconditions_deletes(cp: ControlPlane) -> None:
+    cp.services.create(service())
+    live = cp.services.get("api").metadata
+
+    deleted = cp.services.delete(
+        "api", preconditions=Preconditions(uid=live.uid, resource_version=live.resource_version)
+    )
+
+    assert deleted is not None and deleted.details is not None
+    assert deleted.details.uid == live.uid
+    assert cp.services.get_or_none("api") is None
+    # Gone is not a failed precondition: the client answers None, as without them.
+    assert cp.services.delete("api", preconditions=Preconditions(uid=live.uid)) is None
+
+
+def test_delete_with_another_uid_is_refused_and_deletes_nothing(cp: ControlPlane) -> None:
+    def creds() -> KalixSecret:
+        return KalixSecret.model_validate(
+            {"metadata": {"name": "creds"}, "spec": {"type": "generic", "data": {"k": "dg=="}}}
+        )
+
+    old = cp.secrets.create(creds())
+    cp.secrets.delete("creds")
+    new = cp.secrets.create(creds())  # a namesake: what a uid precondition protects
+
+    with pytest.raises(PreconditionFailedError) as info:
+        cp.secrets.delete("creds", preconditions=Preconditions(uid=old.metadata.uid))
+
+    assert (info.value.status_code, info.value.reason) == (409, "Conflict")
+    assert f"UID in precondition: {old.metadata.uid}" in info.value.message
+    assert cp.secrets.get("creds").metadata.uid == new.metadata.uid
+
+
+def test_delete_with_a_stale_resource_version_is_refused(cp: ControlPlane) -> None:
+    cp.hostnames.create("shop.example.com")
+    spec = {"host": "shop.example.com", "routes": [{"route": {"service": "api"}}]}
+    route = KalixRoute.model_validate({"metadata": {"name": "web"}, "spec": spec})
+    stale = cp.routes.create(route).metadata
+    cp.routes.patch("web", {"metadata": {"labels": {"team": "a"}}})
+
+    with pytest.raises(PreconditionFailedError) as info:
+        cp.routes.delete(
+            "web", preconditions=Preconditions(resource_version=stale.resource_version)
+        )
+
+    assert "ResourceVersion in precondition" in info.value.message
+    assert cp.routes.get("web").metadata.uid == stale.uid
+
+
+def test_hard_delete_with_preconditions(cp: ControlPlane) -> None:
+    uid = cp.services.create(service()).metadata.uid
+
+    with pytest.raises(PreconditionFailedError):
+        cp.services.delete("api", preconditions=Preconditions(uid="not-" + str(uid)), hard="true")
+    assert cp.services.get("api").metadata.uid == uid
+
+    assert cp.services.delete("api", preconditions=Preconditions(uid=uid), hard="true") is not None
+    assert cp.services.list(includeDeleted="true") == []
+
+
+def test_async_delete_with_preconditions(kalix: KalixLocalServer, cp: ControlPlane) -> None:
+    created = cp.services.create(service())
+
+    async def main() -> None:
+        access, namespace = kalix.access_token(), kalix.project_id()
+        async with AsyncControlPlane(kalix.url, access, namespace, retry=FAST_RETRIES) as client:
+            with pytest.raises(PreconditionFailedError):
+                await client.services.delete("api", preconditions=Preconditions(uid="other"))
+            assert await client.services.get_or_none("api") is not None
+            deleted = await client.services.delete(
+                "api", preconditions=Preconditions(uid=created.metadata.uid)
+            )
+            assert deleted is not None and deleted.status == "Success"
+            assert await client.services.get_or_none("api") is None
+
+    asyncio.run(main())
 
 
 def test_route_lifecycle(cp: ControlPlane) -> None:

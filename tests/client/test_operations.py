@@ -15,12 +15,14 @@ from pulumi_kalix.api import (
     KalixRoute,
     KalixSecret,
     KalixService,
+    Preconditions,
 )
 from pulumi_kalix.client import NO_RETRIES, RetryPolicy
 from pulumi_kalix.errors import (
     ConflictError,
     InvalidError,
     NotFoundError,
+    PreconditionFailedError,
     ResourceFailedError,
     UnauthorizedError,
     WaitTimeoutError,
@@ -200,6 +202,94 @@ def test_delete_of_a_missing_object_is_none() -> None:
     client = make_client(Script(status_response(404, "NotFound", "gone")))
 
     assert client.services.delete("api") is None
+
+
+DELETED = {
+    "kind": "Status",
+    "apiVersion": "v1",
+    "status": "Success",
+    "details": {"name": "api", "kind": "kalixservices", "uid": "u-1"},
+}
+PRECONDITION_CONFLICT = (
+    'Operation cannot be fulfilled on kalixservices "api": Precondition failed: '
+    "UID in precondition: u-0, UID in object meta: u-1"
+)
+
+
+def test_delete_without_preconditions_sends_no_body() -> None:
+    script = Script(ok(DELETED))
+    make_client(script).services.delete("api")
+
+    assert script.requests[0].content == b""
+
+
+def test_delete_with_preconditions_sends_delete_options() -> None:
+    script = Script(ok(DELETED))
+    client = make_client(script)
+
+    deleted = client.services.delete(
+        "api", preconditions=Preconditions(uid="u-1", resource_version="7"), hard="true"
+    )
+
+    assert deleted is not None and deleted.status == "Success"
+    request = script.requests[0]
+    assert (request.method, request.url.path) == ("DELETE", f"{SERVICES}/api")
+    assert request.headers["content-type"] == "application/json"
+    assert json.loads(request.content) == {
+        "kind": "DeleteOptions",
+        "apiVersion": "v1",
+        "preconditions": {"uid": "u-1", "resourceVersion": "7"},
+    }
+    assert dict(request.url.params) == {"hard": "true"}
+
+
+def test_delete_sends_only_the_preconditions_given() -> None:
+    script = Script(ok(DELETED))
+    make_client(script).secrets.delete("db", preconditions=Preconditions(resource_version="3"))
+
+    assert script.bodies()[0]["preconditions"] == {"resourceVersion": "3"}
+
+
+def test_a_failed_precondition_is_a_conflict_of_its_own() -> None:
+    script = Script(status_response(409, "Conflict", PRECONDITION_CONFLICT))
+    client = make_client(script, retry=NO_RETRIES)
+
+    with pytest.raises(PreconditionFailedError) as info:
+        client.services.delete("api", preconditions=Preconditions(uid="u-0"))
+
+    assert isinstance(info.value, ConflictError)
+    assert (info.value.status_code, info.value.reason) == (409, "Conflict")
+    assert "UID in precondition: u-0" in info.value.message
+    assert script.methods == ["DELETE"]  # a refused delete is not retried
+
+
+def test_a_precondition_delete_of_a_missing_object_is_none() -> None:
+    script = Script(status_response(404, "NotFound", "gone"))
+
+    assert make_client(script).services.delete("api", preconditions=Preconditions(uid="u")) is None
+
+
+def test_other_conflicts_stay_plain_conflicts() -> None:
+    script = Script(status_response(409, "Conflict", "the object has been modified"))
+
+    with pytest.raises(ConflictError) as info:
+        make_client(script, retry=NO_RETRIES).services.delete("api")
+
+    assert type(info.value) is ConflictError
+
+
+def test_async_delete_with_preconditions() -> None:
+    script = Script(ok(DELETED), status_response(409, "Conflict", PRECONDITION_CONFLICT))
+
+    async def main() -> None:
+        async with make_async_client(script, retry=NO_RETRIES) as client:
+            deleted = await client.services.delete("api", preconditions=Preconditions(uid="u-1"))
+            assert deleted is not None and deleted.status == "Success"
+            with pytest.raises(PreconditionFailedError):
+                await client.services.delete("api", preconditions=Preconditions(uid="u-0"))
+
+    asyncio.run(main())
+    assert [b["preconditions"] for b in script.bodies()] == [{"uid": "u-1"}, {"uid": "u-0"}]
 
 
 def test_routes_and_secrets_use_their_collections() -> None:
