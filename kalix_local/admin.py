@@ -3,7 +3,7 @@ from loopback; never under an API path, so faults never apply to it."""
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -13,6 +13,7 @@ from kalix_local.backend.projects import create_project_token
 from kalix_local.dns import Route53Resolver, StaticResolver
 from kalix_local.errors import BadRequest, Conflict, Forbidden, Invalid
 from kalix_local.faults import Faults, FaultSpec
+from kalix_local.federation.faults import MAX_COUNT, MAX_LATE_SECONDS
 from kalix_local.routes.deps import JsonBody, get_backend, require_token
 
 M = TypeVar("M", bound=BaseModel)
@@ -47,6 +48,20 @@ class SettingsPatch(BaseModel):
     )
     status_lag_seconds: float | None = Field(default=None, ge=0, le=3600, alias="statusLagSeconds")
     fail_images: dict[str, FailImage] | None = Field(default=None, alias="failImages")
+
+
+class GrpcFaultSpec(BaseModel):
+    """Body of ``POST /_local/federation/faults``."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    method: str = Field(min_length=1)
+    mode: Literal["unavailable", "lost-answer", "late"]
+    count: int = Field(default=1, ge=1, le=MAX_COUNT)
+    #: late only: seconds until the call is carried out (default 1)
+    delay_seconds: float | None = Field(
+        default=None, ge=0, le=MAX_LATE_SECONDS, allow_inf_nan=False, alias="delaySeconds"
+    )
 
 
 class ProjectCreate(BaseModel):
@@ -93,12 +108,13 @@ def reset(request: Request) -> Any:
     """Wipe objects, hostnames, events, settings, faults and static DNS records; keep
     projects and tokens."""
     backend = get_backend(request)
+    if request.app.state.federation is not None:
+        # First: a late call still waiting must not write into the wiped state.
+        request.app.state.federation.faults.clear()
     with backend.core.store.tx() as tx:
         tx.reset()
     backend.core.clear_overrides()
     _faults(request).clear()
-    if request.app.state.federation is not None:
-        request.app.state.federation.faults.clear()
     if isinstance(backend.core.resolver, StaticResolver):
         backend.core.resolver.clear()
     elif isinstance(backend.core.resolver, Route53Resolver):
@@ -220,14 +236,15 @@ def list_grpc_faults(request: Request) -> Any:
 @router.post("/federation/faults")
 def add_grpc_fault(request: Request, body: JsonBody) -> Any:
     """Inject a gRPC fault: `{"method": "CreateHostname", "mode": "lost-answer",
-    "count": 1}` (modes: `unavailable`, `lost-answer`)."""
-    if not isinstance(body, dict):
-        raise BadRequest("the body must be a JSON object with method, mode and count")
+    "count": 1}`. Modes: `unavailable` (refused), `lost-answer` (carried out, answered
+    UNAVAILABLE) and `late` (answered UNAVAILABLE at once, carried out `delaySeconds`
+    later, default 1, at most 30; CreateHostname, DeleteHostname and UpdateHostname
+    only)."""
+    faults = _grpc_faults(request)
+    spec = _parse(GrpcFaultSpec, body, "GrpcFault")
     try:
-        fault = _grpc_faults(request).add(
-            str(body.get("method") or ""), str(body.get("mode") or ""), int(body.get("count", 1))
-        )
-    except (TypeError, ValueError) as exc:
+        fault = faults.add(spec.method, spec.mode, spec.count, spec.delay_seconds)
+    except ValueError as exc:
         raise Invalid("GrpcFault", "", [("body", str(exc))]) from None
     return fault.to_dict()
 

@@ -61,6 +61,51 @@ def timestamp(seconds: float) -> Timestamp:
     return Timestamp(seconds=whole, nanos=int((seconds - whole) * 1e9))
 
 
+class _Answered:
+    """The context a late call runs with: its call was answered long ago, so only what
+    the behaviours read (the metadata) is kept; an abort is raised to the caller."""
+
+    def __init__(self, context: Any) -> None:
+        self._metadata = tuple(context.invocation_metadata() or ())
+
+    def invocation_metadata(self) -> tuple[Any, ...]:
+        return self._metadata
+
+    def abort(self, code: grpc.StatusCode, details: str) -> None:
+        raise _LateAbort(code, details)
+
+
+class _LateAbort(Exception):
+    def __init__(self, code: grpc.StatusCode, details: str) -> None:
+        super().__init__(details)
+        self.code = code
+
+
+def _carry_out(
+    method: Method[Any, Any], behaviour: Callable[[Any, Any], Any], request: Any, context: Any
+) -> Callable[[], None]:
+    """The late half of a `late` fault: the same behaviour on the same request, logged
+    like a call (``grpc late <path> <code>``); its answer goes nowhere."""
+
+    def run() -> None:
+        started = time.perf_counter()
+        code = grpc.StatusCode.OK
+        try:
+            behaviour(request, context)
+        except KalixError as exc:
+            code = status_code(exc)
+        except _LateAbort as exc:
+            code = exc.code
+        except Exception:
+            code = grpc.StatusCode.INTERNAL
+            log.exception("unhandled error in late %s", method.path)
+        finally:
+            elapsed = (time.perf_counter() - started) * 1000
+            log.info("grpc late %s %s %.1fms", method.path, code.name, elapsed)
+
+    return run
+
+
 def serve_call(
     method: Method[Any, Any], behaviour: Callable[[Any, Any], Any], faults: GrpcFaults | None
 ) -> Any:
@@ -71,11 +116,18 @@ def serve_call(
         started = time.perf_counter()
         code = grpc.StatusCode.OK
         fault = faults.take(method.name) if faults is not None else None
+        mode = fault.mode if fault is not None else None
         if fault is not None:
             code = grpc.StatusCode.UNAVAILABLE
         try:
-            if fault == "unavailable":
+            if mode == "unavailable":
                 return None  # aborted below, before anything happened
+            if mode == "late":
+                assert faults is not None and fault is not None
+                work = _carry_out(method, behaviour, request, _Answered(context))
+                if not faults.carry_out_later(fault, work):
+                    log.warning("late %s not scheduled (stopping, or too many)", method.path)
+                return None  # aborted below; the call runs later
             return behaviour(request, context)
         except KalixError as exc:
             code = status_code(exc)
@@ -89,7 +141,8 @@ def serve_call(
             elapsed = (time.perf_counter() - started) * 1000
             log.info("grpc %s %s %.1fms", method.path, code.name, elapsed)
             if fault is not None and code == grpc.StatusCode.UNAVAILABLE:
-                # Refused before acting, or acted and "lost" the answer (lost-answer).
-                context.abort(code, f"injected fault: {fault}")
+                # Refused before acting, acted and "lost" the answer (lost-answer), or
+                # answered before acting (late).
+                context.abort(code, f"injected fault: {mode}")
 
     return call

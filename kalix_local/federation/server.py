@@ -67,4 +67,7 @@ class FederationServer:
         self._server.start()
 
     def stop(self) -> None:
+        """Stop taking calls, let running ones end, then drop the late calls of a
+        `late` fault still waiting and end their worker (before the store closes)."""
         self._server.stop(STOP_GRACE_SECONDS).wait(STOP_GRACE_SECONDS + 5)
+        self.faults.stop()
