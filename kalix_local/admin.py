@@ -1,5 +1,10 @@
 """The admin API under ``/_local/``: scenarios for tests and demos. No auth, but only
-from loopback; never under an API path, so faults never apply to it."""
+from loopback; never under an API path, so faults never apply to it.
+
+Faults: ``/_local/faults`` on the control plane (:mod:`kalix_local.faults`) and
+``/_local/federation/faults`` on the federation plane (modes ``unavailable``,
+``lost-answer`` and ``late`` with ``delaySeconds``; :mod:`kalix_local.federation.faults`).
+"""
 
 from __future__ import annotations
 

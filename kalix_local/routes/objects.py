@@ -1,5 +1,7 @@
-"""Builds the router of one object kind: list (and watch), create, get, replace, patch,
-delete. Handlers only parse, call the backend and return what it gives."""
+"""Builds the router of one object kind: list (and watch), create, get, replace, patch;
+each kind's module adds its delete (optional ``DeleteOptions`` body, whose
+preconditions the backend checks). Handlers only parse, call the backend and return
+what it gives."""
 
 from __future__ import annotations
 

@@ -7,6 +7,10 @@ retries, retries with exponential backoff and full jitter honouring `Retry-After
 (bounded in count and total time, each logged at debug), and the mapping of error
 responses onto :mod:`pulumi_kalix.errors`.
 
+`delete(name, preconditions=Preconditions(uid=..., resource_version=...))` sends a
+`DeleteOptions` body: the control plane deletes only the object named, else answers 409
+(`PreconditionFailedError`); an object already gone is `None`, with or without them.
+
 What is retried:
 - 429 and 503: the server did not act, so every method is retried.
 - 502, 504, timeouts and dropped connections: the request may have been applied, so
