@@ -13,7 +13,16 @@ from typing import Any
 import pulumi
 import pytest
 
-from tests.harness import UNKNOWN, DiffResult, Engine, EngineError, ResourceHandler, Step
+from tests.harness import (
+    DIFF_NONE,
+    DIFF_SOME,
+    UNKNOWN,
+    DiffResult,
+    Engine,
+    EngineError,
+    ResourceHandler,
+    Step,
+)
 from tests.harness.toy_provider import ITEMS_ENV, LOG_ENV, Item, read_log
 
 REPO = Path(__file__).resolve().parents[1]
@@ -269,8 +278,10 @@ class Things(ResourceHandler):
 class Thing(pulumi.CustomResource):
     arn: pulumi.Output[str]
 
-    def __init__(self, name: str, size: pulumi.Input[float]) -> None:
-        super().__init__("test:index:Thing", name, {"size": size, "arn": None})
+    def __init__(
+        self, name: str, size: pulumi.Input[float], opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("test:index:Thing", name, {"size": size, "arn": None}, opts)
 
 
 def test_handler_runs_custom_types(toy: Toy) -> None:
@@ -338,18 +349,58 @@ def test_provider_blob_is_by_reference_and_small(toy: Toy) -> None:
     assert set(timings) == {"Configure", "Check", "Create"}
 
 
-def test_resource_options_ignore_replace_protect(toy: Toy) -> None:
-    toy.engine.up(chain(a_value=1, protect=True))
-    # ignore_changes: the old value is kept, so nothing changes.
-    assert ops(toy.engine.up(chain(a_value=9, protect=True, ignore_changes=["value"])))[0] == (
-        "same",
-        "a",
-    )
-    # replace_on_changes turns the update into a replace, which protect refuses.
-    with pytest.raises(EngineError, match="protected"):
-        toy.engine.up(chain(a_value=9, protect=True, replace_on_changes=["value"]))
+def test_ignore_changes_keeps_the_old_value(toy: Toy) -> None:
+    toy.engine.up(chain(a_value=1))
+    toy.clear_log()
+    assert ops(toy.engine.up(chain(a_value=9, ignore_changes=["value"])))[0] == ("same", "a")
+    assert toy.calls("create", "update", "delete") == []
+    assert toy.engine.outputs("a")["value"] == 1.0
+
+
+def test_replace_on_changes_does_nothing_when_the_provider_diff_says_some(toy: Toy) -> None:
+    # The toy's diff answers DIFF_SOME without `diffs` (pulumi.dynamic never sends them), so
+    # the engine has no ChangedKeys to match replaceOnChanges against: an update.
+    toy.engine.up(chain(a_value=1))
+    toy.clear_log()
     steps = toy.engine.up(chain(a_value=9, replace_on_changes=["value"]))
-    assert ops(steps)[0] == ("replace", "a")
-    toy.engine.up(chain(a_value=9, protect=True))
-    with pytest.raises(EngineError, match="protected and cannot be deleted"):
-        toy.engine.destroy()
+    assert ops(steps) == [("update", "a"), ("same", "b"), ("same", "c")]
+    assert toy.calls("create", "update", "delete") == [("update", "a")]
+
+
+@pytest.mark.parametrize(
+    ("roc", "op"), [(["value"], "replace"), (["*"], "replace"), (["parent_id"], "update")]
+)
+def test_replace_on_changes_applies_when_the_provider_diff_is_unknown(
+    toy: Toy, roc: list[str], op: str
+) -> None:
+    def program(value: int, **opts: Any) -> Callable[[], None]:
+        return lambda: Item(
+            "a", value=value, diff_unknown=True, opts=pulumi.ResourceOptions(**opts)
+        )
+
+    toy.engine.up(program(1, replace_on_changes=roc))
+    toy.clear_log()
+    steps = toy.engine.up(program(9, replace_on_changes=roc))
+    assert [s.op for s in steps] == ([op, "delete-replaced"] if op == "replace" else [op])
+    expected = [("create", "a"), ("delete", "a")] if op == "replace" else [("update", "a")]
+    assert toy.calls("create", "update", "delete") == expected
+
+
+class SizedThings(Things):
+    """Answers DIFF_SOME and names the changed keys in `diffs`, as a native provider can."""
+
+    def diff(self, id: str, old_outputs: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        changed = [k for k in news if old_outputs.get(k) != news[k]]
+        return DiffResult(DIFF_SOME if changed else DIFF_NONE, diffs=changed)
+
+
+def test_replace_on_changes_matches_the_diffs_a_provider_sends(toy: Toy) -> None:
+    things = SizedThings()
+    toy.engine.handlers["test:index:Thing"] = things
+    opts = pulumi.ResourceOptions(replace_on_changes=["size"])
+    toy.engine.up(lambda: Thing("t", size=1, opts=opts) and None)
+    assert ops(toy.engine.up(lambda: Thing("t", size=2, opts=opts) and None)) == [
+        ("replace", "t"),
+        ("delete-replaced", "t"),
+    ]
+    assert things.objects == {"thing-2": {"size": 2.0}}

@@ -81,6 +81,8 @@ class DiffResult:
     changes: int = DIFF_UNKNOWN
     replaces: list[str] = field(default_factory=list)
     delete_before_replace: bool = False
+    # DiffResponse.diffs, the engine's ChangedKeys. `pulumi.dynamic` never sends it.
+    diffs: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -269,7 +271,7 @@ class ProviderProcess:
              old_inputs: Props | None = None) -> DiffResult:  # fmt: skip
         r = self._call("Diff", id=id, urn=urn, olds=old_outputs, news=news,
                        old_inputs=old_inputs or {})  # fmt: skip
-        return DiffResult(r.changes, list(r.replaces), r.deleteBeforeReplace)
+        return DiffResult(r.changes, list(r.replaces), r.deleteBeforeReplace, list(r.diffs))
 
     def create(self, urn: str, inputs: Props) -> tuple[str, Props]:
         r = self._call("Create", urn=urn, properties=inputs)
@@ -677,13 +679,16 @@ class Engine(Mocks):
         d = self._provider_call(
             urn, lambda: backend.diff(urn, old["id"], old["outputs"], checked, old["inputs"])
         )
-        changed = changed_keys(old["inputs"], checked)
-        changes = d.changes
-        if changes == DIFF_UNKNOWN:
+        changes, changed = d.changes, list(d.diffs)
+        if changes == DIFF_UNKNOWN:  # diffResource: the engine diffs the inputs itself
+            changed = changed_keys(old["inputs"], checked)
             changes = DIFF_SOME if changed else DIFF_NONE
         replaces = list(d.replaces)
-        roc = set(req.replaceOnChanges)
-        replaces += [k for k in changed if ("*" in roc or k in roc) and k not in replaces]
+        if changes == DIFF_SOME:
+            # applyReplaceOnChanges looks only at the diff's ChangedKeys: for a provider that
+            # answered DIFF_SOME without `diffs` (every `pulumi.dynamic` one) it changes nothing.
+            roc = set(req.replaceOnChanges)
+            replaces += [k for k in changed if ("*" in roc or k in roc) and k not in replaces]
         if changes == DIFF_NONE:  # same: new inputs, old outputs (the engine's SameStep)
             self._commit(
                 urn,

@@ -66,6 +66,8 @@ class ItemProvider(ResourceProvider):
         # Only user-owned inputs count; Unknown compares unequal, so it shows as a change.
         changed = [k for k in USER_KEYS if k in news or k in olds if olds.get(k) != news.get(k)]
         _log("diff", id=id, changed=changed)
+        if news.get("diff_unknown"):  # DIFF_UNKNOWN: the engine compares the inputs itself
+            return DiffResult()
         replaces = [k for k in changed if k == "name"]
         return DiffResult(bool(changed), replaces, delete_before_replace=bool(news.get("dbr")))
 
@@ -117,6 +119,7 @@ class Item(Resource, module="toy", name="Item"):
         name: pulumi.Input[str] | None = None,
         fail: str | None = None,
         dbr: bool | None = None,
+        diff_unknown: bool | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props = {
@@ -125,6 +128,7 @@ class Item(Resource, module="toy", name="Item"):
             "parent_id": parent_id,
             "fail": fail,
             "dbr": dbr,
+            "diff_unknown": diff_unknown,
             "item_id": None,
         }
         super().__init__(ItemProvider(), resource_name, props, opts)
