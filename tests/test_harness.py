@@ -404,3 +404,60 @@ def test_replace_on_changes_matches_the_diffs_a_provider_sends(toy: Toy) -> None
         ("delete-replaced", "t"),
     ]
     assert things.objects == {"thing-2": {"size": 2.0}}
+
+
+def test_protect_refuses_a_replace_only_when_old_and_new_are_protected(toy: Toy) -> None:
+    toy.engine.up(chain(protect=True))
+    before = toy.engine.load()
+    toy.clear_log()
+    with pytest.raises(EngineError, match="protected and cannot be replaced") as info:
+        toy.engine.up(chain(a_name="a2", protect=True))
+    assert info.value.steps == [] and toy.calls("create", "delete") == []
+    assert toy.engine.load() == before
+    # A preview plans everything, then reports the error.
+    with pytest.raises(EngineError, match="protected and cannot be replaced") as info:
+        toy.engine.preview(chain(a_name="a2", protect=True))
+    assert ("replace", "a") in ops(info.value.steps) and ("same", "c") in ops(info.value.steps)
+    # Unprotect and replace in one run: the old state's protect alone does not refuse it.
+    assert ops(toy.engine.up(chain(a_name="a2")))[0] == ("replace", "a")
+    # Protecting in the run that replaces: the old state is unprotected, so it goes ahead.
+    steps = toy.engine.up(chain(a_name="a3", protect=True))
+    assert ops(steps)[0] == ("replace", "a") and ("delete-replaced", "a") in ops(steps)
+    assert toy.engine.load()[steps[0].urn]["protect"] is True
+
+
+def test_protect_refuses_a_delete_from_state(toy: Toy) -> None:
+    toy.engine.up(chain(protect=True))
+    with pytest.raises(EngineError, match="protected and cannot be deleted"):
+        toy.engine.up(lambda: None)
+    assert any(u.endswith("::a") for u in toy.engine.load())
+    assert "item-1" in toy.items()
+    with pytest.raises(EngineError, match="protected and cannot be deleted"):
+        toy.engine.destroy()
+    assert "item-1" in toy.items()
+    toy.engine.up(chain())  # unprotect
+    toy.engine.destroy()
+    assert toy.items() == {}
+
+
+def test_retain_on_delete_drops_state_without_a_provider_delete(toy: Toy) -> None:
+    def program(name: str = "a", retain: bool = True) -> Callable[[], None]:
+        opts = pulumi.ResourceOptions(retain_on_delete=retain)
+        return lambda: Item("a", name=name, opts=opts) and None
+
+    toy.engine.up(program())
+    toy.clear_log()
+    # The replacement of a retained resource: the old one is left alone (DeleteStep.Apply).
+    assert ops(toy.engine.up(program(name="a2"))) == [("replace", "a"), ("delete-replaced", "a")]
+    assert toy.calls("create", "delete") == [("create", "a2")]
+    assert set(toy.items()) == {"item-1", "item-2"}
+    toy.clear_log()
+    assert ops(toy.engine.up(lambda: None)) == [("delete", "a")]
+    assert toy.calls("delete") == []
+    assert set(toy.items()) == {"item-1", "item-2"}
+    assert [e["type"] for e in toy.engine.load().values()] == ["pulumi:pulumi:Stack"]
+    # Retained on destroy too.
+    toy.engine.up(program(name="b"))
+    toy.clear_log()
+    assert ops(toy.engine.destroy()) == [("delete", "a")]
+    assert toy.calls("delete") == [] and toy.engine.load() == {}

@@ -416,6 +416,7 @@ class Engine(Mocks):
     _registered: set[str]
     _pending_deletes: list[tuple[str, Props]]
     _failure: EngineError | None
+    _deferred_errors: list[EngineError]
     _provider: ProviderProcess | None
     _monitor: EngineMonitor
 
@@ -548,6 +549,7 @@ class Engine(Mocks):
         self._registered = set()
         self._pending_deletes = []  # create-before-delete leftovers
         self._failure = None
+        self._deferred_errors = []  # errors a preview reports after planning everything
         self._provider = None
 
     def _deploy(self, program: Callable[[], Any] | str | Path, preview: bool) -> list[Step]:
@@ -574,6 +576,8 @@ class Engine(Mocks):
             for urn in reversed(self._order(entries)):
                 entry, op = victims[urn]
                 self._delete(urn, entry, op, keep_state=op == "delete-replaced")
+            if self._deferred_errors:
+                raise self._deferred_errors[0]
         except EngineError as e:
             e.steps = list(self.steps)
             raise
@@ -709,8 +713,14 @@ class Engine(Mocks):
                 urn, {**meta, "id": old["id"], "inputs": checked, "outputs": outs}, step("update")
             )
             return old["id"], outs
-        if meta["protect"]:  # the program's protect flag decides, as in the engine
-            raise EngineError(f"{urn}: resource is protected and cannot be replaced ({replaces})")
+        if meta["protect"] and old.get("protect"):
+            # continueStepsFromDiff: new.Protect && old.Protect, so unprotect-and-replace works
+            # in one run. A preview reports the error at the end and goes on planning.
+            err = EngineError(f"{urn}: resource is protected and cannot be replaced ({replaces})")
+            if not self.preview_mode:
+                raise err
+            with self._lock:
+                self._deferred_errors.append(err)
         checked = self._check(backend, urn, {}, news)  # a replacement is checked as a create
         dbr = req.deleteBeforeReplace if req.deleteBeforeReplaceDefined else d.delete_before_replace
         if dbr:
@@ -739,7 +749,9 @@ class Engine(Mocks):
 
     def _delete(self, urn: str, e: Props, op: str, keep_state: bool = False) -> None:
         step = Step(op, urn, e["type"], _name(urn))
-        if e.get("protect") and op == "delete":  # a replace was already vetted by _register
+        # DeleteStep.Apply: the state entry's protect refuses a delete (a replace was vetted by
+        # _register); its retainOnDelete skips the provider's Delete but still drops the entry.
+        if e.get("protect") and op == "delete":
             raise EngineError(f"{urn}: resource is protected and cannot be deleted")
         if e.get("custom") and not e.get("retain_on_delete") and not self.preview_mode:
             backend = self._backend(e["type"])
