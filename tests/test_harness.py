@@ -461,3 +461,143 @@ def test_retain_on_delete_drops_state_without_a_provider_delete(toy: Toy) -> Non
     toy.clear_log()
     assert ops(toy.engine.destroy()) == [("delete", "a")]
     assert toy.calls("delete") == [] and toy.engine.load() == {}
+
+
+def pair(a_name: str = "a", b_fail: str | None = None) -> Callable[[], None]:
+    """a <- b (b.parent_id = a.item_id)."""
+
+    def program() -> None:
+        a = Item("a", name=a_name)
+        Item("b", parent_id=a.item_id, fail=b_fail)
+
+    return program
+
+
+def test_a_pending_delete_survives_a_failed_run_and_the_next_up_deletes_it(toy: Toy) -> None:
+    toy.engine.up(pair())
+    assert toy.engine.pending_deletes() == []
+    # a is replaced (create-before-delete), then b's update fails: no delete phase.
+    with pytest.raises(EngineError, match="toy update failed"):
+        toy.engine.up(pair(a_name="a2", b_fail="update"))
+    ((urn, old),) = toy.engine.pending_deletes()
+    assert urn.endswith("::a") and old["id"] == "item-1" and old["outputs"]["name"] == "a"
+    assert toy.engine.load()[urn]["id"] == "item-3"  # load() keeps only the live entry
+    assert set(toy.items()) == {"item-1", "item-2", "item-3"}
+    # A preview plans the delete, and does it not.
+    assert ("delete-replaced", "a") in ops(toy.engine.preview(pair(a_name="a2")))
+    assert len(toy.engine.pending_deletes()) == 1
+    toy.clear_log()
+    assert ops(toy.engine.up(pair(a_name="a2"))) == [
+        ("same", "a"),
+        ("update", "b"),
+        ("delete-replaced", "a"),
+    ]
+    assert toy.calls("diff", "delete") == [("diff", "item-3"), ("diff", "item-2"), ("delete", "a")]
+    assert toy.engine.pending_deletes() == []
+    assert set(toy.items()) == {"item-2", "item-3"}
+
+
+def test_a_failed_delete_replaced_stays_pending(toy: Toy) -> None:
+    toy.engine.up(lambda: Item("a", fail="delete") and None)
+    renamed = lambda: Item("a", name="a2") and None  # noqa: E731
+    with pytest.raises(EngineError, match="toy delete failed") as info:
+        toy.engine.up(renamed)
+    assert ops(info.value.steps) == [("replace", "a")]
+    assert [e["id"] for _, e in toy.engine.pending_deletes()] == ["item-1"]
+    items = toy.items()
+    items["item-1"]["fail"] = None  # fixed out of band; Delete gets the outputs, so refresh
+    toy.write_items(items)
+    assert sorted(ops(toy.engine.refresh())) == [("same", "a"), ("update", "a")]
+    assert [e["outputs"].get("fail") for _, e in toy.engine.pending_deletes()] == [None]
+    assert ops(toy.engine.up(renamed)) == [("same", "a"), ("delete-replaced", "a")]
+    assert set(toy.items()) == {"item-2"} and toy.engine.pending_deletes() == []
+
+
+def test_destroy_and_refresh_handle_pending_deletes(toy: Toy) -> None:
+    toy.engine.up(pair())
+    with pytest.raises(EngineError):
+        toy.engine.up(pair(a_name="a2", b_fail="update"))
+    assert len(toy.engine.pending_deletes()) == 1
+    steps = toy.engine.destroy()
+    assert sorted(ops(steps)) == [("delete", "a"), ("delete", "b"), ("delete-replaced", "a")]
+    assert ops(steps)[0] == ("delete", "b")  # b depends on a, so it goes first
+    assert toy.items() == {} and toy.engine.pending_deletes() == [] and toy.engine.load() == {}
+    # refresh: a pending delete that is gone is dropped.
+    toy.engine.up(pair())
+    with pytest.raises(EngineError):
+        toy.engine.up(pair(a_name="a2", b_fail="update"))
+    ((_, old),) = toy.engine.pending_deletes()
+    items = toy.items()
+    del items[old["id"]]
+    toy.write_items(items)
+    assert ("deleted", "a") in ops(toy.engine.refresh())
+    assert toy.engine.pending_deletes() == []
+    assert any(u.endswith("::a") for u in toy.engine.load())  # the live one stays
+
+
+def delete_windows(toy: Toy) -> dict[str, tuple[float, float]]:
+    """name -> (start, end) of each completed provider delete, from the toy's call log."""
+    log = read_log(toy.tmp / "calls.log")
+    start = {c["name"]: c["t"] for c in log if c["method"] == "delete"}
+    return {c["name"]: (start[c["name"]], c["t"]) for c in log if c["method"] == "deleted"}
+
+
+def test_deletes_run_in_parallel_along_the_dependency_graph(toy: Toy) -> None:
+    def program() -> None:
+        x = Item("x", delete_sleep=0.4)
+        Item("y", delete_sleep=0.4)
+        Item("z", delete_sleep=0.4)
+        p = Item("p", delete_sleep=0.4)
+        # c is a child of p; d depends on x: both go before what they depend on.
+        Item("c", delete_sleep=0.4, opts=pulumi.ResourceOptions(parent=p))
+        Item("d", delete_sleep=0.4, opts=pulumi.ResourceOptions(depends_on=[x]))
+
+    toy.engine.up(program)
+    toy.clear_log()
+    steps = toy.engine.destroy()
+    assert sorted(s.name for s in steps) == ["c", "d", "p", "x", "y", "z"]
+    w = delete_windows(toy)
+
+    def overlap(names: list[str]) -> bool:
+        return max(w[n][0] for n in names) < min(w[n][1] for n in names)
+
+    # ScheduleDeletes peels off the roots (depending on no other victim) first and reverses:
+    # [c, d], then [p, x, y, z]; each antichain runs at once, the next after it finished.
+    assert overlap(["c", "d"]) and overlap(["p", "x", "y", "z"])
+    assert max(w[n][1] for n in "cd") <= min(w[n][0] for n in "pxyz")
+    assert toy.items() == {} and toy.engine.load() == {}
+
+
+def test_a_failed_delete_lets_in_flight_deletes_finish_and_keeps_the_rest(toy: Toy) -> None:
+    def program() -> None:
+        base = Item("base")
+        Item("bad", fail="delete", opts=pulumi.ResourceOptions(depends_on=[base]))
+        Item("slow", delete_sleep=0.5, opts=pulumi.ResourceOptions(depends_on=[base]))
+
+    toy.engine.up(program)
+    with pytest.raises(EngineError, match="toy delete failed") as info:
+        toy.engine.destroy()
+    # bad and slow form one antichain: slow, in flight when bad failed, finishes.
+    assert ops(info.value.steps) == [("delete", "slow")]
+    assert sorted(toy.calls("delete")) == [("delete", "bad"), ("delete", "slow")]
+    left = {_name_of(u) for u, e in toy.engine.load().items() if e["type"] == ITEM}
+    assert left == {"base", "bad"}  # base was never attempted
+
+
+def test_a_protected_delete_does_not_stop_unrelated_deletes(toy: Toy) -> None:
+    def program() -> None:
+        Item("free")  # registered first, so deleted last by a serial reverse order
+        q = Item("q")
+        Item("p", opts=pulumi.ResourceOptions(protect=True, depends_on=[q]))
+
+    toy.engine.up(program)
+    with pytest.raises(EngineError, match="protected and cannot be deleted") as info:
+        toy.engine.up(lambda: None)
+    # cancelDueToError continues past a protected delete, but not into what p depends on.
+    assert ops(info.value.steps) == [("delete", "free")]
+    left = {_name_of(u) for u, e in toy.engine.load().items() if e["type"] == ITEM}
+    assert left == {"p", "q"}
+
+
+def _name_of(urn: str) -> str:
+    return urn.rsplit("::", 1)[-1]

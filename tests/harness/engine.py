@@ -21,6 +21,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -45,6 +46,7 @@ DIFF_UNKNOWN, DIFF_NONE, DIFF_SOME = (
     provider_pb2.DiffResponse.DIFF_SOME,
 )
 STACK_TYPE = "pulumi:pulumi:Stack"
+PENDING_KEY = "__pending_deletes__"  # state-file key for pending deletes (never a URN)
 DYNAMIC_PREFIX = "pulumi-python:dynamic"
 Props = dict[str, Any]
 
@@ -60,6 +62,10 @@ class EngineError(Exception):
 
 class ProviderError(EngineError):
     """A provider RPC failed; the message is the provider's last error line."""
+
+
+class ProtectedError(EngineError):
+    """A delete refused because the state entry is protected."""
 
 
 @dataclass(frozen=True)
@@ -409,12 +415,14 @@ class EngineMonitor(MockMonitor):
 class Engine(Mocks):
     """Runs programs against a JSON state file with the engine's step logic (see module doc)."""
 
+    delete_parallelism = 4  # deletes at once (the dynamic provider serves 4 RPCs at a time)
+
     # Per-run state, reset by _begin().
     preview_mode: bool
     steps: list[Step]
     _state: dict[str, Props]
     _registered: set[str]
-    _pending_deletes: list[tuple[str, Props]]
+    _pending: list[tuple[str, Props]]  # pending deletes (the engine's Delete=true entries)
     _failure: EngineError | None
     _deferred_errors: list[EngineError]
     _provider: ProviderProcess | None
@@ -463,6 +471,9 @@ class Engine(Mocks):
             for urn in self._order(self._state):
                 if self._state[urn].get("custom"):
                     self._refresh_one(urn, self._state[urn])
+            for urn, e in list(self._pending):  # GenerateRefreshes reads pending deletes too
+                if e.get("custom"):
+                    self._refresh_one(urn, e, pending=True)
         except EngineError as e:
             e.steps = list(self.steps)
             raise
@@ -470,11 +481,12 @@ class Engine(Mocks):
             self._close_provider()
         return list(self.steps)
 
-    def _refresh_one(self, urn: str, e: Props) -> None:
+    def _refresh_one(self, urn: str, e: Props, pending: bool = False) -> None:
         backend = self._backend(e["type"])
         r = self._provider_call(urn, lambda: backend.read(urn, e["id"], e["outputs"], e["inputs"]))
         if not r.id:  # empty id: gone out of band, dropped from state
-            self._drop(urn, Step("deleted", urn, e["type"], _name(urn)))
+            gone = Step("deleted", urn, e["type"], _name(urn))
+            self._unpend(e, gone) if pending else self._drop(urn, gone)
             return
         outs = self._secure(r.outputs, e["inputs"], e.get("additional_secret_outputs", []))
         ins = e["inputs"] if r.inputs is None else annotate_secrets(r.inputs, e["inputs"])
@@ -485,13 +497,20 @@ class Engine(Mocks):
         if changes == DIFF_UNKNOWN:
             changes = DIFF_SOME if changed_keys(e["outputs"], outs) else DIFF_NONE
         step = Step("update" if changes == DIFF_SOME else "same", urn, e["type"], _name(urn))
-        self._commit(urn, {**e, "id": r.id, "inputs": ins, "outputs": outs}, step)
+        new = {**e, "id": r.id, "inputs": ins, "outputs": outs}
+        if pending:
+            with self._lock:
+                self._pending = [(u, new if x is e else x) for u, x in self._pending]
+                self._save()
+                self.steps.append(step)
+        else:
+            self._commit(urn, new, step)
 
     def destroy(self) -> list[Step]:
         self._begin(preview=False)
         try:
-            for urn in reversed(self._order(self._state)):
-                self._delete(urn, self._state[urn], "delete")
+            victims = [_Victim(u, e, "delete") for u, e in self._state.items()]
+            self._delete_all(victims + self._pending_victims())
         except EngineError as e:
             e.steps = list(self.steps)
             raise
@@ -500,9 +519,20 @@ class Engine(Mocks):
         return list(self.steps)
 
     def load(self) -> dict[str, Props]:
+        """The live state entries, ``{urn: entry}`` (pending deletes left out)."""
+        return self._load_all()[0]
+
+    def pending_deletes(self) -> list[tuple[str, Props]]:
+        """Replaced resources whose delete has not happened yet, as ``(urn, entry)``: the
+        engine's ``Delete: true`` entries. The next ``up`` or ``destroy`` deletes them."""
+        return self._load_all()[1]
+
+    def _load_all(self) -> tuple[dict[str, Props], list[tuple[str, Props]]]:
         if not self.state_path.exists():
-            return {}
-        return cast(dict[str, Props], seal(json.loads(self.state_path.read_text()), False))
+            return {}, []
+        data = cast(dict[str, Any], seal(json.loads(self.state_path.read_text()), False))
+        pending = [(u, e) for u, e in data.pop(PENDING_KEY, [])]
+        return data, pending
 
     def outputs(self, urn_or_name: str) -> Props:
         """Plain (secrets unwrapped) outputs of one resource, by URN or by unique name."""
@@ -545,9 +575,8 @@ class Engine(Mocks):
     def _begin(self, preview: bool) -> None:
         self.preview_mode = preview
         self.steps = []
-        self._state = self.load()
+        self._state, self._pending = self._load_all()
         self._registered = set()
-        self._pending_deletes = []  # create-before-delete leftovers
         self._failure = None
         self._deferred_errors = []  # errors a preview reports after planning everything
         self._provider = None
@@ -566,16 +595,12 @@ class Engine(Mocks):
                 raise self._failure or e from None
             if self._failure:
                 raise self._failure
-            # Delete phase: replaced-and-pending resources and those the program no longer
-            # registers, dependents first.
-            victims = {
-                u: (e, "delete") for u, e in self._state.items() if u not in self._registered
-            }
-            victims.update({u: (e, "delete-replaced") for u, e in self._pending_deletes})
-            entries = {u: e for u, (e, _) in victims.items()}
-            for urn in reversed(self._order(entries)):
-                entry, op = victims[urn]
-                self._delete(urn, entry, op, keep_state=op == "delete-replaced")
+            # Delete phase (GenerateDeletes): pending deletes, this run's and any a failed run
+            # left, and the resources the program no longer registers.
+            victims = [
+                _Victim(u, e, "delete") for u, e in self._state.items() if u not in self._registered
+            ]
+            self._delete_all(victims + self._pending_victims())
             if self._deferred_errors:
                 raise self._deferred_errors[0]
         except EngineError as e:
@@ -724,21 +749,28 @@ class Engine(Mocks):
         checked = self._check(backend, urn, {}, news)  # a replacement is checked as a create
         dbr = req.deleteBeforeReplace if req.deleteBeforeReplaceDefined else d.delete_before_replace
         if dbr:
-            self._delete(urn, old, "delete-replaced")
-        else:
-            with self._lock:
-                self._pending_deletes.append((urn, old))
-        return self._create(backend, urn, checked, meta, step("replace"))
+            self._delete(_Victim(urn, old, "delete-replaced"))
+            return self._create(backend, urn, checked, meta, step("replace"))
+        return self._create(backend, urn, checked, meta, step("replace"), replaced=(urn, old))
 
     def _create(
-        self, backend: Any, urn: str, checked: Props, meta: Props, step: Step
+        self,
+        backend: Any,
+        urn: str,
+        checked: Props,
+        meta: Props,
+        step: Step,
+        replaced: tuple[str, Props] | None = None,
     ) -> tuple[str, Props]:
         if self.preview_mode:  # never Create in preview: empty id, checked inputs as outputs
             id_, outs = "", checked
         else:
             id_, outs = self._provider_call(urn, lambda: backend.create(urn, checked))
         outs = self._secure(outs, checked, meta["additional_secret_outputs"])
-        self._commit(urn, {**meta, "id": id_, "inputs": checked, "outputs": outs}, step)
+        with self._lock:
+            if replaced is not None:  # CreateStep.Apply: the old one is now pending delete
+                self._pending.append(replaced)
+            self._commit(urn, {**meta, "id": id_, "inputs": checked, "outputs": outs}, step)
         return id_, outs
 
     def _check(self, backend: Any, urn: str, olds: Props, news: Props) -> Props:
@@ -747,20 +779,57 @@ class Engine(Mocks):
             raise EngineError(f"{urn}: check failed: {r.failures}")
         return annotate_secrets(r.inputs, news)
 
-    def _delete(self, urn: str, e: Props, op: str, keep_state: bool = False) -> None:
-        step = Step(op, urn, e["type"], _name(urn))
+    def _pending_victims(self) -> list[_Victim]:
+        return [_Victim(u, e, "delete-replaced", pending=True) for u, e in self._pending]
+
+    def _delete_all(self, victims: list[_Victim]) -> None:
+        """Deletes in parallel along the dependency graph, as the engine's ScheduleDeletes and
+        performPostSteps: antichains in turn, at most ``delete_parallelism`` at once. After a
+        failure, deletes in flight finish and nothing new starts; a protected resource is the
+        exception (cancelDueToError continues past it, skipping what it depends on)."""
+        deps = _victim_deps(victims)
+        errors: list[EngineError] = []
+        skipped: set[int] = set()
+        stop = threading.Event()
+
+        def run(i: int) -> None:
+            if stop.is_set():
+                return
+            try:
+                self._delete(victims[i])
+            except ProtectedError as e:
+                with self._lock:
+                    errors.append(e)
+                    skipped.update(_closure(deps, i))
+            except Exception as e:
+                err = e if isinstance(e, EngineError) else EngineError(f"{victims[i].urn}: {e!r}")
+                with self._lock:
+                    errors.append(err)
+                stop.set()
+
+        with ThreadPoolExecutor(self.delete_parallelism, thread_name_prefix="delete") as pool:
+            for chain in _antichains(deps):
+                if stop.is_set():
+                    break
+                for f in [pool.submit(run, i) for i in chain if i not in skipped]:
+                    f.result()
+        if errors:
+            raise errors[0]
+
+    def _delete(self, v: _Victim) -> None:
+        urn, e = v.urn, v.entry
+        step = Step(v.op, urn, e["type"], _name(urn))
         # DeleteStep.Apply: the state entry's protect refuses a delete (a replace was vetted by
         # _register); its retainOnDelete skips the provider's Delete but still drops the entry.
-        if e.get("protect") and op == "delete":
-            raise EngineError(f"{urn}: resource is protected and cannot be deleted")
+        if e.get("protect") and v.op == "delete":
+            raise ProtectedError(f"{urn}: resource is protected and cannot be deleted")
         if e.get("custom") and not e.get("retain_on_delete") and not self.preview_mode:
             backend = self._backend(e["type"])
             self._provider_call(
                 urn, lambda: backend.delete(urn, e["id"], e["outputs"], e["inputs"])
             )
-        if keep_state:  # the URN's entry already holds the replacement
-            with self._lock:
-                self.steps.append(step)
+        if v.pending:
+            self._unpend(e, step)
         else:
             self._drop(urn, step)
 
@@ -796,9 +865,19 @@ class Engine(Mocks):
             if step.type != STACK_TYPE:
                 self.steps.append(step)
 
+    def _unpend(self, entry: Props, step: Step) -> None:
+        with self._lock:
+            if not self.preview_mode:
+                self._pending = [(u, e) for u, e in self._pending if e is not entry]
+                self._save()
+            self.steps.append(step)
+
     def _save(self) -> None:
+        data: dict[str, Any] = dict(self._state)
+        if self._pending:
+            data[PENDING_KEY] = [[u, e] for u, e in self._pending]
         tmp = self.state_path.with_name(self.state_path.name + ".tmp")
-        tmp.write_text(json.dumps(seal(self._state, True), indent=2))
+        tmp.write_text(json.dumps(seal(data, True), indent=2))
         os.replace(tmp, self.state_path)  # atomic, so a failing run never leaves half a file
 
     def _backend(self, type_: str) -> Any:
@@ -847,6 +926,52 @@ class Engine(Mocks):
         for urn in entries:
             visit(urn)
         return done
+
+
+@dataclass
+class _Victim:
+    """One delete of the delete phase: the live entry at ``urn``, or a pending-delete entry."""
+
+    urn: str
+    entry: Props
+    op: str  # delete / delete-replaced
+    pending: bool = False
+
+
+def _victim_deps(victims: list[_Victim]) -> list[set[int]]:
+    """For each victim, the other victims it depends on (dependencies or parent, by URN)."""
+    by_urn: dict[str, list[int]] = {}
+    for i, v in enumerate(victims):
+        by_urn.setdefault(v.urn, []).append(i)
+    deps = []
+    for i, v in enumerate(victims):
+        urns = {*v.entry.get("dependencies", []), v.entry.get("parent", "")}
+        deps.append({j for u in urns for j in by_urn.get(u, []) if j != i})
+    return deps
+
+
+def _antichains(deps: list[set[int]]) -> list[list[int]]:
+    """ScheduleDeletes: peel off the victims depending on no remaining victim, then reverse,
+    so each resource is deleted only after everything depending on it."""
+    condemned = set(range(len(deps)))
+    chains = []
+    while condemned:
+        chain = sorted(i for i in condemned if not deps[i] & condemned) or sorted(condemned)
+        chains.append(chain)
+        condemned -= set(chain)
+    return chains[::-1]
+
+
+def _closure(deps: list[set[int]], i: int) -> set[int]:
+    """Everything victim ``i`` depends on, transitively."""
+    seen: set[int] = set()
+    todo = list(deps[i])
+    while todo:
+        j = todo.pop()
+        if j not in seen:
+            seen.add(j)
+            todo.extend(deps[j])
+    return seen
 
 
 def _name(urn: str) -> str:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import os
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -27,12 +29,13 @@ from pulumi.dynamic import (
 from pulumi.output import Unknown
 
 ITEMS_ENV, LOG_ENV = "TOY_ITEMS_FILE", "TOY_CALL_LOG"
-USER_KEYS = ("name", "value", "parent_id", "fail", "dbr")
+USER_KEYS = ("name", "value", "parent_id", "fail", "dbr", "delete_sleep")
+_LOCK = threading.Lock()  # the server runs 4 RPCs at once; items.json is read-modify-written
 
 
 def _log(method: str, **data: Any) -> None:
     line = json.dumps({"method": method, **data}, default=lambda o: "<unknown>")
-    with open(os.environ[LOG_ENV], "a") as f:
+    with _LOCK, open(os.environ[LOG_ENV], "a") as f:
         f.write(line + "\n")
 
 
@@ -75,31 +78,39 @@ class ItemProvider(ResourceProvider):
         _log("create", name=props["name"])
         if props.get("fail") == "create":
             raise RuntimeError("toy create failed: boom")
-        data = _load()
-        id_ = f"item-{data['next']}"
-        data["next"] += 1
-        data["items"][id_] = _user(props)
-        _save(data)
+        with _LOCK:
+            data = _load()
+            id_ = f"item-{data['next']}"
+            data["next"] += 1
+            data["items"][id_] = _user(props)
+            _save(data)
         return CreateResult(id_, {**_user(props), "item_id": id_})
 
     def update(self, id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         _log("update", id=id, name=news["name"])
         if news.get("fail") == "update":
             raise RuntimeError("toy update failed: boom")
-        data = _load()
-        data["items"][id] = _user(news)
-        _save(data)
+        with _LOCK:
+            data = _load()
+            data["items"][id] = _user(news)
+            _save(data)
         return UpdateResult({**_user(news), "item_id": id})
 
     def delete(self, id: str, props: dict[str, Any]) -> None:
-        _log("delete", id=id, name=props.get("name"))
-        data = _load()
-        data["items"].pop(id, None)
-        _save(data)
+        _log("delete", id=id, name=props.get("name"), t=time.time())
+        if props.get("fail") == "delete":
+            raise RuntimeError("toy delete failed: boom")
+        time.sleep(float(props.get("delete_sleep") or 0))
+        with _LOCK:
+            data = _load()
+            data["items"].pop(id, None)
+            _save(data)
+        _log("deleted", id=id, name=props.get("name"), t=time.time())
 
     def read(self, id: str, props: dict[str, Any]) -> ReadResult:
         _log("read", id=id)
-        item = _load()["items"].get(id)
+        with _LOCK:
+            item = _load()["items"].get(id)
         if item is None:
             return ReadResult("", {})  # gone: the engine drops it from state
         return ReadResult(id, {**item, "item_id": id}, inputs=dict(item))
@@ -120,6 +131,7 @@ class Item(Resource, module="toy", name="Item"):
         fail: str | None = None,
         dbr: bool | None = None,
         diff_unknown: bool | None = None,
+        delete_sleep: float | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props = {
@@ -129,6 +141,7 @@ class Item(Resource, module="toy", name="Item"):
             "fail": fail,
             "dbr": dbr,
             "diff_unknown": diff_unknown,
+            "delete_sleep": delete_sleep,
             "item_id": None,
         }
         super().__init__(ItemProvider(), resource_name, props, opts)
