@@ -601,3 +601,74 @@ def test_a_protected_delete_does_not_stop_unrelated_deletes(toy: Toy) -> None:
 
 def _name_of(urn: str) -> str:
     return urn.rsplit("::", 1)[-1]
+
+
+def checks_of(toy: Toy, name: str) -> list[bool]:
+    """For each Check of ``name``: whether it was given old inputs."""
+    log = read_log(toy.tmp / "calls.log")
+    return [c["olds"] for c in log if c["method"] == "check" and c["name"] == name]
+
+
+@pytest.mark.parametrize("target", ["a", "urn:pulumi:dev::proj::pulumi-python:dynamic/toy:Item::a"])
+def test_targeted_replace_asks_no_diff_and_checks_once(toy: Toy, target: str) -> None:
+    toy.engine.up(chain())
+    toy.clear_log()
+    steps = toy.engine.up(chain(), replace=[target])
+    assert ops(steps) == [
+        ("replace", "a"),
+        ("update", "b"),
+        ("same", "c"),
+        ("delete-replaced", "a"),
+    ]
+    assert checks_of(toy, "a") == [False]  # no olds, and no second Check for the replacement
+    assert toy.calls("diff") == [("diff", "item-2"), ("diff", "item-3")]  # b and c only
+    assert toy.calls("create", "delete") == [("create", "a"), ("delete", "a")]
+    assert toy.engine.outputs("b")["parent_id"] == "item-4"
+
+
+def test_targeted_replace_is_create_before_delete_unless_the_option_says(toy: Toy) -> None:
+    # The provider would ask for delete-before-replace (dbr=True) but is never asked to Diff.
+    toy.engine.up(lambda: Item("a", dbr=True) and None)
+    toy.clear_log()
+    assert ops(toy.engine.up(lambda: Item("a", dbr=True) and None, replace=["a"])) == [
+        ("replace", "a"),
+        ("delete-replaced", "a"),
+    ]
+    assert toy.calls("create", "delete") == [("create", "a"), ("delete", "a")]
+    opts = pulumi.ResourceOptions(delete_before_replace=True)
+    toy.clear_log()
+    assert ops(toy.engine.up(lambda: Item("a", opts=opts) and None, replace=["a"])) == [
+        ("delete-replaced", "a"),
+        ("replace", "a"),
+    ]
+    assert toy.calls("create", "delete") == [("delete", "a"), ("create", "a")]
+
+
+def test_targeted_replace_preview_unknown_target_and_protect(toy: Toy) -> None:
+    toy.engine.up(chain(protect=True))
+    before = toy.engine.load()
+    toy.clear_log()
+    with pytest.raises(EngineError, match="could not be found in the stack"):
+        toy.engine.up(chain(), replace=["nope"])
+    assert toy.calls() == []  # refused before the program ran
+    with pytest.raises(EngineError, match="protected and cannot be replaced"):
+        toy.engine.up(chain(protect=True), replace=["a"])
+    steps = toy.engine.preview(chain(), replace=["a"])
+    assert ops(steps)[0] == ("replace", "a") and ("delete-replaced", "a") in ops(steps)
+    assert toy.calls("create", "delete") == [] and toy.engine.load() == before
+
+
+def test_taint_replaces_on_the_next_up_and_is_cleared(toy: Toy) -> None:
+    toy.engine.up(chain())
+    toy.engine.taint("b")
+    (urn,) = [u for u in toy.engine.load() if u.endswith("::b")]
+    assert toy.engine.load()[urn]["taint"] is True
+    toy.clear_log()
+    steps = toy.engine.up(chain())
+    assert ops(steps) == [("same", "a"), ("replace", "b"), ("same", "c"), ("delete-replaced", "b")]
+    assert checks_of(toy, "b") == [False] and ("diff", "item-2") not in toy.calls("diff")
+    assert "taint" not in toy.engine.load()[urn]
+    assert toy.engine.load()[urn]["id"] == "item-4"
+    assert [s.op for s in toy.engine.up(chain())] == ["same"] * 3
+    with pytest.raises(KeyError):
+        toy.engine.taint("nope")

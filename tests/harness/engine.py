@@ -425,6 +425,7 @@ class Engine(Mocks):
     _pending: list[tuple[str, Props]]  # pending deletes (the engine's Delete=true entries)
     _failure: EngineError | None
     _deferred_errors: list[EngineError]
+    _replace_targets: set[str]
     _provider: ProviderProcess | None
     _monitor: EngineMonitor
 
@@ -458,12 +459,25 @@ class Engine(Mocks):
 
     # -- public API --------------------------------------------------------------------------
 
-    def preview(self, program: Callable[[], Any] | str | Path) -> list[Step]:
-        return self._deploy(program, preview=True)
+    def preview(
+        self, program: Callable[[], Any] | str | Path, replace: Iterable[str] = ()
+    ) -> list[Step]:
+        """Like ``pulumi preview [--replace URN]...``."""
+        return self._deploy(program, preview=True, replace=replace)
 
-    def up(self, program: Callable[[], Any] | str | Path) -> list[Step]:
-        """Like ``pulumi up --skip-preview``."""
-        return self._deploy(program, preview=False)
+    def up(
+        self, program: Callable[[], Any] | str | Path, replace: Iterable[str] = ()
+    ) -> list[Step]:
+        """Like ``pulumi up --skip-preview [--replace URN]...``; ``replace`` takes URNs or
+        names unique in state."""
+        return self._deploy(program, preview=False, replace=replace)
+
+    def taint(self, urn_or_name: str) -> None:
+        """Like ``pulumi state taint``: the next ``up`` replaces the resource."""
+        state, pending = self._load_all()
+        urn = _find_urn(urn_or_name, state)
+        state[urn] = {**state[urn], "taint": True}
+        self._write(state, pending)
 
     def refresh(self) -> list[Step]:
         self._begin(preview=False)
@@ -537,10 +551,7 @@ class Engine(Mocks):
     def outputs(self, urn_or_name: str) -> Props:
         """Plain (secrets unwrapped) outputs of one resource, by URN or by unique name."""
         state = self.load()
-        hits = [u for u in state if u == urn_or_name or _name(u) == urn_or_name]
-        if len(hits) != 1:
-            raise KeyError(f"{urn_or_name!r} matches {len(hits)} resources in state")
-        return cast(Props, plain(state[hits[0]]["outputs"]))
+        return cast(Props, plain(state[_find_urn(urn_or_name, state)]["outputs"]))
 
     @property
     def stack_outputs(self) -> Props:
@@ -579,10 +590,22 @@ class Engine(Mocks):
         self._registered = set()
         self._failure = None
         self._deferred_errors = []  # errors a preview reports after planning everything
+        self._replace_targets = set()
         self._provider = None
 
-    def _deploy(self, program: Callable[[], Any] | str | Path, preview: bool) -> list[Step]:
+    def _deploy(
+        self, program: Callable[[], Any] | str | Path, preview: bool, replace: Iterable[str] = ()
+    ) -> list[Step]:
         self._begin(preview)
+        replace = [replace] if isinstance(replace, str) else replace
+        # checkTargets: every --replace target must be in the old state (pending deletes too).
+        known = {*self._state, *(u for u, _ in self._pending)}
+        try:
+            self._replace_targets = {
+                t if t in known else _find_urn(t, self._state) for t in replace
+            }
+        except KeyError as e:
+            raise EngineError(f"replace target could not be found in the stack: {e}") from None
         self._stack_outputs = None
         func, program_dir = _as_callable(program)
         self._run_program_dir = program_dir
@@ -696,18 +719,24 @@ class Engine(Mocks):
             self._commit(urn, {**meta, "id": "", "inputs": news, "outputs": news}, step(op))
             return "", news
         backend = self._backend(req.type)
-        if old is not None:  # ignore_changes: keep the old value (or absence) before Check
+        # isTargetedReplace: `--replace` or a tainted entry. Checked like a create (no olds,
+        # the program's inputs as they are) and never re-checked.
+        targeted = urn in self._replace_targets or bool(old and old.get("taint"))
+        if old is not None and not targeted:  # ignore_changes: keep the old value (or absence)
             for key in req.ignoreChanges:
                 if key in old["inputs"]:
                     news[key] = old["inputs"][key]
                 else:
                     news.pop(key, None)
-        checked = self._check(backend, urn, old["inputs"] if old else {}, news)
+        checked = self._check(backend, urn, old["inputs"] if old and not targeted else {}, news)
         if old is None:
             return self._create(backend, urn, checked, meta, step("create"))
-        d = self._provider_call(
-            urn, lambda: backend.diff(urn, old["id"], old["outputs"], checked, old["inputs"])
-        )
+        if targeted:  # stepGenerator.diff: DiffSome blaming "id", the provider is not asked
+            d = DiffResult(DIFF_SOME, ["id"])
+        else:
+            d = self._provider_call(
+                urn, lambda: backend.diff(urn, old["id"], old["outputs"], checked, old["inputs"])
+            )
         changes, changed = d.changes, list(d.diffs)
         if changes == DIFF_UNKNOWN:  # diffResource: the engine diffs the inputs itself
             changed = changed_keys(old["inputs"], checked)
@@ -746,7 +775,8 @@ class Engine(Mocks):
                 raise err
             with self._lock:
                 self._deferred_errors.append(err)
-        checked = self._check(backend, urn, {}, news)  # a replacement is checked as a create
+        if not targeted:  # continueStepsFromDiff: a replacement is checked again, as a create
+            checked = self._check(backend, urn, {}, news)
         dbr = req.deleteBeforeReplace if req.deleteBeforeReplaceDefined else d.delete_before_replace
         if dbr:
             self._delete(_Victim(urn, old, "delete-replaced"))
@@ -873,9 +903,12 @@ class Engine(Mocks):
             self.steps.append(step)
 
     def _save(self) -> None:
-        data: dict[str, Any] = dict(self._state)
-        if self._pending:
-            data[PENDING_KEY] = [[u, e] for u, e in self._pending]
+        self._write(self._state, self._pending)
+
+    def _write(self, state: Mapping[str, Props], pending: list[tuple[str, Props]]) -> None:
+        data: dict[str, Any] = dict(state)
+        if pending:
+            data[PENDING_KEY] = [[u, e] for u, e in pending]
         tmp = self.state_path.with_name(self.state_path.name + ".tmp")
         tmp.write_text(json.dumps(seal(data, True), indent=2))
         os.replace(tmp, self.state_path)  # atomic, so a failing run never leaves half a file
@@ -976,6 +1009,13 @@ def _closure(deps: list[set[int]], i: int) -> set[int]:
 
 def _name(urn: str) -> str:
     return urn.split("::", 3)[3]
+
+
+def _find_urn(urn_or_name: str, state: Mapping[str, Props]) -> str:
+    hits = [u for u in state if u == urn_or_name or _name(u) == urn_or_name]
+    if len(hits) != 1:
+        raise KeyError(f"{urn_or_name!r} matches {len(hits)} resources in state")
+    return hits[0]
 
 
 def _quiet_exception_handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
