@@ -27,6 +27,7 @@ from tests.harness.toy_provider import ITEMS_ENV, LOG_ENV, Item, read_log
 
 REPO = Path(__file__).resolve().parents[1]
 ITEM = "pulumi-python:dynamic/toy:Item"
+STACK = "pulumi:pulumi:Stack"
 
 
 @dataclass
@@ -672,3 +673,95 @@ def test_taint_replaces_on_the_next_up_and_is_cleared(toy: Toy) -> None:
     assert [s.op for s in toy.engine.up(chain())] == ["same"] * 3
     with pytest.raises(KeyError):
         toy.engine.taint("nope")
+
+
+def item_urn(name: str, stack: str = "dev", project: str = "proj", parent_type: str = "") -> str:
+    qualified = f"{parent_type}${ITEM}" if parent_type else ITEM
+    return f"urn:pulumi:{stack}::{project}::{qualified}::{name}"
+
+
+@pytest.mark.parametrize("alias", ["spec", "urn"])
+def test_an_alias_makes_a_rename_a_same_and_moves_the_state(toy: Toy, alias: str) -> None:
+    toy.engine.up(lambda: Item("a", value=1) and None)
+    toy.clear_log()
+    old: str | pulumi.Alias = pulumi.Alias(name="a") if alias == "spec" else item_urn("a")
+    opts = pulumi.ResourceOptions(aliases=[old])
+    steps = toy.engine.up(lambda: Item("renamed", name="a", value=1, opts=opts) and None)
+    assert ops(steps) == [("same", "renamed")]
+    assert toy.calls("diff", "create", "delete") == [("diff", "item-1")]
+    items = {u: e["id"] for u, e in toy.engine.load().items() if e["type"] == ITEM}
+    assert items == {item_urn("renamed"): "item-1"}
+    # Once moved, the alias no longer matters; without it the name is simply the new one.
+    assert ops(toy.engine.up(lambda: Item("renamed", name="a", value=1) and None)) == [
+        ("same", "renamed")
+    ]
+
+
+def test_an_aliased_rename_can_update_or_replace(toy: Toy) -> None:
+    toy.engine.up(lambda: Item("a", value=1) and None)
+    opts = pulumi.ResourceOptions(aliases=[pulumi.Alias(name="a")])
+    steps = toy.engine.up(lambda: Item("b", name="a", value=2, opts=opts) and None)
+    assert ops(steps) == [("update", "b")] and toy.calls("update") == [("update", "a")]
+    opts = pulumi.ResourceOptions(aliases=[pulumi.Alias(name="b")])
+    toy.clear_log()
+    steps = toy.engine.up(lambda: Item("c", name="c", value=2, opts=opts) and None)
+    # The replacement is made at the new URN, the old one deleted under the URN it had.
+    assert [(s.op, s.urn) for s in steps] == [
+        ("replace", item_urn("c")),
+        ("delete-replaced", item_urn("b")),
+    ]
+    assert toy.calls("create", "delete") == [("create", "c"), ("delete", "a")]
+    assert [u for u, e in toy.engine.load().items() if e["type"] == ITEM] == [item_urn("c")]
+
+
+class Group(pulumi.ComponentResource):
+    def __init__(self, name: str, type_: str = "toy:index:Group", **opts: Any) -> None:
+        super().__init__(type_, name, None, pulumi.ResourceOptions(**opts))
+        self.item = Item(f"{name}-item", name="x", opts=pulumi.ResourceOptions(parent=self))
+
+
+def test_a_component_rename_or_retype_carries_its_children(toy: Toy) -> None:
+    toy.engine.up(lambda: Group("g") and None)
+    assert toy.engine.load()[item_urn("g-item", parent_type="toy:index:Group")]["id"] == "item-1"
+    # The child, named after its parent, inherits the parent's alias (inheritedChildAlias).
+    steps = toy.engine.up(lambda: Group("h", aliases=[pulumi.Alias(name="g")]) and None)
+    assert ops(steps) == [("same", "h"), ("same", "h-item")]
+    toy.engine.up(
+        lambda: (
+            Group("h", "toy:index:Team", aliases=[pulumi.Alias(type_="toy:index:Group")]) and None
+        )
+    )
+    state = toy.engine.load()
+    assert state[item_urn("h-item", parent_type="toy:index:Team")]["id"] == "item-1"
+    assert [e["type"] for e in state.values()] == [STACK, "toy:index:Team", ITEM]
+    assert toy.calls("create") == [("create", "x")]
+
+
+def test_an_alias_to_an_old_parent_stack_or_project(toy: Toy, tmp_path: Path) -> None:
+    toy.engine.up(lambda: Group("g") and None)
+    # The child leaves its component: Alias(parent=<old parent URN>).
+    old_parent = "urn:pulumi:dev::proj::toy:index:Group::g"
+    opts = pulumi.ResourceOptions(aliases=[pulumi.Alias(parent=old_parent)])
+    steps = toy.engine.up(lambda: Item("g-item", name="x", opts=opts) and None)
+    assert ops(steps) == [("same", "g-item"), ("delete", "g")]
+    assert toy.engine.load()[item_urn("g-item")]["id"] == "item-1"
+    # Another stack and project sharing the state file, as after `pulumi stack rename`.
+    env = toy.engine.provider_env
+    other = Engine(toy.engine.state_path, "proj2", "prod", program_dir=REPO, provider_env=env)
+    opts = pulumi.ResourceOptions(aliases=[pulumi.Alias(stack="dev", project="proj")])
+    steps = other.up(lambda: Item("g-item", name="x", opts=opts) and None)
+    assert ("same", "g-item") in ops(steps)
+    assert other.load()[item_urn("g-item", "prod", "proj2")]["id"] == "item-1"
+    assert toy.calls("create") == [("create", "x")]
+
+
+def test_two_resources_cannot_claim_one_alias(toy: Toy) -> None:
+    toy.engine.up(lambda: Item("a") and None)
+
+    def program() -> None:
+        first = Item("b", name="a", opts=pulumi.ResourceOptions(aliases=[pulumi.Alias(name="a")]))
+        opts = pulumi.ResourceOptions(aliases=[pulumi.Alias(name="a")], depends_on=[first])
+        Item("c", name="a", opts=opts)
+
+    with pytest.raises(EngineError, match="already taken"):
+        toy.engine.up(program)

@@ -426,6 +426,8 @@ class Engine(Mocks):
     _failure: EngineError | None
     _deferred_errors: list[EngineError]
     _replace_targets: set[str]
+    _aliases: dict[str, str]
+    _aliased: dict[str, str]
     _provider: ProviderProcess | None
     _monitor: EngineMonitor
 
@@ -591,6 +593,8 @@ class Engine(Mocks):
         self._failure = None
         self._deferred_errors = []  # errors a preview reports after planning everything
         self._replace_targets = set()
+        self._aliases = {}  # new URN -> the old URN its alias matched in state
+        self._aliased = {}  # old URN -> the new URN that claimed it
         self._provider = None
 
     def _deploy(
@@ -621,7 +625,9 @@ class Engine(Mocks):
             # Delete phase (GenerateDeletes): pending deletes, this run's and any a failed run
             # left, and the resources the program no longer registers.
             victims = [
-                _Victim(u, e, "delete") for u, e in self._state.items() if u not in self._registered
+                _Victim(u, e, "delete")
+                for u, e in self._state.items()
+                if u not in self._registered and u not in self._aliased  # isOperatedOn
             ]
             self._delete_all(victims + self._pending_victims())
             if self._deferred_errors:
@@ -706,8 +712,21 @@ class Engine(Mocks):
                 raise EngineError(f"{urn}: not started, the deployment already failed")
             if urn in self._registered:
                 raise EngineError(f"duplicate resource URN {urn}")
+            if urn in self._aliased:
+                raise EngineError(f"{urn} was already claimed as an alias by {self._aliased[urn]}")
             self._registered.add(urn)
-            old = self._state.get(urn)
+            # getOldResource: the URN first, then the aliases; the first one in state is it.
+            # (The old state is the run's starting one, so a URN already moved still counts.)
+            seen = [
+                u for u in [urn, *self._alias_urns(req)] if u in self._state or u in self._aliased
+            ]
+            old_urn = seen[0] if seen else urn
+            if old_urn != urn:
+                if old_urn in self._registered or old_urn in self._aliased:
+                    raise EngineError(f"{urn}: alias {old_urn} is already taken")
+                self._aliased[old_urn] = urn
+                self._aliases[urn] = old_urn
+            old = self._state.get(old_urn)
 
         def step(op: str) -> Step:
             return Step(op, urn, req.type, req.name)
@@ -779,9 +798,41 @@ class Engine(Mocks):
             checked = self._check(backend, urn, {}, news)
         dbr = req.deleteBeforeReplace if req.deleteBeforeReplaceDefined else d.delete_before_replace
         if dbr:
-            self._delete(_Victim(urn, old, "delete-replaced"))
+            self._delete(_Victim(old_urn, old, "delete-replaced"))
             return self._create(backend, urn, checked, meta, step("replace"))
-        return self._create(backend, urn, checked, meta, step("replace"), replaced=(urn, old))
+        return self._create(backend, urn, checked, meta, step("replace"), replaced=(old_urn, old))
+
+    def _alias_urns(self, req: Any) -> list[str]:
+        """generateAliases: each alias (URN, or spec collapsed as collapseAliasToUrn does),
+        then the aliases inherited from an aliased parent (inheritedChildAlias)."""
+        urns: list[str] = list(req.aliasURNs)
+        for a in req.aliases:
+            urns.append(a.urn if a.WhichOneof("alias") == "urn" else self._collapse(req, a.spec))
+        result = list(dict.fromkeys(urns))
+        parent_alias = self._aliases.get(req.parent) if req.parent else None
+        if parent_alias is not None:
+            parent_name = _name(req.parent)
+            for type_, name in [(req.type, req.name), *((_type(u), _name(u)) for u in urns)]:
+                if name.startswith(parent_name):  # "{parent}-suffix" children follow the rename
+                    name = _name(parent_alias) + name[len(parent_name) :]
+                qualified = f"{_qualified_type(parent_alias)}${type_}"
+                inherited = f"urn:pulumi:{self.stack}::{self.project}::{qualified}::{name}"
+                if inherited not in result:
+                    result.append(inherited)
+        return result
+
+    def _collapse(self, req: Any, spec: Any) -> str:
+        # An empty parentUrn means the resource's own parent (SDKs send it that way).
+        parent = req.parent
+        if spec.WhichOneof("parent") == "parentUrn" and spec.parentUrn:
+            parent = self._aliases.get(spec.parentUrn, spec.parentUrn)
+        if spec.noParent or (parent and _qualified_type(parent) == STACK_TYPE):
+            parent = ""
+        type_, name = spec.type or req.type, spec.name or req.name
+        if parent:  # resource.CreateURN: the parent's URN with its name cut off, then "$"
+            return f"{parent.rsplit('::', 1)[0]}${type_}::{name}"
+        stack, project = spec.stack or self.stack, spec.project or self.project
+        return f"urn:pulumi:{stack}::{project}::{type_}::{name}"
 
     def _create(
         self,
@@ -878,6 +929,8 @@ class Engine(Mocks):
     def _commit(self, urn: str, entry: Props, step: Step) -> None:
         with self._lock:
             if not self.preview_mode:
+                if urn in self._aliases:  # an aliased entry moves to its new URN
+                    self._state.pop(self._aliases[urn], None)
                 self._put(urn, entry)
             if entry["type"] != STACK_TYPE:
                 self.steps.append(step)
@@ -1009,6 +1062,14 @@ def _closure(deps: list[set[int]], i: int) -> set[int]:
 
 def _name(urn: str) -> str:
     return urn.split("::", 3)[3]
+
+
+def _qualified_type(urn: str) -> str:
+    return urn.split("::")[2]
+
+
+def _type(urn: str) -> str:
+    return _qualified_type(urn).rsplit("$", 1)[-1]
 
 
 def _find_urn(urn_or_name: str, state: Mapping[str, Props]) -> str:
