@@ -20,6 +20,7 @@ from tests.harness import (
     DiffResult,
     Engine,
     EngineError,
+    LogEntry,
     ResourceHandler,
     Step,
 )
@@ -126,7 +127,7 @@ def test_replace_is_create_before_delete(toy: Toy) -> None:
 
 @pytest.mark.parametrize("how", ["option", "provider"])
 def test_delete_before_replace(toy: Toy, how: str) -> None:
-    def program(name: str) -> Callable[[], None]:
+    def program(name: str) -> Callable[[], object]:
         if how == "option":
             opts = pulumi.ResourceOptions(delete_before_replace=True)
             return lambda: Item("a", name=name, opts=opts)
@@ -374,7 +375,7 @@ def test_replace_on_changes_does_nothing_when_the_provider_diff_says_some(toy: T
 def test_replace_on_changes_applies_when_the_provider_diff_is_unknown(
     toy: Toy, roc: list[str], op: str
 ) -> None:
-    def program(value: int, **opts: Any) -> Callable[[], None]:
+    def program(value: int, **opts: Any) -> Callable[[], object]:
         return lambda: Item(
             "a", value=value, diff_unknown=True, opts=pulumi.ResourceOptions(**opts)
         )
@@ -442,7 +443,7 @@ def test_protect_refuses_a_delete_from_state(toy: Toy) -> None:
 
 
 def test_retain_on_delete_drops_state_without_a_provider_delete(toy: Toy) -> None:
-    def program(name: str = "a", retain: bool = True) -> Callable[[], None]:
+    def program(name: str = "a", retain: bool = True) -> Callable[[], object]:
         opts = pulumi.ResourceOptions(retain_on_delete=retain)
         return lambda: Item("a", name=name, opts=opts) and None
 
@@ -765,3 +766,26 @@ def test_two_resources_cannot_claim_one_alias(toy: Toy) -> None:
 
     with pytest.raises(EngineError, match="already taken"):
         toy.engine.up(program)
+
+
+def test_provider_and_program_logs_land_on_resource_rows(toy: Toy) -> None:
+    def program() -> None:
+        a = Item("a", log_warning_on_delete=item_urn("a"))
+        b = Item("b")
+        pulumi.log.warn("watch a", resource=a)
+        pulumi.log.info("b is coming", resource=b, ephemeral=True)
+        pulumi.log.info("plain")
+
+    toy.engine.up(program)
+    assert toy.engine.warnings() == ["watch a"]
+    assert toy.engine.warnings("a") == ["watch a"] == toy.engine.warnings(item_urn("a"))
+    assert toy.engine.warnings("b") == []
+    assert LogEntry("info", "b is coming", item_urn("b"), ephemeral=True) in toy.engine.logs
+    assert LogEntry("info", "plain") in toy.engine.logs
+    # The provider, given the engine's address as argv[1], logs while deleting.
+    a_id = toy.engine.outputs("a")["item_id"]
+    toy.engine.destroy()
+    assert toy.engine.logs == [LogEntry("warning", f"toy: deleting {a_id}", item_urn("a"))]
+    assert toy.engine.warnings("a") == [f"toy: deleting {a_id}"]
+    assert toy.engine.last_provider is not None
+    assert toy.engine.last_provider.logs == toy.engine.logs

@@ -10,6 +10,7 @@ from .engine import (
     Engine,
     EngineError,
     EngineMonitor,
+    ProtectedError,
     ProviderError,
     ProviderProcess,
     ReadResult,
@@ -20,6 +21,7 @@ from .engine import (
     plain,
     secret,
 )
+from .engine_log import EngineLogServer, LogEntry, ProgramLog
 
 __all__ = [
     "DIFF_NONE",
@@ -30,7 +32,11 @@ __all__ = [
     "DiffResult",
     "Engine",
     "EngineError",
+    "EngineLogServer",
     "EngineMonitor",
+    "LogEntry",
+    "ProgramLog",
+    "ProtectedError",
     "ProviderError",
     "ProviderProcess",
     "ReadResult",

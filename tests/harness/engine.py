@@ -34,6 +34,8 @@ from pulumi.runtime.mocks import MockMonitor, MockResourceArgs, Mocks, set_mocks
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 from pulumi.runtime.stack import run_in_stack
 
+from .engine_log import EngineLogServer, LogEntry, LogSink, ProgramLog
+
 UNKNOWN = rpc.UNKNOWN  # the engine's wire sentinel for a value not known during preview
 SIG, SECRET_SIG, RESOURCE_SIG = (
     rpc._special_sig_key,
@@ -168,7 +170,7 @@ def to_struct(props: Mapping[str, Any]) -> struct_pb2.Struct:
 
 
 def from_struct(s: struct_pb2.Struct) -> Props:
-    return cast(Props, json_format.MessageToDict(s))
+    return json_format.MessageToDict(s)
 
 
 def changed_keys(olds: Props, news: Props) -> list[str]:
@@ -195,9 +197,12 @@ class ProviderProcess:
         stderr_path: str | Path | None = None,
         rpc_timeout: float = 30.0,
         start_timeout: float = 15.0,
+        log_sink: LogSink | None = None,
     ) -> None:
         self.rpc_timeout = rpc_timeout
         self.timings: dict[str, list[float]] = {}
+        self.logs: list[LogEntry] = []  # every LogRequest the provider sent the engine
+        self._log_sink = log_sink
         self.stdout_lines: list[str] = []
         self._tlock = threading.Lock()
         if stderr_path is None:
@@ -213,9 +218,11 @@ class ProviderProcess:
         full_env = {**os.environ, "PULUMI_PROJECT": project, "PULUMI_CONFIG": json.dumps(py_cfg)}
         full_env.update(env or {})
         self._stderr = open(self.stderr_path, "wb")  # noqa: SIM115 - closed in close()
+        # The engine's address is argv[1] (provider_plugin.go); a provider may Log to it.
+        self.log_server = EngineLogServer(self._on_log)
         # -u is required: the server writes its port without flushing.
         self.proc = subprocess.Popen(
-            [sys.executable, "-u", "-m", "pulumi.dynamic", "127.0.0.1:1"],
+            [sys.executable, "-u", "-m", "pulumi.dynamic", self.log_server.address],
             cwd=str(cwd),
             env=full_env,
             stdout=subprocess.PIPE,
@@ -234,7 +241,17 @@ class ProviderProcess:
         self.stub = provider_pb2_grpc.ResourceProviderStub(self.channel)
         # Full stack config with namespaces kept; secrets wrapped (the server unwraps them).
         args = {k: secret(v) if k in set(secret_keys) else v for k, v in config.items()}
-        self._rpc("Configure", provider_pb2.ConfigureRequest(args=to_struct(args)))
+        try:
+            self._rpc("Configure", provider_pb2.ConfigureRequest(args=to_struct(args)))
+        except EngineError:
+            self.close()
+            raise
+
+    def _on_log(self, entry: LogEntry) -> None:
+        with self._tlock:
+            self.logs.append(entry)
+        if self._log_sink is not None:
+            self._log_sink(entry)
 
     def _drain(self, first: queue.Queue[str]) -> None:
         assert self.proc.stdout is not None
@@ -310,6 +327,7 @@ class ProviderProcess:
         if self.proc.stdout is not None:
             self.proc.stdout.close()
         self._stderr.close()
+        self.log_server.close()
 
 
 class ResourceHandler:
@@ -420,6 +438,7 @@ class Engine(Mocks):
     # Per-run state, reset by _begin().
     preview_mode: bool
     steps: list[Step]
+    logs: list[LogEntry]  # what the provider and the program logged, in arrival order
     _state: dict[str, Props]
     _registered: set[str]
     _pending: list[tuple[str, Props]]  # pending deletes (the engine's Delete=true entries)
@@ -555,6 +574,16 @@ class Engine(Mocks):
         state = self.load()
         return cast(Props, plain(state[_find_urn(urn_or_name, state)]["outputs"]))
 
+    def warnings(self, urn_or_name: str | None = None) -> list[str]:
+        """Warning messages of the last run, optionally only those on one resource's row
+        (by URN, or by name)."""
+        return [
+            e.message
+            for e in self.logs
+            if e.severity == "warning"
+            and (urn_or_name is None or urn_or_name in (e.urn, e.urn and _name(e.urn)))
+        ]
+
     @property
     def stack_outputs(self) -> Props:
         """Exports of the last run (UNKNOWN where not known in preview), secrets unwrapped."""
@@ -588,6 +617,7 @@ class Engine(Mocks):
     def _begin(self, preview: bool) -> None:
         self.preview_mode = preview
         self.steps = []
+        self.logs = []
         self._state, self._pending = self._load_all()
         self._registered = set()
         self._failure = None
@@ -656,9 +686,12 @@ class Engine(Mocks):
                 self, project=self.project, stack=self.stack, preview=preview, monitor=self._monitor
             )
             settings.SETTINGS.outputs = set()
+            settings.SETTINGS.engine = ProgramLog(self._record_log)  # pulumi.log.* lands here
             settings.set_root_resource(cast(Any, None))
             loop.run_until_complete(run_in_stack(func))
         finally:
+            # One more turn first, so a pulumi.log call whose resource URN just resolved runs.
+            loop.run_until_complete(asyncio.sleep(0))
             pending = asyncio.all_tasks(loop)
             for task in pending:
                 task.cancel()
@@ -926,6 +959,10 @@ class Engine(Mocks):
 
     # -- state and providers -----------------------------------------------------------------
 
+    def _record_log(self, entry: LogEntry) -> None:
+        with self._lock:
+            self.logs.append(entry)
+
     def _commit(self, urn: str, entry: Props, step: Step) -> None:
         with self._lock:
             if not self.preview_mode:
@@ -982,6 +1019,7 @@ class Engine(Mocks):
                         self.provider_env,
                         log,
                         self.rpc_timeout,
+                        log_sink=self._record_log,
                     )
                     self.last_provider = self._provider
                 return self._provider

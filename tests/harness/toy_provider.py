@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
+import grpc
 import pulumi
 from pulumi.dynamic import (
     CheckFailure,
@@ -27,9 +29,10 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 from pulumi.output import Unknown
+from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc
 
 ITEMS_ENV, LOG_ENV = "TOY_ITEMS_FILE", "TOY_CALL_LOG"
-USER_KEYS = ("name", "value", "parent_id", "fail", "dbr", "delete_sleep")
+USER_KEYS = ("name", "value", "parent_id", "fail", "dbr", "delete_sleep", "log_warning_on_delete")
 _LOCK = threading.Lock()  # the server runs 4 RPCs at once; items.json is read-modify-written
 
 
@@ -37,6 +40,14 @@ def _log(method: str, **data: Any) -> None:
     line = json.dumps({"method": method, **data}, default=lambda o: "<unknown>")
     with _LOCK, open(os.environ[LOG_ENV], "a") as f:
         f.write(line + "\n")
+
+
+def _engine_warning(message: str, urn: str) -> None:
+    """Log to the engine, whose address the engine passes as argv[1]. (pulumi.dynamic does not
+    connect ``pulumi.log`` to it, so a provider that wants its messages shown does this.)"""
+    with grpc.insecure_channel(sys.argv[1]) as channel:
+        request = engine_pb2.LogRequest(severity=engine_pb2.WARNING, message=message, urn=urn)
+        engine_pb2_grpc.EngineStub(channel).Log(request, timeout=10)
 
 
 def _load() -> dict[str, Any]:
@@ -101,6 +112,8 @@ class ItemProvider(ResourceProvider):
         if props.get("fail") == "delete":
             raise RuntimeError("toy delete failed: boom")
         time.sleep(float(props.get("delete_sleep") or 0))
+        if props.get("log_warning_on_delete"):  # the URN to put the warning on
+            _engine_warning(f"toy: deleting {id}", props["log_warning_on_delete"])
         with _LOCK:
             data = _load()
             data["items"].pop(id, None)
@@ -132,6 +145,7 @@ class Item(Resource, module="toy", name="Item"):
         dbr: bool | None = None,
         diff_unknown: bool | None = None,
         delete_sleep: float | None = None,
+        log_warning_on_delete: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props = {
@@ -142,6 +156,7 @@ class Item(Resource, module="toy", name="Item"):
             "dbr": dbr,
             "diff_unknown": diff_unknown,
             "delete_sleep": delete_sleep,
+            "log_warning_on_delete": log_warning_on_delete,
             "item_id": None,
         }
         super().__init__(ItemProvider(), resource_name, props, opts)
