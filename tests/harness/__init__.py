@@ -1,15 +1,15 @@
 """Engine harness: stands in for the Pulumi engine so lifecycle tests need no CLI."""
 
-from .engine import (
+from .engine import Engine, EngineMonitor
+from .engine_log import EngineLogServer, LogEntry, ProgramLog
+from .provider import (
     DIFF_NONE,
     DIFF_SOME,
     DIFF_UNKNOWN,
     UNKNOWN,
     CheckResult,
     DiffResult,
-    Engine,
     EngineError,
-    EngineMonitor,
     ProtectedError,
     ProviderError,
     ProviderProcess,
@@ -21,7 +21,6 @@ from .engine import (
     plain,
     secret,
 )
-from .engine_log import EngineLogServer, LogEntry, ProgramLog
 
 __all__ = [
     "DIFF_NONE",
