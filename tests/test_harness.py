@@ -738,7 +738,7 @@ def test_a_component_rename_or_retype_carries_its_children(toy: Toy) -> None:
     assert toy.calls("create") == [("create", "x")]
 
 
-def test_an_alias_to_an_old_parent_stack_or_project(toy: Toy, tmp_path: Path) -> None:
+def test_an_alias_to_an_old_parent_stack_or_project(toy: Toy) -> None:
     toy.engine.up(lambda: Group("g") and None)
     # The child leaves its component: Alias(parent=<old parent URN>).
     old_parent = "urn:pulumi:dev::proj::toy:index:Group::g"

@@ -194,7 +194,10 @@ class Engine(Mocks):
         r = self._provider_call(urn, lambda: backend.read(urn, e["id"], e["outputs"], e["inputs"]))
         if not r.id:  # empty id: gone out of band, dropped from state
             gone = Step("deleted", urn, e["type"], _name(urn))
-            self._unpend(e, gone) if pending else self._drop(urn, gone)
+            if pending:
+                self._unpend(e, gone)
+            else:
+                self._drop(urn, gone)
             return
         outs = self._secure(r.outputs, e["inputs"], e.get("additional_secret_outputs", []))
         ins = e["inputs"] if r.inputs is None else annotate_secrets(r.inputs, e["inputs"])
