@@ -1,15 +1,16 @@
 """Engine harness: stands in for the Pulumi engine so lifecycle tests need no CLI."""
 
-from .engine import (
+from .engine import Engine, EngineMonitor
+from .engine_log import EngineLogServer, LogEntry, ProgramLog
+from .provider import (
     DIFF_NONE,
     DIFF_SOME,
     DIFF_UNKNOWN,
     UNKNOWN,
     CheckResult,
     DiffResult,
-    Engine,
     EngineError,
-    EngineMonitor,
+    ProtectedError,
     ProviderError,
     ProviderProcess,
     ReadResult,
@@ -30,7 +31,11 @@ __all__ = [
     "DiffResult",
     "Engine",
     "EngineError",
+    "EngineLogServer",
     "EngineMonitor",
+    "LogEntry",
+    "ProgramLog",
+    "ProtectedError",
     "ProviderError",
     "ProviderProcess",
     "ReadResult",

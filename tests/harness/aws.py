@@ -25,7 +25,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from moto.server import ThreadedMotoServer
 
-from .engine import DIFF_NONE, DIFF_SOME, DiffResult, Props, ResourceHandler
+from .provider import DIFF_NONE, DIFF_SOME, DiffResult, Props, ResourceHandler
 
 ZONE_TYPE = "aws:route53/zone:Zone"
 RECORD_TYPE = "aws:route53/record:Record"

@@ -1,372 +1,71 @@
 """A stand-in for the Pulumi engine, for testing the dynamic provider without the CLI.
 
 The provider side is real: ``python -u -m pulumi.dynamic`` driven over gRPC, marshalled the way the
-engine marshals for a provider that answers Configure with acceptSecrets=False. The program side
-is the real SDK under ``set_mocks``. Only the engine's step logic (Check -> Diff -> create / update
-/ replace / same -> deletes; Read for refresh; Delete for destroy) is re-implemented here.
+engine marshals for a provider that answers Configure with acceptSecrets=False (``provider.py``),
+started with the address of an Engine log service as argv[1] (``engine_log.py``). The program
+side is the real SDK under ``set_mocks``. Only the engine's step logic is re-implemented here,
+after ``pkg/resource/deploy`` (step_generator.go, step.go, deployment_executor.go):
+
+* registration: the URN, then its aliases, find the old entry (which moves to the new URN);
+  Check -> Diff -> create / update / replace / same; ``ignore_changes``; ``replace_on_changes``
+  on the diff's changed keys only; create-before-delete unless delete-before-replace; a replace
+  refused when old and new are both protected;
+* targeted replace (``up(..., replace=[...])``) and tainted entries (``taint``): no Diff, one
+  Check with no old inputs;
+* the delete phase: pending deletes (persisted in state, so a failed run leaves them for the
+  next) and resources the program dropped, in parallel antichains along the dependency graph;
+  protect and retain_on_delete as ``DeleteStep.Apply``;
+* refresh (Read, then Diff for drift, pending deletes included) and destroy.
+
+``Engine.logs`` holds what the provider and the program logged in the last run.
 See /work/shared/reference/engine-harness-findings.md for what was verified against the engine.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import os
-import queue
 import runpy
-import subprocess
 import sys
-import tempfile
 import threading
-import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
-import grpc
-from google.protobuf import json_format, struct_pb2
 from pulumi.runtime import config as runtime_config
-from pulumi.runtime import rpc, settings
+from pulumi.runtime import settings
 from pulumi.runtime.mocks import MockMonitor, MockResourceArgs, Mocks, set_mocks
-from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 from pulumi.runtime.stack import run_in_stack
 
-UNKNOWN = rpc.UNKNOWN  # the engine's wire sentinel for a value not known during preview
-SIG, SECRET_SIG, RESOURCE_SIG = (
-    rpc._special_sig_key,
-    rpc._special_secret_sig,
-    rpc._special_resource_sig,
+from .engine_log import LogEntry, ProgramLog
+from .provider import (
+    DIFF_NONE,
+    DIFF_SOME,
+    DIFF_UNKNOWN,
+    DiffResult,
+    EngineError,
+    Props,
+    ProtectedError,
+    ProviderError,
+    ProviderProcess,
+    ResourceHandler,
+    Step,
+    _HandlerBackend,
+    annotate_secrets,
+    changed_keys,
+    from_struct,
+    plain,
+    seal,
+    secret,
+    secret_paths,
 )
-DIFF_UNKNOWN, DIFF_NONE, DIFF_SOME = (
-    provider_pb2.DiffResponse.DIFF_UNKNOWN,
-    provider_pb2.DiffResponse.DIFF_NONE,
-    provider_pb2.DiffResponse.DIFF_SOME,
-)
+
 STACK_TYPE = "pulumi:pulumi:Stack"
+PENDING_KEY = "__pending_deletes__"  # state-file key for pending deletes (never a URN)
 DYNAMIC_PREFIX = "pulumi-python:dynamic"
-Props = dict[str, Any]
-
-
-class EngineError(Exception):
-    """A failed deployment. ``steps`` holds every step completed before the failure."""
-
-    def __init__(self, message: str, steps: list[Step] | None = None, details: str = "") -> None:
-        super().__init__(message)
-        self.steps = steps or []
-        self.details = details or message
-
-
-class ProviderError(EngineError):
-    """A provider RPC failed; the message is the provider's last error line."""
-
-
-@dataclass(frozen=True)
-class Step:
-    op: str  # create/update/replace/same/delete/delete-replaced/read (refresh: same/update/deleted)
-    urn: str
-    type: str
-    name: str
-
-
-@dataclass
-class CheckResult:
-    inputs: Props
-    failures: list[tuple[str, str]] = field(default_factory=list)
-
-
-@dataclass
-class DiffResult:
-    changes: int = DIFF_UNKNOWN
-    replaces: list[str] = field(default_factory=list)
-    delete_before_replace: bool = False
-
-
-@dataclass
-class ReadResult:
-    id: str
-    outputs: Props
-    inputs: Props | None = None
-
-
-# -- wire values: JSON data with secrets as {SIG: SECRET_SIG, "value": v}, unknowns as UNKNOWN --
-
-
-def is_secret(v: Any) -> bool:
-    return isinstance(v, dict) and v.get(SIG) == SECRET_SIG
-
-
-def secret(v: Any) -> Any:
-    return v if is_secret(v) else {SIG: SECRET_SIG, "value": v}
-
-
-def plain(v: Any) -> Any:
-    """Strip secrets and turn resource references into ids/URNs, as the engine does for a
-    provider that accepts neither."""
-    if isinstance(v, dict):
-        if v.get(SIG) == SECRET_SIG:
-            return plain(v["value"])
-        if v.get(SIG) == RESOURCE_SIG:
-            return v.get("id") or v["urn"]
-        return {k: plain(x) for k, x in v.items()}
-    if isinstance(v, list):
-        return [plain(x) for x in v]
-    return v
-
-
-def annotate_secrets(outs: Props, ins: Props) -> Props:
-    """The engine's annotateSecrets: an output whose key matches a secret input becomes secret."""
-    result = {}
-    for k, v in outs.items():
-        iv = ins.get(k)
-        if is_secret(iv):
-            v = secret(v)
-        elif isinstance(iv, dict) and isinstance(v, dict) and not is_secret(v):
-            v = annotate_secrets(v, iv)
-        result[k] = v
-    return result
-
-
-def secret_paths(v: Any, prefix: str) -> list[str]:
-    if is_secret(v):
-        return [prefix]
-    if isinstance(v, dict):
-        return [p for k, x in v.items() for p in secret_paths(x, f"{prefix}.{k}")]
-    return []
-
-
-def seal(v: Any, encrypt: bool) -> Any:
-    """State-file form of secrets: ``{SIG: SECRET_SIG, "ciphertext": ...}`` like Pulumi's, so a
-    plain-text secret in the JSON text is a real leak. (base64 of JSON: hidden, not protected.)"""
-    if isinstance(v, dict):
-        if encrypt and is_secret(v):
-            return {
-                SIG: SECRET_SIG,
-                "ciphertext": base64.b64encode(json.dumps(plain(v)).encode()).decode(),
-            }
-        if not encrypt and v.get(SIG) == SECRET_SIG and "ciphertext" in v:
-            return secret(json.loads(base64.b64decode(v["ciphertext"])))
-        return {k: seal(x, encrypt) for k, x in v.items()}
-    if isinstance(v, list):
-        return [seal(x, encrypt) for x in v]
-    return v
-
-
-def to_struct(props: Mapping[str, Any]) -> struct_pb2.Struct:
-    s = struct_pb2.Struct()
-    s.update(dict(props))
-    return s
-
-
-def from_struct(s: struct_pb2.Struct) -> Props:
-    return cast(Props, json_format.MessageToDict(s))
-
-
-def changed_keys(olds: Props, news: Props) -> list[str]:
-    """The engine's own input diff (for DIFF_UNKNOWN): `__provider` included, unknowns differ."""
-    keys = sorted(set(olds) | set(news))
-    return [k for k in keys if k not in olds or k not in news or plain(olds[k]) != plain(news[k])]
-
-
-def _last_line(text: str) -> str:
-    lines = [ln for ln in text.strip().splitlines() if ln.strip()]
-    return lines[-1].strip() if lines else text
-
-
-class ProviderProcess:
-    """``python -u -m pulumi.dynamic`` plus a typed client that marshals like the engine."""
-
-    def __init__(
-        self,
-        cwd: str | Path,
-        project: str,
-        config: Mapping[str, str] | None = None,
-        secret_keys: Iterable[str] = (),
-        env: Mapping[str, str] | None = None,
-        stderr_path: str | Path | None = None,
-        rpc_timeout: float = 30.0,
-        start_timeout: float = 15.0,
-    ) -> None:
-        self.rpc_timeout = rpc_timeout
-        self.timings: dict[str, list[float]] = {}
-        self.stdout_lines: list[str] = []
-        self._tlock = threading.Lock()
-        if stderr_path is None:
-            fd, name = tempfile.mkstemp(prefix="provider-", suffix=".stderr")
-            os.close(fd)
-            stderr_path = name
-        self.stderr_path = Path(stderr_path)
-        config = dict(config or {})
-        # The engine passes only `pulumi-python:` keys in PULUMI_CONFIG, namespace removed.
-        py_cfg = {
-            k.split(":", 1)[1]: v for k, v in config.items() if k.startswith("pulumi-python:")
-        }
-        full_env = {**os.environ, "PULUMI_PROJECT": project, "PULUMI_CONFIG": json.dumps(py_cfg)}
-        full_env.update(env or {})
-        self._stderr = open(self.stderr_path, "wb")  # noqa: SIM115 - closed in close()
-        # -u is required: the server writes its port without flushing.
-        self.proc = subprocess.Popen(
-            [sys.executable, "-u", "-m", "pulumi.dynamic", "127.0.0.1:1"],
-            cwd=str(cwd),
-            env=full_env,
-            stdout=subprocess.PIPE,
-            stderr=self._stderr,
-        )
-        first: queue.Queue[str] = queue.Queue()
-        # Drain stdout for the process lifetime so print() in a provider can never fill the pipe.
-        threading.Thread(target=self._drain, args=(first,), daemon=True).start()
-        try:
-            port = int(first.get(timeout=start_timeout))
-        except (queue.Empty, ValueError) as e:
-            self.close()
-            raise EngineError(f"provider did not start: {_last_line(self.stderr_text)}") from e
-        self.channel = grpc.insecure_channel(f"127.0.0.1:{port}")
-        grpc.channel_ready_future(self.channel).result(timeout=start_timeout)
-        self.stub = provider_pb2_grpc.ResourceProviderStub(self.channel)
-        # Full stack config with namespaces kept; secrets wrapped (the server unwraps them).
-        args = {k: secret(v) if k in set(secret_keys) else v for k, v in config.items()}
-        self._rpc("Configure", provider_pb2.ConfigureRequest(args=to_struct(args)))
-
-    def _drain(self, first: queue.Queue[str]) -> None:
-        assert self.proc.stdout is not None
-        for i, raw in enumerate(self.proc.stdout):
-            line = raw.decode(errors="replace").rstrip("\n")
-            if i == 0:
-                first.put(line)
-            else:
-                self.stdout_lines.append(line)
-        first.put("")  # EOF before a port: unblock the reader
-
-    @property
-    def stderr_text(self) -> str:
-        if not self._stderr.closed:
-            self._stderr.flush()
-        return self.stderr_path.read_text(errors="replace")
-
-    def _rpc(self, method: str, request: Any) -> Any:
-        start = time.perf_counter()
-        try:
-            return getattr(self.stub, method)(request, timeout=self.rpc_timeout)
-        except grpc.RpcError as e:
-            details = e.details() or str(e.code())
-            raise ProviderError(f"{method} failed: {_last_line(details)}", details=details) from e
-        finally:
-            with self._tlock:
-                self.timings.setdefault(method, []).append(time.perf_counter() - start)
-
-    def _call(self, method: str, **fields: Any) -> Any:
-        # Property maps go out with secrets stripped (acceptSecrets=false) and unknowns kept as
-        # the sentinel string, as the engine marshals them.
-        fields = {k: to_struct(plain(v)) if isinstance(v, dict) else v for k, v in fields.items()}
-        return self._rpc(method, getattr(provider_pb2, f"{method}Request")(**fields))
-
-    def check(self, urn: str, olds: Props, news: Props) -> CheckResult:
-        r = self._call("Check", urn=urn, olds=olds, news=news)
-        return CheckResult(from_struct(r.inputs), [(f.property, f.reason) for f in r.failures])
-
-    def diff(self, urn: str, id: str, old_outputs: Props, news: Props,
-             old_inputs: Props | None = None) -> DiffResult:  # fmt: skip
-        r = self._call("Diff", id=id, urn=urn, olds=old_outputs, news=news,
-                       old_inputs=old_inputs or {})  # fmt: skip
-        return DiffResult(r.changes, list(r.replaces), r.deleteBeforeReplace)
-
-    def create(self, urn: str, inputs: Props) -> tuple[str, Props]:
-        r = self._call("Create", urn=urn, properties=inputs)
-        return r.id, from_struct(r.properties)
-
-    def update(self, urn: str, id: str, old_outputs: Props, news: Props,
-               old_inputs: Props | None = None) -> Props:  # fmt: skip
-        r = self._call("Update", id=id, urn=urn, olds=old_outputs, news=news,
-                       old_inputs=old_inputs or {})  # fmt: skip
-        return from_struct(r.properties)
-
-    def delete(
-        self, urn: str, id: str, old_outputs: Props, old_inputs: Props | None = None
-    ) -> None:
-        self._call("Delete", id=id, urn=urn, properties=old_outputs, old_inputs=old_inputs or {})
-
-    def read(
-        self, urn: str, id: str, old_outputs: Props, old_inputs: Props | None = None
-    ) -> ReadResult:
-        r = self._call("Read", id=id, urn=urn, properties=old_outputs, inputs=old_inputs or {})
-        ins = from_struct(r.inputs) if r.HasField("inputs") else None
-        return ReadResult(r.id, from_struct(r.properties), ins)
-
-    def close(self) -> None:
-        if getattr(self, "channel", None) is not None:
-            self.channel.close()
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait(timeout=10)
-        if self.proc.stdout is not None:
-            self.proc.stdout.close()
-        self._stderr.close()
-
-
-class ResourceHandler:
-    """Engine-side stand-in for a non-dynamic provider (e.g. ``aws``) for one resource type.
-
-    Methods get plain values (secrets stripped); override what the type needs. The default diff
-    returns DIFF_UNKNOWN, so the engine compares old and new inputs itself.
-    """
-
-    def check(self, olds: Props, news: Props) -> tuple[Props, list[tuple[str, str]]]:
-        return dict(news), []
-
-    def diff(self, id: str, old_outputs: Props, news: Props) -> DiffResult:
-        return DiffResult()
-
-    def create(self, inputs: Props) -> tuple[str, Props]:
-        raise NotImplementedError
-
-    def update(self, id: str, old_outputs: Props, news: Props) -> Props:
-        raise NotImplementedError
-
-    def delete(self, id: str, outputs: Props) -> None:
-        return None
-
-    def read(self, id: str, outputs: Props, inputs: Props) -> tuple[str, Props, Props | None]:
-        return id, outputs, None  # "" as id means the resource is gone
-
-
-class _HandlerBackend:
-    """Gives a ResourceHandler the ProviderProcess signatures. Values are stripped of secrets and
-    results round-trip through a protobuf Struct (ints become floats, as through a provider)."""
-
-    def __init__(self, handler: ResourceHandler) -> None:
-        self.h = handler
-
-    def _run(self, method: str, fn: Callable[..., Any], *args: Any) -> Any:
-        try:
-            return fn(*[plain(a) for a in args])
-        except Exception as e:
-            raise ProviderError(f"{method} failed: {type(e).__name__}: {e}") from e
-
-    def check(self, urn: str, olds: Props, news: Props) -> CheckResult:
-        ins, failures = self._run("Check", self.h.check, olds, news)
-        return CheckResult(_rt(ins), list(failures))
-
-    def diff(self, urn: str, id: str, outs: Props, news: Props, ins: Props) -> DiffResult:
-        return cast(DiffResult, self._run("Diff", self.h.diff, id, outs, news))
-
-    def create(self, urn: str, inputs: Props) -> tuple[str, Props]:
-        id_, outs = self._run("Create", self.h.create, inputs)
-        return id_, _rt(outs)
-
-    def update(self, urn: str, id: str, outs: Props, news: Props, ins: Props) -> Props:
-        return _rt(self._run("Update", self.h.update, id, outs, news))
-
-    def delete(self, urn: str, id: str, outs: Props, ins: Props) -> None:
-        self._run("Delete", self.h.delete, id, outs)
-
-    def read(self, urn: str, id: str, outs: Props, ins: Props) -> ReadResult:
-        id_, new_outs, new_ins = self._run("Read", self.h.read, id, outs, ins)
-        return ReadResult(id_ or "", _rt(new_outs or {}), None if new_ins is None else _rt(new_ins))
-
-
-def _rt(props: Props) -> Props:
-    return from_struct(to_struct(props))
 
 
 class EngineMonitor(MockMonitor):
@@ -407,13 +106,20 @@ class EngineMonitor(MockMonitor):
 class Engine(Mocks):
     """Runs programs against a JSON state file with the engine's step logic (see module doc)."""
 
+    delete_parallelism = 4  # deletes at once (the dynamic provider serves 4 RPCs at a time)
+
     # Per-run state, reset by _begin().
     preview_mode: bool
     steps: list[Step]
+    logs: list[LogEntry]  # what the provider and the program logged, in arrival order
     _state: dict[str, Props]
     _registered: set[str]
-    _pending_deletes: list[tuple[str, Props]]
+    _pending: list[tuple[str, Props]]  # pending deletes (the engine's Delete=true entries)
     _failure: EngineError | None
+    _deferred_errors: list[EngineError]
+    _replace_targets: set[str]
+    _aliases: dict[str, str]
+    _aliased: dict[str, str]
     _provider: ProviderProcess | None
     _monitor: EngineMonitor
 
@@ -447,12 +153,25 @@ class Engine(Mocks):
 
     # -- public API --------------------------------------------------------------------------
 
-    def preview(self, program: Callable[[], Any] | str | Path) -> list[Step]:
-        return self._deploy(program, preview=True)
+    def preview(
+        self, program: Callable[[], Any] | str | Path, replace: Iterable[str] = ()
+    ) -> list[Step]:
+        """Like ``pulumi preview [--replace URN]...``."""
+        return self._deploy(program, preview=True, replace=replace)
 
-    def up(self, program: Callable[[], Any] | str | Path) -> list[Step]:
-        """Like ``pulumi up --skip-preview``."""
-        return self._deploy(program, preview=False)
+    def up(
+        self, program: Callable[[], Any] | str | Path, replace: Iterable[str] = ()
+    ) -> list[Step]:
+        """Like ``pulumi up --skip-preview [--replace URN]...``; ``replace`` takes URNs or
+        names unique in state."""
+        return self._deploy(program, preview=False, replace=replace)
+
+    def taint(self, urn_or_name: str) -> None:
+        """Like ``pulumi state taint``: the next ``up`` replaces the resource."""
+        state, pending = self._load_all()
+        urn = _find_urn(urn_or_name, state)
+        state[urn] = {**state[urn], "taint": True}
+        self._write(state, pending)
 
     def refresh(self) -> list[Step]:
         self._begin(preview=False)
@@ -460,6 +179,9 @@ class Engine(Mocks):
             for urn in self._order(self._state):
                 if self._state[urn].get("custom"):
                     self._refresh_one(urn, self._state[urn])
+            for urn, e in list(self._pending):  # GenerateRefreshes reads pending deletes too
+                if e.get("custom"):
+                    self._refresh_one(urn, e, pending=True)
         except EngineError as e:
             e.steps = list(self.steps)
             raise
@@ -467,11 +189,15 @@ class Engine(Mocks):
             self._close_provider()
         return list(self.steps)
 
-    def _refresh_one(self, urn: str, e: Props) -> None:
+    def _refresh_one(self, urn: str, e: Props, pending: bool = False) -> None:
         backend = self._backend(e["type"])
         r = self._provider_call(urn, lambda: backend.read(urn, e["id"], e["outputs"], e["inputs"]))
         if not r.id:  # empty id: gone out of band, dropped from state
-            self._drop(urn, Step("deleted", urn, e["type"], _name(urn)))
+            gone = Step("deleted", urn, e["type"], _name(urn))
+            if pending:
+                self._unpend(e, gone)
+            else:
+                self._drop(urn, gone)
             return
         outs = self._secure(r.outputs, e["inputs"], e.get("additional_secret_outputs", []))
         ins = e["inputs"] if r.inputs is None else annotate_secrets(r.inputs, e["inputs"])
@@ -482,13 +208,20 @@ class Engine(Mocks):
         if changes == DIFF_UNKNOWN:
             changes = DIFF_SOME if changed_keys(e["outputs"], outs) else DIFF_NONE
         step = Step("update" if changes == DIFF_SOME else "same", urn, e["type"], _name(urn))
-        self._commit(urn, {**e, "id": r.id, "inputs": ins, "outputs": outs}, step)
+        new = {**e, "id": r.id, "inputs": ins, "outputs": outs}
+        if pending:
+            with self._lock:
+                self._pending = [(u, new if x is e else x) for u, x in self._pending]
+                self._save()
+                self.steps.append(step)
+        else:
+            self._commit(urn, new, step)
 
     def destroy(self) -> list[Step]:
         self._begin(preview=False)
         try:
-            for urn in reversed(self._order(self._state)):
-                self._delete(urn, self._state[urn], "delete")
+            victims = [_Victim(u, e, "delete") for u, e in self._state.items()]
+            self._delete_all(victims + self._pending_victims())
         except EngineError as e:
             e.steps = list(self.steps)
             raise
@@ -497,17 +230,35 @@ class Engine(Mocks):
         return list(self.steps)
 
     def load(self) -> dict[str, Props]:
+        """The live state entries, ``{urn: entry}`` (pending deletes left out)."""
+        return self._load_all()[0]
+
+    def pending_deletes(self) -> list[tuple[str, Props]]:
+        """Replaced resources whose delete has not happened yet, as ``(urn, entry)``: the
+        engine's ``Delete: true`` entries. The next ``up`` or ``destroy`` deletes them."""
+        return self._load_all()[1]
+
+    def _load_all(self) -> tuple[dict[str, Props], list[tuple[str, Props]]]:
         if not self.state_path.exists():
-            return {}
-        return cast(dict[str, Props], seal(json.loads(self.state_path.read_text()), False))
+            return {}, []
+        data = cast(dict[str, Any], seal(json.loads(self.state_path.read_text()), False))
+        pending = [(u, e) for u, e in data.pop(PENDING_KEY, [])]
+        return data, pending
 
     def outputs(self, urn_or_name: str) -> Props:
         """Plain (secrets unwrapped) outputs of one resource, by URN or by unique name."""
         state = self.load()
-        hits = [u for u in state if u == urn_or_name or _name(u) == urn_or_name]
-        if len(hits) != 1:
-            raise KeyError(f"{urn_or_name!r} matches {len(hits)} resources in state")
-        return cast(Props, plain(state[hits[0]]["outputs"]))
+        return cast(Props, plain(state[_find_urn(urn_or_name, state)]["outputs"]))
+
+    def warnings(self, urn_or_name: str | None = None) -> list[str]:
+        """Warning messages of the last run, optionally only those on one resource's row
+        (by URN, or by name)."""
+        return [
+            e.message
+            for e in self.logs
+            if e.severity == "warning"
+            and (urn_or_name is None or urn_or_name in (e.urn, e.urn and _name(e.urn)))
+        ]
 
     @property
     def stack_outputs(self) -> Props:
@@ -542,14 +293,29 @@ class Engine(Mocks):
     def _begin(self, preview: bool) -> None:
         self.preview_mode = preview
         self.steps = []
-        self._state = self.load()
+        self.logs = []
+        self._state, self._pending = self._load_all()
         self._registered = set()
-        self._pending_deletes = []  # create-before-delete leftovers
         self._failure = None
+        self._deferred_errors = []  # errors a preview reports after planning everything
+        self._replace_targets = set()
+        self._aliases = {}  # new URN -> the old URN its alias matched in state
+        self._aliased = {}  # old URN -> the new URN that claimed it
         self._provider = None
 
-    def _deploy(self, program: Callable[[], Any] | str | Path, preview: bool) -> list[Step]:
+    def _deploy(
+        self, program: Callable[[], Any] | str | Path, preview: bool, replace: Iterable[str] = ()
+    ) -> list[Step]:
         self._begin(preview)
+        replace = [replace] if isinstance(replace, str) else replace
+        # checkTargets: every --replace target must be in the old state (pending deletes too).
+        known = {*self._state, *(u for u, _ in self._pending)}
+        try:
+            self._replace_targets = {
+                t if t in known else _find_urn(t, self._state) for t in replace
+            }
+        except KeyError as e:
+            raise EngineError(f"replace target could not be found in the stack: {e}") from None
         self._stack_outputs = None
         func, program_dir = _as_callable(program)
         self._run_program_dir = program_dir
@@ -562,16 +328,16 @@ class Engine(Mocks):
                 raise self._failure or e from None
             if self._failure:
                 raise self._failure
-            # Delete phase: replaced-and-pending resources and those the program no longer
-            # registers, dependents first.
-            victims = {
-                u: (e, "delete") for u, e in self._state.items() if u not in self._registered
-            }
-            victims.update({u: (e, "delete-replaced") for u, e in self._pending_deletes})
-            entries = {u: e for u, (e, _) in victims.items()}
-            for urn in reversed(self._order(entries)):
-                entry, op = victims[urn]
-                self._delete(urn, entry, op, keep_state=op == "delete-replaced")
+            # Delete phase (GenerateDeletes): pending deletes, this run's and any a failed run
+            # left, and the resources the program no longer registers.
+            victims = [
+                _Victim(u, e, "delete")
+                for u, e in self._state.items()
+                if u not in self._registered and u not in self._aliased  # isOperatedOn
+            ]
+            self._delete_all(victims + self._pending_victims())
+            if self._deferred_errors:
+                raise self._deferred_errors[0]
         except EngineError as e:
             e.steps = list(self.steps)
             raise
@@ -596,9 +362,12 @@ class Engine(Mocks):
                 self, project=self.project, stack=self.stack, preview=preview, monitor=self._monitor
             )
             settings.SETTINGS.outputs = set()
+            settings.SETTINGS.engine = ProgramLog(self._record_log)  # pulumi.log.* lands here
             settings.set_root_resource(cast(Any, None))
             loop.run_until_complete(run_in_stack(func))
         finally:
+            # One more turn first, so a pulumi.log call whose resource URN just resolved runs.
+            loop.run_until_complete(asyncio.sleep(0))
             pending = asyncio.all_tasks(loop)
             for task in pending:
                 task.cancel()
@@ -652,8 +421,21 @@ class Engine(Mocks):
                 raise EngineError(f"{urn}: not started, the deployment already failed")
             if urn in self._registered:
                 raise EngineError(f"duplicate resource URN {urn}")
+            if urn in self._aliased:
+                raise EngineError(f"{urn} was already claimed as an alias by {self._aliased[urn]}")
             self._registered.add(urn)
-            old = self._state.get(urn)
+            # getOldResource: the URN first, then the aliases; the first one in state is it.
+            # (The old state is the run's starting one, so a URN already moved still counts.)
+            seen = [
+                u for u in [urn, *self._alias_urns(req)] if u in self._state or u in self._aliased
+            ]
+            old_urn = seen[0] if seen else urn
+            if old_urn != urn:
+                if old_urn in self._registered or old_urn in self._aliased:
+                    raise EngineError(f"{urn}: alias {old_urn} is already taken")
+                self._aliased[old_urn] = urn
+                self._aliases[urn] = old_urn
+            old = self._state.get(old_urn)
 
         def step(op: str) -> Step:
             return Step(op, urn, req.type, req.name)
@@ -665,25 +447,34 @@ class Engine(Mocks):
             self._commit(urn, {**meta, "id": "", "inputs": news, "outputs": news}, step(op))
             return "", news
         backend = self._backend(req.type)
-        if old is not None:  # ignore_changes: keep the old value (or absence) before Check
+        # isTargetedReplace: `--replace` or a tainted entry. Checked like a create (no olds,
+        # the program's inputs as they are) and never re-checked.
+        targeted = urn in self._replace_targets or bool(old and old.get("taint"))
+        if old is not None and not targeted:  # ignore_changes: keep the old value (or absence)
             for key in req.ignoreChanges:
                 if key in old["inputs"]:
                     news[key] = old["inputs"][key]
                 else:
                     news.pop(key, None)
-        checked = self._check(backend, urn, old["inputs"] if old else {}, news)
+        checked = self._check(backend, urn, old["inputs"] if old and not targeted else {}, news)
         if old is None:
             return self._create(backend, urn, checked, meta, step("create"))
-        d = self._provider_call(
-            urn, lambda: backend.diff(urn, old["id"], old["outputs"], checked, old["inputs"])
-        )
-        changed = changed_keys(old["inputs"], checked)
-        changes = d.changes
-        if changes == DIFF_UNKNOWN:
+        if targeted:  # stepGenerator.diff: DiffSome blaming "id", the provider is not asked
+            d = DiffResult(DIFF_SOME, ["id"])
+        else:
+            d = self._provider_call(
+                urn, lambda: backend.diff(urn, old["id"], old["outputs"], checked, old["inputs"])
+            )
+        changes, changed = d.changes, list(d.diffs)
+        if changes == DIFF_UNKNOWN:  # diffResource: the engine diffs the inputs itself
+            changed = changed_keys(old["inputs"], checked)
             changes = DIFF_SOME if changed else DIFF_NONE
         replaces = list(d.replaces)
-        roc = set(req.replaceOnChanges)
-        replaces += [k for k in changed if ("*" in roc or k in roc) and k not in replaces]
+        if changes == DIFF_SOME:
+            # applyReplaceOnChanges looks only at the diff's ChangedKeys: for a provider that
+            # answered DIFF_SOME without `diffs` (every `pulumi.dynamic` one) it changes nothing.
+            roc = set(req.replaceOnChanges)
+            replaces += [k for k in changed if ("*" in roc or k in roc) and k not in replaces]
         if changes == DIFF_NONE:  # same: new inputs, old outputs (the engine's SameStep)
             self._commit(
                 urn,
@@ -704,26 +495,72 @@ class Engine(Mocks):
                 urn, {**meta, "id": old["id"], "inputs": checked, "outputs": outs}, step("update")
             )
             return old["id"], outs
-        if meta["protect"]:  # the program's protect flag decides, as in the engine
-            raise EngineError(f"{urn}: resource is protected and cannot be replaced ({replaces})")
-        checked = self._check(backend, urn, {}, news)  # a replacement is checked as a create
+        if meta["protect"] and old.get("protect"):
+            # continueStepsFromDiff: new.Protect && old.Protect, so unprotect-and-replace works
+            # in one run. A preview reports the error at the end and goes on planning.
+            err = EngineError(f"{urn}: resource is protected and cannot be replaced ({replaces})")
+            if not self.preview_mode:
+                raise err
+            with self._lock:
+                self._deferred_errors.append(err)
+        if not targeted:  # continueStepsFromDiff: a replacement is checked again, as a create
+            checked = self._check(backend, urn, {}, news)
         dbr = req.deleteBeforeReplace if req.deleteBeforeReplaceDefined else d.delete_before_replace
         if dbr:
-            self._delete(urn, old, "delete-replaced")
-        else:
-            with self._lock:
-                self._pending_deletes.append((urn, old))
-        return self._create(backend, urn, checked, meta, step("replace"))
+            self._delete(_Victim(old_urn, old, "delete-replaced"))
+            return self._create(backend, urn, checked, meta, step("replace"))
+        return self._create(backend, urn, checked, meta, step("replace"), replaced=(old_urn, old))
+
+    def _alias_urns(self, req: Any) -> list[str]:
+        """generateAliases: each alias (URN, or spec collapsed as collapseAliasToUrn does),
+        then the aliases inherited from an aliased parent (inheritedChildAlias)."""
+        urns: list[str] = list(req.aliasURNs)
+        for a in req.aliases:
+            urns.append(a.urn if a.WhichOneof("alias") == "urn" else self._collapse(req, a.spec))
+        result = list(dict.fromkeys(urns))
+        parent_alias = self._aliases.get(req.parent) if req.parent else None
+        if parent_alias is not None:
+            parent_name = _name(req.parent)
+            for type_, name in [(req.type, req.name), *((_type(u), _name(u)) for u in urns)]:
+                if name.startswith(parent_name):  # "{parent}-suffix" children follow the rename
+                    name = _name(parent_alias) + name[len(parent_name) :]
+                qualified = f"{_qualified_type(parent_alias)}${type_}"
+                inherited = f"urn:pulumi:{self.stack}::{self.project}::{qualified}::{name}"
+                if inherited not in result:
+                    result.append(inherited)
+        return result
+
+    def _collapse(self, req: Any, spec: Any) -> str:
+        # An empty parentUrn means the resource's own parent (SDKs send it that way).
+        parent = req.parent
+        if spec.WhichOneof("parent") == "parentUrn" and spec.parentUrn:
+            parent = self._aliases.get(spec.parentUrn, spec.parentUrn)
+        if spec.noParent or (parent and _qualified_type(parent) == STACK_TYPE):
+            parent = ""
+        type_, name = spec.type or req.type, spec.name or req.name
+        if parent:  # resource.CreateURN: the parent's URN with its name cut off, then "$"
+            return f"{parent.rsplit('::', 1)[0]}${type_}::{name}"
+        stack, project = spec.stack or self.stack, spec.project or self.project
+        return f"urn:pulumi:{stack}::{project}::{type_}::{name}"
 
     def _create(
-        self, backend: Any, urn: str, checked: Props, meta: Props, step: Step
+        self,
+        backend: Any,
+        urn: str,
+        checked: Props,
+        meta: Props,
+        step: Step,
+        replaced: tuple[str, Props] | None = None,
     ) -> tuple[str, Props]:
         if self.preview_mode:  # never Create in preview: empty id, checked inputs as outputs
             id_, outs = "", checked
         else:
             id_, outs = self._provider_call(urn, lambda: backend.create(urn, checked))
         outs = self._secure(outs, checked, meta["additional_secret_outputs"])
-        self._commit(urn, {**meta, "id": id_, "inputs": checked, "outputs": outs}, step)
+        with self._lock:
+            if replaced is not None:  # CreateStep.Apply: the old one is now pending delete
+                self._pending.append(replaced)
+            self._commit(urn, {**meta, "id": id_, "inputs": checked, "outputs": outs}, step)
         return id_, outs
 
     def _check(self, backend: Any, urn: str, olds: Props, news: Props) -> Props:
@@ -732,18 +569,57 @@ class Engine(Mocks):
             raise EngineError(f"{urn}: check failed: {r.failures}")
         return annotate_secrets(r.inputs, news)
 
-    def _delete(self, urn: str, e: Props, op: str, keep_state: bool = False) -> None:
-        step = Step(op, urn, e["type"], _name(urn))
-        if e.get("protect") and op == "delete":  # a replace was already vetted by _register
-            raise EngineError(f"{urn}: resource is protected and cannot be deleted")
+    def _pending_victims(self) -> list[_Victim]:
+        return [_Victim(u, e, "delete-replaced", pending=True) for u, e in self._pending]
+
+    def _delete_all(self, victims: list[_Victim]) -> None:
+        """Deletes in parallel along the dependency graph, as the engine's ScheduleDeletes and
+        performPostSteps: antichains in turn, at most ``delete_parallelism`` at once. After a
+        failure, deletes in flight finish and nothing new starts; a protected resource is the
+        exception (cancelDueToError continues past it, skipping what it depends on)."""
+        deps = _victim_deps(victims)
+        errors: list[EngineError] = []
+        skipped: set[int] = set()
+        stop = threading.Event()
+
+        def run(i: int) -> None:
+            if stop.is_set():
+                return
+            try:
+                self._delete(victims[i])
+            except ProtectedError as e:
+                with self._lock:
+                    errors.append(e)
+                    skipped.update(_closure(deps, i))
+            except Exception as e:
+                err = e if isinstance(e, EngineError) else EngineError(f"{victims[i].urn}: {e!r}")
+                with self._lock:
+                    errors.append(err)
+                stop.set()
+
+        with ThreadPoolExecutor(self.delete_parallelism, thread_name_prefix="delete") as pool:
+            for chain in _antichains(deps):
+                if stop.is_set():
+                    break
+                for f in [pool.submit(run, i) for i in chain if i not in skipped]:
+                    f.result()
+        if errors:
+            raise errors[0]
+
+    def _delete(self, v: _Victim) -> None:
+        urn, e = v.urn, v.entry
+        step = Step(v.op, urn, e["type"], _name(urn))
+        # DeleteStep.Apply: the state entry's protect refuses a delete (a replace was vetted by
+        # _register); its retainOnDelete skips the provider's Delete but still drops the entry.
+        if e.get("protect") and v.op == "delete":
+            raise ProtectedError(f"{urn}: resource is protected and cannot be deleted")
         if e.get("custom") and not e.get("retain_on_delete") and not self.preview_mode:
             backend = self._backend(e["type"])
             self._provider_call(
                 urn, lambda: backend.delete(urn, e["id"], e["outputs"], e["inputs"])
             )
-        if keep_state:  # the URN's entry already holds the replacement
-            with self._lock:
-                self.steps.append(step)
+        if v.pending:
+            self._unpend(e, step)
         else:
             self._drop(urn, step)
 
@@ -759,9 +635,15 @@ class Engine(Mocks):
 
     # -- state and providers -----------------------------------------------------------------
 
+    def _record_log(self, entry: LogEntry) -> None:
+        with self._lock:
+            self.logs.append(entry)
+
     def _commit(self, urn: str, entry: Props, step: Step) -> None:
         with self._lock:
             if not self.preview_mode:
+                if urn in self._aliases:  # an aliased entry moves to its new URN
+                    self._state.pop(self._aliases[urn], None)
                 self._put(urn, entry)
             if entry["type"] != STACK_TYPE:
                 self.steps.append(step)
@@ -779,9 +661,22 @@ class Engine(Mocks):
             if step.type != STACK_TYPE:
                 self.steps.append(step)
 
+    def _unpend(self, entry: Props, step: Step) -> None:
+        with self._lock:
+            if not self.preview_mode:
+                self._pending = [(u, e) for u, e in self._pending if e is not entry]
+                self._save()
+            self.steps.append(step)
+
     def _save(self) -> None:
+        self._write(self._state, self._pending)
+
+    def _write(self, state: Mapping[str, Props], pending: list[tuple[str, Props]]) -> None:
+        data: dict[str, Any] = dict(state)
+        if pending:
+            data[PENDING_KEY] = [[u, e] for u, e in pending]
         tmp = self.state_path.with_name(self.state_path.name + ".tmp")
-        tmp.write_text(json.dumps(seal(self._state, True), indent=2))
+        tmp.write_text(json.dumps(seal(data, True), indent=2))
         os.replace(tmp, self.state_path)  # atomic, so a failing run never leaves half a file
 
     def _backend(self, type_: str) -> Any:
@@ -800,6 +695,7 @@ class Engine(Mocks):
                         self.provider_env,
                         log,
                         self.rpc_timeout,
+                        log_sink=self._record_log,
                     )
                     self.last_provider = self._provider
                 return self._provider
@@ -832,8 +728,69 @@ class Engine(Mocks):
         return done
 
 
+@dataclass
+class _Victim:
+    """One delete of the delete phase: the live entry at ``urn``, or a pending-delete entry."""
+
+    urn: str
+    entry: Props
+    op: str  # delete / delete-replaced
+    pending: bool = False
+
+
+def _victim_deps(victims: list[_Victim]) -> list[set[int]]:
+    """For each victim, the other victims it depends on (dependencies or parent, by URN)."""
+    by_urn: dict[str, list[int]] = {}
+    for i, v in enumerate(victims):
+        by_urn.setdefault(v.urn, []).append(i)
+    deps = []
+    for i, v in enumerate(victims):
+        urns = {*v.entry.get("dependencies", []), v.entry.get("parent", "")}
+        deps.append({j for u in urns for j in by_urn.get(u, []) if j != i})
+    return deps
+
+
+def _antichains(deps: list[set[int]]) -> list[list[int]]:
+    """ScheduleDeletes: peel off the victims depending on no remaining victim, then reverse,
+    so each resource is deleted only after everything depending on it."""
+    condemned = set(range(len(deps)))
+    chains = []
+    while condemned:
+        chain = sorted(i for i in condemned if not deps[i] & condemned) or sorted(condemned)
+        chains.append(chain)
+        condemned -= set(chain)
+    return chains[::-1]
+
+
+def _closure(deps: list[set[int]], i: int) -> set[int]:
+    """Everything victim ``i`` depends on, transitively."""
+    seen: set[int] = set()
+    todo = list(deps[i])
+    while todo:
+        j = todo.pop()
+        if j not in seen:
+            seen.add(j)
+            todo.extend(deps[j])
+    return seen
+
+
 def _name(urn: str) -> str:
     return urn.split("::", 3)[3]
+
+
+def _qualified_type(urn: str) -> str:
+    return urn.split("::")[2]
+
+
+def _type(urn: str) -> str:
+    return _qualified_type(urn).rsplit("$", 1)[-1]
+
+
+def _find_urn(urn_or_name: str, state: Mapping[str, Props]) -> str:
+    hits = [u for u in state if u == urn_or_name or _name(u) == urn_or_name]
+    if len(hits) != 1:
+        raise KeyError(f"{urn_or_name!r} matches {len(hits)} resources in state")
+    return hits[0]
 
 
 def _quiet_exception_handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import json
 import os
+import sys
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
+import grpc
 import pulumi
 from pulumi.dynamic import (
     CheckFailure,
@@ -25,15 +29,25 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 from pulumi.output import Unknown
+from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc
 
 ITEMS_ENV, LOG_ENV = "TOY_ITEMS_FILE", "TOY_CALL_LOG"
-USER_KEYS = ("name", "value", "parent_id", "fail", "dbr")
+USER_KEYS = ("name", "value", "parent_id", "fail", "dbr", "delete_sleep", "log_warning_on_delete")
+_LOCK = threading.Lock()  # the server runs 4 RPCs at once; items.json is read-modify-written
 
 
 def _log(method: str, **data: Any) -> None:
     line = json.dumps({"method": method, **data}, default=lambda o: "<unknown>")
-    with open(os.environ[LOG_ENV], "a") as f:
+    with _LOCK, open(os.environ[LOG_ENV], "a") as f:
         f.write(line + "\n")
+
+
+def _engine_warning(message: str, urn: str) -> None:
+    """Log to the engine, whose address the engine passes as argv[1]. (pulumi.dynamic does not
+    connect ``pulumi.log`` to it, so a provider that wants its messages shown does this.)"""
+    with grpc.insecure_channel(sys.argv[1]) as channel:
+        request = engine_pb2.LogRequest(severity=engine_pb2.WARNING, message=message, urn=urn)
+        engine_pb2_grpc.EngineStub(channel).Log(request, timeout=10)
 
 
 def _load() -> dict[str, Any]:
@@ -66,6 +80,8 @@ class ItemProvider(ResourceProvider):
         # Only user-owned inputs count; Unknown compares unequal, so it shows as a change.
         changed = [k for k in USER_KEYS if k in news or k in olds if olds.get(k) != news.get(k)]
         _log("diff", id=id, changed=changed)
+        if news.get("diff_unknown"):  # DIFF_UNKNOWN: the engine compares the inputs itself
+            return DiffResult()
         replaces = [k for k in changed if k == "name"]
         return DiffResult(bool(changed), replaces, delete_before_replace=bool(news.get("dbr")))
 
@@ -73,31 +89,41 @@ class ItemProvider(ResourceProvider):
         _log("create", name=props["name"])
         if props.get("fail") == "create":
             raise RuntimeError("toy create failed: boom")
-        data = _load()
-        id_ = f"item-{data['next']}"
-        data["next"] += 1
-        data["items"][id_] = _user(props)
-        _save(data)
+        with _LOCK:
+            data = _load()
+            id_ = f"item-{data['next']}"
+            data["next"] += 1
+            data["items"][id_] = _user(props)
+            _save(data)
         return CreateResult(id_, {**_user(props), "item_id": id_})
 
     def update(self, id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         _log("update", id=id, name=news["name"])
         if news.get("fail") == "update":
             raise RuntimeError("toy update failed: boom")
-        data = _load()
-        data["items"][id] = _user(news)
-        _save(data)
+        with _LOCK:
+            data = _load()
+            data["items"][id] = _user(news)
+            _save(data)
         return UpdateResult({**_user(news), "item_id": id})
 
     def delete(self, id: str, props: dict[str, Any]) -> None:
-        _log("delete", id=id, name=props.get("name"))
-        data = _load()
-        data["items"].pop(id, None)
-        _save(data)
+        _log("delete", id=id, name=props.get("name"), t=time.time())
+        if props.get("fail") == "delete":
+            raise RuntimeError("toy delete failed: boom")
+        time.sleep(float(props.get("delete_sleep") or 0))
+        if props.get("log_warning_on_delete"):  # the URN to put the warning on
+            _engine_warning(f"toy: deleting {id}", props["log_warning_on_delete"])
+        with _LOCK:
+            data = _load()
+            data["items"].pop(id, None)
+            _save(data)
+        _log("deleted", id=id, name=props.get("name"), t=time.time())
 
     def read(self, id: str, props: dict[str, Any]) -> ReadResult:
         _log("read", id=id)
-        item = _load()["items"].get(id)
+        with _LOCK:
+            item = _load()["items"].get(id)
         if item is None:
             return ReadResult("", {})  # gone: the engine drops it from state
         return ReadResult(id, {**item, "item_id": id}, inputs=dict(item))
@@ -117,6 +143,9 @@ class Item(Resource, module="toy", name="Item"):
         name: pulumi.Input[str] | None = None,
         fail: str | None = None,
         dbr: bool | None = None,
+        diff_unknown: bool | None = None,
+        delete_sleep: float | None = None,
+        log_warning_on_delete: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props = {
@@ -125,6 +154,9 @@ class Item(Resource, module="toy", name="Item"):
             "parent_id": parent_id,
             "fail": fail,
             "dbr": dbr,
+            "diff_unknown": diff_unknown,
+            "delete_sleep": delete_sleep,
+            "log_warning_on_delete": log_warning_on_delete,
             "item_id": None,
         }
         super().__init__(ItemProvider(), resource_name, props, opts)
