@@ -27,9 +27,14 @@ from .errors import (
 T = TypeVar("T")
 
 
-def owner_mark(resource_name: str) -> str:
-    """`<pulumi project>/<stack>/<resource name>`: the ownership annotation's value."""
-    return f"{pulumi.get_project()}/{pulumi.get_stack()}/{resource_name}"
+def claim_input(
+    resource: type[Any], resource_name: str, opts: pulumi.ResourceOptions | None
+) -> pulumi.Output[str]:
+    """The hidden `__claim` input of a dynamic resource class: who asks to hold the
+    object (this stack's identity and the resource's URN; see :mod:`.claims`)."""
+    from .stack_identity import claimant
+
+    return claimant(resource_name, f"pulumi-python:{resource._resource_type_name}", opts)
 
 
 def program_settings() -> Settings:

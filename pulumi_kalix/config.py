@@ -35,6 +35,10 @@ CONTROL_PLANE_URL = ("kalix:controlPlaneUrl", ("AKKA_CONTROL_PLANE_URL",), None)
 SETTLE = ("kalix:settleSeconds", ("KALIX_SETTLE_SECONDS",))
 STALE = ("kalix:staleSeconds", ("KALIX_STALE_SECONDS",))
 FAILURE_GRACE = ("kalix:failureGraceSeconds", ("KALIX_FAILURE_GRACE_SECONDS",))
+#: How long a call whose answer was lost may still be applied by the platform (our
+#: assumption: not published), before a generated hostname create is tried again.
+LATE_APPLY = ("kalix:lateApplySeconds", ("KALIX_LATE_APPLY_SECONDS",))
+LATE_APPLY_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,7 @@ class Settings:
     token: str | None = field(repr=False)
     control_plane_url: str | None = None
     windows: Windows = field(default_factory=Windows)
+    late_apply_seconds: float = LATE_APPLY_SECONDS
     env: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
@@ -93,6 +98,7 @@ class Settings:
                 stale_seconds=seconds(*STALE, defaults.stale_seconds),
                 failure_grace_seconds=seconds(*FAILURE_GRACE, defaults.failure_grace_seconds),
             ),
+            late_apply_seconds=seconds(*LATE_APPLY, LATE_APPLY_SECONDS),
             env=environ,
         )
 

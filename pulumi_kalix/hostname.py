@@ -17,8 +17,8 @@ from typing import Any
 from pulumi import Input, Output, ResourceOptions
 from pulumi.dynamic import Resource
 
-from ._program import owner_mark
-from .provider._base import OWNER_KEY
+from ._program import claim_input
+from .claims import CLAIM_KEY
 from .provider.hostname import HostnameProvider
 
 
@@ -28,6 +28,7 @@ class Hostname(Resource, module="kalix", name="Hostname"):
     region: Output[str]
     cname: Output[str]
     project: Output[str]
+    adopted: Output[bool]
 
     def __init__(
         self,
@@ -38,6 +39,7 @@ class Hostname(Resource, module="kalix", name="Hostname"):
         skip_provision_cert: Input[bool] | None = None,
         project: Input[str] | None = None,
         adopt: bool = False,
+        delete_adopted: bool = False,
         opts: ResourceOptions | None = None,
     ) -> None:
         """
@@ -46,7 +48,11 @@ class Hostname(Resource, module="kalix", name="Hostname"):
         :param skip_provision_cert: do not provision a TLS certificate for it (you bring
             your own, e.g. with a route's `server_certificate_secret`).
         :param project: Kalix project (default `kalix:project`).
-        :param adopt: take over an existing hostname of this project.
+        :param adopt: take over an existing hostname of this project. An adopted
+            hostname is left in place when the resource is deleted (it was reserved
+            before this stack took it) unless `delete_adopted` is set.
+        :param delete_adopted: delete the hostname with the resource even if it was
+            adopted.
         """
         props: dict[str, Any] = {
             "hostname": hostname,
@@ -54,9 +60,15 @@ class Hostname(Resource, module="kalix", name="Hostname"):
             "skip_provision_cert": skip_provision_cert,
             "project": project,
             "adopt": adopt,
-            OWNER_KEY: owner_mark(resource_name),
+            "delete_adopted": delete_adopted,
+            CLAIM_KEY: claim_input(Hostname, resource_name, opts),
             "generated": None,
             "region": None,
             "cname": None,
+            "adopted": None,
         }
+        if hostname is not None:
+            # A fixed name can be held once: a replacement (`--replace`, taint) must let
+            # the old entry hand it over before the new one takes it (see the provider).
+            opts = ResourceOptions.merge(ResourceOptions(delete_before_replace=True), opts)
         super().__init__(HostnameProvider(), resource_name, props, opts)

@@ -25,12 +25,13 @@ import pulumi
 from pulumi import Input, Output, ResourceOptions
 from pulumi.dynamic import Resource
 
-from ._program import AwaitError, await_state, owner_mark, program_settings, progress_logger
+from ._program import AwaitError, await_state, claim_input, program_settings, progress_logger
 from .api import KalixRoute
 from .awaiting import RouteReadiness, WriteMark, last_condition_message, route_summary
+from .claims import CLAIM_KEY
 from .client import AsyncControlPlane
 from .errors import WaitTimeoutError
-from .provider._base import LAST_WRITE_KEY, OWNER_KEY
+from .provider._base import LAST_WRITE_KEY
 from .provider.route import RouteProvider
 
 DEFAULT_DNS_TIMEOUT = 600.0
@@ -148,7 +149,7 @@ class Route(Resource, module="kalix", name="Route"):
             "adopt": adopt,
             "wait_for_dns": wait_for_dns,
             "dns_timeout": dns_timeout,
-            OWNER_KEY: owner_mark(resource_name),
+            CLAIM_KEY: claim_input(Route, resource_name, opts),
             **dict.fromkeys(
                 ("status", "conditions", "host", "url", "generation", "uid", LAST_WRITE_KEY)
             ),

@@ -15,8 +15,8 @@ from typing import Any
 from pulumi import Input, Output, ResourceOptions
 from pulumi.dynamic import Resource
 
-from ._program import owner_mark
-from .provider._base import OWNER_KEY
+from ._program import claim_input
+from .claims import CLAIM_KEY
 from .provider.secret import SecretProvider
 
 
@@ -49,7 +49,7 @@ class Secret(Resource, module="kalix", name="Secret"):
             "data": Output.secret(data),
             "project": project,
             "adopt": adopt,
-            OWNER_KEY: owner_mark(resource_name),
+            CLAIM_KEY: claim_input(Secret, resource_name, opts),
             "keys": None,
             "uid": None,
             "data_digest": None,

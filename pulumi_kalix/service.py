@@ -24,11 +24,12 @@ import pulumi
 from pulumi import Input, Output, ResourceOptions
 from pulumi.dynamic import Resource
 
-from ._program import await_state, owner_mark, program_settings, progress_logger
+from ._program import await_state, claim_input, program_settings, progress_logger
 from .api import KalixService
 from .awaiting import ServiceReadiness, WriteMark, last_condition_message, service_progress
+from .claims import CLAIM_KEY
 from .client import AsyncControlPlane
-from .provider._base import LAST_WRITE_KEY, OWNER_KEY
+from .provider._base import LAST_WRITE_KEY
 from .provider.service import ServiceProvider
 
 DEFAULT_WAIT_TIMEOUT = 600.0
@@ -127,7 +128,7 @@ class Service(Resource, module="kalix", name="Service"):
             "adopt": adopt,
             "wait": wait,
             "wait_timeout": wait_timeout,
-            OWNER_KEY: owner_mark(resource_name),
+            CLAIM_KEY: claim_input(Service, resource_name, opts),
             **dict.fromkeys(
                 (
                     "status",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar, Generic, TypeVar
 
 from pulumi.dynamic import (
@@ -25,8 +25,9 @@ from pulumi.dynamic import (
 )
 from pulumi.output import Unknown
 
-from ..api import OWNER_ANNOTATION, WireModel
+from ..api import Preconditions, WireModel
 from ..awaiting import WriteMark, status_fingerprint
+from ..claims import CLAIM_KEY, Claim, Holder, StateClaim, claim_annotations, new_id
 from ..client import ControlPlane, SyncObjects
 from ..client.session import Session
 from ..config import Settings, unreachable_hint
@@ -35,14 +36,15 @@ from ..errors import (
     APIConnectionError,
     APIStatusError,
     ConfigurationError,
+    ConflictError,
     KalixError,
+    NotFoundError,
 )
+from . import _engine_log
 
 Props = dict[str, Any]
 T = TypeVar("T", bound=WireModel)
 
-#: Hidden input: "<pulumi project>/<stack>/<resource name>", computed in the program.
-OWNER_KEY = "__owner"
 #: Output: the :class:`~pulumi_kalix.awaiting.WriteMark` of the last create or update.
 LAST_WRITE_KEY = "last_write"
 #: Inputs every kind takes and echoes as outputs.
@@ -191,6 +193,8 @@ class KalixProvider(ResourceProvider):
         if old_project != new_project and "project" not in replaces:
             replaces.append("project")
             changed.append("project")
+        if not changed and self.claim_moved(olds, news):
+            changed.append(CLAIM_KEY)  # renamed (aliases), a new stack name: re-claim in place
         return DiffResult(
             changes=bool(changed),
             replaces=replaces,
@@ -200,27 +204,59 @@ class KalixProvider(ResourceProvider):
 
     # -- ownership ---------------------------------------------------------------
 
-    def check_ownership(
-        self, name: str, project: str, annotations: Mapping[str, str] | None, props: Props
-    ) -> None:
-        """An existing object may be taken over only if it is ours, or with adopt=True."""
-        mark = (annotations or {}).get(OWNER_ANNOTATION)
-        mine = props.get(OWNER_KEY)
-        if props.get("adopt") or (mark is not None and mark == mine):
-            return
-        held = f" (managed by {mark!r})" if mark else ""
+    @staticmethod
+    def claimant(props: Props) -> Claim | None:
+        """Who the program says asks for the object (stack identity and URN)."""
+        return Claim.parse(props.get(CLAIM_KEY))
+
+    def claim_moved(self, olds: Props, news: Props) -> bool:
+        """The resource's URN or stack identity changed since the object was claimed."""
+        asking, stored = self.claimant(news), StateClaim.of(olds)
+        if asking is None:  # unknown in a preview, or a program without claims
+            return False
+        return stored.claim is None or not asking.same_resource(stored.claim)
+
+    @staticmethod
+    def claim_for_update(olds: Props, news: Props) -> Claim | None:
+        """The claim an update writes: the program's claimant with the instance of the
+        create that made the state entry (or a new one for a pre-claims entry)."""
+        asking = Claim.parse(news.get(CLAIM_KEY))
+        stored = StateClaim.of(olds).claim
+        if asking is None:
+            return stored
+        return Claim(asking.urn, asking.stack, stored.instance if stored else new_id())
+
+    def may_take_over(
+        self, name: str, project: str, holder: Holder, claim: Claim | None, props: Props
+    ) -> str:
+        """Whether a create may take over an existing object, and why: "ours" (our own
+        create, retried), "replacement" (this resource of this stack made it before: a
+        replacement, or a create whose state write was lost), "adopt" (adopt=True).
+        Raises for anything else."""
+        if claim is not None and claim.holds(holder.claim):
+            return "ours"
+        if claim is not None and claim.same_resource(holder.claim):
+            return "replacement"
+        if props.get("adopt"):
+            return "adopt"
         raise ProviderError(
-            f"{self.noun} {name!r} already exists in project {project!r}{held} and is not "
-            f"managed by this stack; pass adopt=True to take it over, or choose another name"
+            f"{self.noun} {name!r} already exists in project {project!r} and is held by "
+            f"{holder.describe()}, not by this resource; pass adopt=True to take it over, "
+            "or choose another name"
         )
 
-    def owner_annotations(
-        self, props: Props, existing: Mapping[str, str] | None = None
-    ) -> dict[str, str]:
-        annotations = dict(existing or {})
-        if props.get(OWNER_KEY):
-            annotations[OWNER_ANNOTATION] = str(props[OWNER_KEY])
-        return annotations
+    def claimed(self, props: Props, existing: Mapping[str, str] | None) -> dict[str, str]:
+        """Annotations with the claim in `props` written on them."""
+        return claim_annotations(dict(existing or {}), Claim.parse(props.get(CLAIM_KEY)))
+
+    def warn(self, props: Props, message: str) -> None:
+        """A warning on the resource's row (its URN comes from the claim)."""
+        claim = StateClaim.of(props).claim or self.claimant(props)
+        _engine_log.warn(message, claim.urn if claim else None)
+
+    def note(self, props: Props, message: str) -> None:
+        claim = StateClaim.of(props).claim or self.claimant(props)
+        _engine_log.info(message, claim.urn if claim else None)
 
     # -- errors --------------------------------------------------------------------
 
@@ -359,31 +395,69 @@ class ObjectProvider(KalixProvider, Generic[T]):
             LAST_WRITE_KEY: self.write_mark(before, after, props).to_output(),
         }
 
-    def update_live(self, api: SyncObjects[T], name: str, props: Props) -> Props:
-        """Read-modify-write from the live object (fields we don't manage survive)."""
+    def update_live(
+        self,
+        api: SyncObjects[T],
+        name: str,
+        props: Props,
+        vet: Callable[[Holder], None] = lambda _holder: None,
+    ) -> Props:
+        """Read-modify-write from the live object (fields we don't manage survive).
+
+        `vet` sees the holder the live object names on every attempt and raises when
+        the write is not ours to make; the ownership decision and the write see the same
+        version (a PUT carries its resourceVersion: a claim written in between makes it
+        re-read and vet again)."""
         seen: list[T] = []
 
         def mutate(current: T) -> T:
             seen[:] = [current]
+            vet(Holder.of(getattr(current, "metadata").annotations))  # noqa: B009
             return self.desired(props, current)
 
         obj = api.update(name, mutate)
         return self.written(seen[-1] if seen else None, obj, props)
 
+    def taken_over(self, props: Props) -> Props:
+        """The inputs for a create that took over an object its own resource made (a
+        replacement, or a create whose state write was lost: the engine tells a provider
+        neither apart, Check gets no old inputs for a `--replace`): a kind adds what a
+        replacement should do beyond the new inputs."""
+        return props
+
+    def not_ours(self, name: str, project: str, holder: Holder, props: Props) -> ProviderError:
+        return ProviderError(
+            f"{self.noun} {name!r} in project {project!r} is now held by {holder.describe()}, "
+            "not by this resource: remove it from the program (the object is left alone), "
+            "or pass adopt=True to take it back"
+        )
+
     def create(self, props: Props) -> CreateResult:
         name, project = str(props["name"]), self.project_of(props)
+        asking = self.claimant(props)
+        claim = asking.with_new_instance() if asking else None
+        props = {**props, CLAIM_KEY: claim.text() if claim else None}
         try:
             api = self.api(project)
             try:
                 # A retried POST after a dropped connection meets AlreadyExists for our
-                # own object, which is adopted below: no duplicate, no orphan.
+                # own object (it carries this very claim): taken as ours below.
                 obj = api.create(self.desired(props, None), retry_uncertain=True)
                 outs = self.written(None, obj, props)
             except AlreadyExistsError:
                 current = api.get(name)
                 meta = getattr(current, "metadata")  # noqa: B009 - every kind has metadata
-                self.check_ownership(name, project, meta.annotations, props)
-                outs = self.update_live(api, name, props)
+                holder = Holder.of(meta.annotations)
+                why = self.may_take_over(name, project, holder, claim, props)
+
+                def vet(now: Holder) -> None:
+                    if now != holder:  # claimed in between: decide again
+                        self.may_take_over(name, project, now, claim, props)
+
+                taken = self.taken_over(props) if why == "replacement" else props
+                outs = self.update_live(api, name, taken, vet)
+                if why == "adopt" and not holder.nobody:
+                    self.note(props, f"took over {self.noun} {name!r} from {holder.describe()}")
         except KalixError as exc:
             raise self.explain(exc, "creating", name, project) from exc
         return CreateResult(f"{project}/{name}", outs)
@@ -396,31 +470,89 @@ class ObjectProvider(KalixProvider, Generic[T]):
             raise self.explain(exc, "reading", name, project) from exc
         if obj is None:
             return ReadResult("", {})
-        # A refresh writes nothing: the mark of the last write stays.
-        mark = {LAST_WRITE_KEY: props.get(LAST_WRITE_KEY)} if LAST_WRITE_KEY in props else {}
+        holder = Holder.of(getattr(obj, "metadata").annotations)  # noqa: B009
+        if not StateClaim.of(props).held_by_us(holder):
+            self.warn(
+                props,
+                f"{self.noun} {name!r} in project {project!r} is held by {holder.describe()}, "
+                "not by this resource: this stack will not change or delete it",
+            )
+        # A refresh writes nothing: the mark of the last write stays, and so does our claim.
+        kept = {k: props.get(k) for k in (LAST_WRITE_KEY, CLAIM_KEY) if k in props}
         live = self.inputs_from(obj)
         if live is None:  # e.g. secret data: keep the inputs we have
-            return ReadResult(id_, {**self.outputs(obj, props), **mark})
-        outs = {**self.outputs(obj, {**props, **live}), **mark}
-        keys = (*self.input_keys, "project", "adopt", OWNER_KEY)
-        return ReadResult(id_, outs, {k: outs.get(k) for k in keys})
+            return ReadResult(id_, {**self.outputs(obj, props), **kept})
+        outs = {**self.outputs(obj, {**props, **live}), **kept}
+        keys = (*self.input_keys, "project", "adopt")
+        inputs = {k: outs.get(k) for k in keys}
+        stored = StateClaim.of(props).claim
+        inputs[CLAIM_KEY] = Claim(stored.urn, stored.stack).text() if stored else None
+        return ReadResult(id_, outs, inputs)
 
     def update(self, id_: str, olds: Props, news: Props) -> UpdateResult:
         project, _, name = id_.partition("/")
+        stored = StateClaim.of(olds)
+        claim = self.claim_for_update(olds, news)
+        news = {**news, CLAIM_KEY: claim.text() if claim else None}
+
+        def vet(holder: Holder) -> None:
+            # Ours, unclaimed (a tool dropped the annotation: state says we manage it),
+            # or taken back on purpose.
+            if not (stored.held_by_us(holder) or holder.nobody or news.get("adopt")):
+                raise self.not_ours(name, project, holder, news)
+
         try:
-            outs = self.update_live(self.api(project), name, news)
+            outs = self.update_live(self.api(project), name, news, vet)
         except KalixError as exc:
             raise self.explain(exc, "updating", name, project) from exc
         return UpdateResult(outs)
 
+    #: how often delete re-reads an object that changed between its check and the delete
+    delete_attempts: ClassVar[int] = 3
+
     def delete(self, id_: str, props: Props) -> None:
         project, _, name = id_.partition("/")
+        stored = StateClaim.of(props)
         try:
             api = self.api(project)
-            api.delete(name)
-            if self.delete_timeout is not None:
-                # Deletion may take a while (a service's soft delete): wait until the
-                # name is free so a replacement with the same name cannot collide.
-                api.wait_for(name, lambda obj: obj is None, timeout=self.delete_timeout)
+            for _ in range(self.delete_attempts):
+                obj = api.get_or_none(name)
+                if obj is None:
+                    return  # already gone
+                meta = getattr(obj, "metadata")  # noqa: B009 - every kind has metadata
+                holder = Holder.of(meta.annotations)
+                if not stored.held_by_us(holder):
+                    self.left_in_place(name, project, holder, stored, props)
+                    return
+                try:
+                    # Only the version we just checked: a claim written since fails it.
+                    checked = Preconditions(uid=meta.uid, resource_version=meta.resource_version)
+                    api.delete(name, preconditions=checked)
+                except ConflictError:
+                    continue  # changed since we looked: look again
+                except NotFoundError:
+                    return
+                if self.delete_timeout is not None:
+                    # Deletion may take a while (a service's soft delete): wait until the
+                    # name is free so a replacement with the same name cannot collide.
+                    api.wait_for(name, lambda o: o is None, timeout=self.delete_timeout)
+                return
+            raise ProviderError(
+                f"{self.noun} {name!r} kept changing while being deleted; run the command again"
+            )
         except KalixError as exc:
             raise self.explain(exc, "deleting", name, project) from exc
+
+    def left_in_place(
+        self, name: str, project: str, holder: Holder, stored: StateClaim, props: Props
+    ) -> None:
+        what = f"{self.noun} {name!r} in project {project!r}"
+        if stored.claim is not None and stored.claim.same_resource(holder.claim):
+            # The usual end of a replacement that took its predecessor's object over.
+            self.note(props, f"kept {what}: its replacement in this stack now holds it")
+            return
+        self.warn(
+            props,
+            f"left {what} in place: it is held by {holder.describe()}, not by this resource "
+            "(it was adopted, or its claim was removed); delete it there if it is unused",
+        )

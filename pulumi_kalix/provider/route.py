@@ -29,8 +29,8 @@ from ..api import (
 )
 from ..api.route import PASSWORD_HASH_PATTERN
 from ..awaiting import route_summary
+from ..claims import CLAIM_KEY
 from ._base import (
-    OWNER_KEY,
     ObjectProvider,
     Props,
     check_name,
@@ -301,13 +301,13 @@ class RouteProvider(ObjectProvider[KalixRoute]):
         }
 
     def outputs(self, obj: KalixRoute, props: Props) -> Props:
-        echoed = {k: props.get(k) for k in (*USER_KEYS, *PROGRAM_KEYS, "adopt", OWNER_KEY)}
+        echoed = {k: props.get(k) for k in (*USER_KEYS, *PROGRAM_KEYS, "adopt", CLAIM_KEY)}
         echoed["project"] = self.project_of(props)
         return {**echoed, **self.computed(obj)}
 
     def desired(self, props: Props, current: KalixRoute | None) -> KalixRoute:
         meta = current.metadata.model_copy(deep=True) if current else ObjectMeta(name=props["name"])
-        meta.annotations = self.owner_annotations(props, meta.annotations) or None
+        meta.annotations = self.claimed(props, meta.annotations) or None
         return KalixRoute(
             metadata=meta, spec=self.spec_from(props, current.spec if current else None)
         )

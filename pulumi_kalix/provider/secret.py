@@ -15,7 +15,8 @@ from typing import Any
 from pulumi.dynamic import CheckFailure
 
 from ..api import REQUIRED_SECRET_KEYS, SECRET_TYPES, KalixSecret, ObjectMeta, SecretSpec
-from ._base import OWNER_KEY, ObjectProvider, Props, check_name, failure, is_unknown
+from ..claims import CLAIM_KEY
+from ._base import ObjectProvider, Props, check_name, failure, is_unknown
 
 USER_KEYS = ("name", "type", "data_digest")
 REPLACE_KEYS = ("name", "project", "type")
@@ -79,7 +80,7 @@ class SecretProvider(ObjectProvider[KalixSecret]):
 
     def desired(self, props: Props, current: KalixSecret | None) -> KalixSecret:
         meta = current.metadata.model_copy(deep=True) if current else ObjectMeta(name=props["name"])
-        meta.annotations = self.owner_annotations(props, meta.annotations) or None
+        meta.annotations = self.claimed(props, meta.annotations) or None
         data = {k: base64.b64encode(str(v).encode()).decode() for k, v in props["data"].items()}
         # Start from the live spec: fields we don't manage (resourceSync) survive.
         spec = current.spec.model_copy(deep=True) if current else SecretSpec(type="generic")
@@ -97,5 +98,5 @@ class SecretProvider(ObjectProvider[KalixSecret]):
             "uid": obj.metadata.uid or "",
             "project": self.project_of(props),
             "adopt": bool(props.get("adopt")),
-            OWNER_KEY: props.get(OWNER_KEY),
+            CLAIM_KEY: props.get(CLAIM_KEY),
         }

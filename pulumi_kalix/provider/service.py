@@ -39,8 +39,8 @@ from ..api.service import (
     VolumeMount,
 )
 from ..awaiting import WriteMark
+from ..claims import CLAIM_KEY
 from ._base import (
-    OWNER_KEY,
     ObjectProvider,
     Props,
     ProviderError,
@@ -76,6 +76,8 @@ VOLUME_MOUNT_KEYS = ("mount_path", "secret", "default_mode", "optional")
 JWT_KEY_KEYS = ("key_id", "algorithm", "secret", "issuer")
 #: Inputs that steer the program side only; echoed, never compared.
 PROGRAM_KEYS = ("wait", "wait_timeout")
+#: Internal input: the restart time a replacement asks for (see `taken_over`).
+RESTART_KEY = "__restart"
 SECRET_REF = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?)/([-._A-Za-z0-9]+)$")
 
 
@@ -233,6 +235,25 @@ class ServiceProvider(ObjectProvider[KalixService]):
             )
         return out
 
+    def changed_keys(self, olds: Props, news: Props) -> list[str]:
+        changed = super().changed_keys(olds, news)
+        if "restart_requested" in changed and news.get("restart_requested") is None:
+            changed.remove("restart_requested")  # unset: the live time is left as it is
+        return changed
+
+    def taken_over(self, props: Props) -> Props:
+        """A replacement of a service keeps the object (its data, its hostname routes)
+        and restarts every instance, rolling, as `akka service restart` does: what
+        "replace" can mean for a service without deleting what it stores. (A create
+        whose state write was lost restarts it too: the two look alike to a provider.)
+        A service whose `restart_requested` is set is left to that input."""
+        from datetime import UTC, datetime
+
+        if props.get("restart_requested") is not None:
+            return props
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return {**props, RESTART_KEY: now}
+
     def normalize(self, news: Props) -> Props:
         for key in (*ENV_KEYS, "labels"):
             if isinstance(news.get(key), dict):
@@ -290,7 +311,10 @@ class ServiceProvider(ObjectProvider[KalixService]):
         base.resources = resources if _has_content(resources) else None
         base.paused = True if props.get("paused") else None
         # `kalix service restart`: a new time in restartRequested rolls every instance.
-        base.restart_requested = props.get("restart_requested")
+        # Unset keeps the live time: clearing it would itself be a spec change (a rollout).
+        restart = props.get("restart_requested") or props.get(RESTART_KEY)
+        if restart is not None:
+            base.restart_requested = restart
         container.volume_mounts = _volume_mounts(container.volume_mounts, props)
         keys = [
             JwtKey(
@@ -407,7 +431,7 @@ class ServiceProvider(ObjectProvider[KalixService]):
 
     def outputs(self, obj: KalixService, props: Props) -> Props:
         echoed = {
-            k: props.get(k) for k in (*USER_KEYS, *PROGRAM_KEYS, "project", "adopt", OWNER_KEY)
+            k: props.get(k) for k in (*USER_KEYS, *PROGRAM_KEYS, "project", "adopt", CLAIM_KEY)
         }
         echoed["project"] = self.project_of(props)
         return {**echoed, **self.computed(obj)}
@@ -415,7 +439,7 @@ class ServiceProvider(ObjectProvider[KalixService]):
     def desired(self, props: Props, current: KalixService | None) -> KalixService:
         meta = current.metadata.model_copy(deep=True) if current else ObjectMeta(name=props["name"])
         meta.labels = dict(props["labels"]) if props.get("labels") else None
-        meta.annotations = self.owner_annotations(props, meta.annotations) or None
+        meta.annotations = self.claimed(props, meta.annotations) or None
         return KalixService(
             metadata=meta, spec=self.apply_inputs(current.spec if current else None, props)
         )

@@ -9,6 +9,7 @@ import yaml
 
 from tests.harness import Engine, ResourceHandler, Step
 from tests.harness.aws import moto_server, moto_session
+from tests.lifecycle.conftest import kinds
 from tests.support.local_server import KalixLocalServer
 
 __all__ = ["moto_server", "moto_session"]  # fixtures, re-exported for pytest
@@ -53,8 +54,9 @@ def program(example: str) -> Path:
 
 
 def ops(steps: list[Step]) -> list[tuple[str, str]]:
-    return sorted((s.op, s.name) for s in steps)
+    """(op, name) of the steps, sorted, without the implicit stack identity's."""
+    return sorted((s.op, s.name) for s in kinds(steps))
 
 
 def op_set(steps: list[Step]) -> set[str]:
-    return {s.op for s in steps}
+    return {s.op for s in kinds(steps)}

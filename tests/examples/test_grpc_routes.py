@@ -14,6 +14,7 @@ import pytest
 
 from pulumi_kalix.client import ControlPlane
 from tests.harness import Engine, is_secret
+from tests.lifecycle.conftest import kinds
 from tests.support.federation import control_plane
 from tests.support.local_server import KalixLocalServer
 
@@ -93,7 +94,7 @@ def test_v1_then_v2_updates_the_route_in_place(
         ("update", "shop"),
     ]
     # The route stops sending traffic to product-info before product-info goes away.
-    order = [(s.op, s.name) for s in steps]
+    order = [(s.op, s.name) for s in kinds(steps)]
     assert order.index(("update", "shop")) < order.index(("delete", "product-info"))
     assert order.index(("create", "inventory")) < order.index(("update", "shop"))
     route = api.routes.get("shop")

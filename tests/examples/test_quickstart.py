@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from tests.lifecycle.conftest import kinds
 from tests.support.federation import control_plane
 from tests.support.local_server import KalixLocalServer
 
@@ -57,7 +58,7 @@ def test_quickstart_through_the_harness(kalix: KalixLocalServer, tmp_path: Path)
     assert op_set(eng.up(program(EXAMPLE))) == {"same"}
     assert eng.stack_outputs["url"] == out["url"]  # the generated name is stable
 
-    assert {s.op for s in eng.destroy()} == {"delete"}
+    assert {s.op for s in kinds(eng.destroy())} == {"delete"}
     assert_nothing_left(kalix)
     assert eng.load() == {}
 

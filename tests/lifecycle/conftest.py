@@ -53,5 +53,15 @@ def stack(kalix: KalixLocalServer, tmp_path: Path) -> Iterator[Stack]:
         yield Stack(make_engine(kalix, state), kalix, api, state)
 
 
+#: The implicit resource every kalix program gets (pulumi_kalix.stack_identity).
+STACK_IDENTITY_TYPE = "pulumi-python:dynamic/kalix:StackIdentity"
+
+
+def kinds(steps: list[Step]) -> list[Step]:
+    """The steps of the program's own resources (without the stack identity's)."""
+    return [s for s in steps if s.type != STACK_IDENTITY_TYPE]
+
+
 def ops(steps: list[Step]) -> list[tuple[str, str]]:
-    return sorted((s.op, s.name) for s in steps)
+    """(op, name) of the steps, sorted, without the stack identity's."""
+    return sorted((s.op, s.name) for s in steps if s.type != STACK_IDENTITY_TYPE)

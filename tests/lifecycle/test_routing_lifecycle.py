@@ -10,7 +10,7 @@ import pytest
 
 import pulumi_kalix as kalix
 from tests.harness import UNKNOWN, EngineError
-from tests.lifecycle.conftest import Stack, ops
+from tests.lifecycle.conftest import Stack, kinds, ops
 from tests.support.federation import control_plane
 
 CA_PEM = "-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n"
@@ -106,12 +106,13 @@ def test_hostname_flags_change_in_place_and_a_new_name_replaces(stack: Stack) ->
 
     stack.engine.up(program("api.example.com", False))
     steps = stack.engine.up(program("api.example.com", True, skip=True))
-    assert [s.op for s in steps] == ["update"]  # UpdateHostname, in place
+    assert [s.op for s in kinds(steps)] == ["update"]  # UpdateHostname, in place
     host = stack.api.hostnames.get_or_none("api.example.com")
     assert host is not None and host.global_ is True and host.skip_provision_cert is True
     assert ops(stack.engine.refresh()) == [("same", "api")]
     steps = stack.engine.up(program("api2.example.com", True, skip=True))
-    assert [s.op for s in steps] == ["replace", "delete-replaced"]  # new name first
+    # A fixed hostname is replaced delete-first (so a `--replace` can hand its name over).
+    assert [s.op for s in kinds(steps)] == ["delete-replaced", "replace"]
     assert [h.name for h in stack.api.hostnames.list()] == ["api2.example.com"]
 
 

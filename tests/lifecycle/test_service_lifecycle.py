@@ -12,7 +12,7 @@ import pytest
 
 import pulumi_kalix as kalix
 from tests.harness import EngineError
-from tests.lifecycle.conftest import Stack, make_engine, ops
+from tests.lifecycle.conftest import Stack, kinds, make_engine, ops
 from tests.support.federation import control_plane
 
 
@@ -48,7 +48,7 @@ def test_image_change_is_an_in_place_rolling_update(stack: Stack) -> None:
 def test_name_change_replaces_create_before_delete(stack: Stack) -> None:
     stack.engine.up(cart())
     steps = stack.engine.up(cart(name="cart-v2"))
-    assert [s.op for s in steps] == ["replace", "delete-replaced"]
+    assert [s.op for s in kinds(steps)] == ["replace", "delete-replaced"]
     assert [s.metadata.name for s in stack.api.services.list()] == ["cart-v2"]
 
 

@@ -9,6 +9,7 @@ import pytest
 from pulumi.dynamic import ConfigureRequest
 from pulumi.dynamic.config import Config
 
+from pulumi_kalix.claims import Claim
 from pulumi_kalix.client import ControlPlane
 from tests.support.federation import control_plane
 from tests.support.local_server import KalixLocalServer
@@ -42,8 +43,13 @@ def api(kalix: KalixLocalServer) -> ControlPlane:
         yield client  # type: ignore[misc]
 
 
-def owner(name: str) -> str:
-    return f"proj/dev/{name}"
+STACK_ID = "0123456789abcdef"
+
+
+def owner(name: str, stack: str = STACK_ID) -> str:
+    """The claimant a program sends for resource `name` of stack `proj/dev`."""
+    urn = f"urn:pulumi:dev::proj::pulumi-python:dynamic/kalix:Service::{name}"
+    return Claim(urn=urn, stack=stack).text()
 
 
 def inputs(provider: Any, news: dict[str, Any]) -> dict[str, Any]:

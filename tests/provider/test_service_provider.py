@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from pulumi_kalix.api import OWNER_ANNOTATION
+from pulumi_kalix.claims import CLAIM_ANNOTATION, Claim
 from pulumi_kalix.client import ControlPlane
 from pulumi_kalix.provider._base import ProviderError
 from pulumi_kalix.provider.service import ServiceProvider
@@ -25,7 +25,7 @@ def cart(**extra: Any) -> dict[str, Any]:
         "secret_env": {"DB_PASSWORD": "db-creds/password"},
         "labels": {"team": "shop"},
         "paused": False,
-        "__owner": owner("cart"),
+        "__claim": owner("cart"),
         **extra,
     }
 
@@ -48,7 +48,10 @@ def test_create_returns_once_accepted_with_every_input_as_output(
     for key in ("name", "image", "env", "secret_env", "min_instances", "labels"):
         assert result.outs[key] == props[key]
     live = api.services.get("cart")
-    assert live.metadata.annotations == {OWNER_ANNOTATION: owner("cart")}
+    claim = Claim.parse((live.metadata.annotations or {})[CLAIM_ANNOTATION])
+    assert claim is not None and claim.instance  # each create makes its own instance
+    assert claim.text() == result.outs["__claim"]
+    assert claim.same_resource(Claim.parse(owner("cart")))
     env = {e.name: e for e in live.spec.containers[0].env or []}
     assert env["MODE"].value == "prod"
     ref = env["DB_PASSWORD"].value_from
@@ -56,29 +59,39 @@ def test_create_returns_once_accepted_with_every_input_as_output(
     assert (ref.secret_key_ref.name, ref.secret_key_ref.key) == ("db-creds", "password")
 
 
-def test_create_again_adopts_our_own_object_without_a_rollout(
+def test_create_again_takes_our_own_object_over_with_a_restart(
     provider: ServiceProvider, api: ControlPlane
 ) -> None:
     props = inputs(provider, cart(secret_env=None))
     first = provider.create(props)
-    second = provider.create(props)  # e.g. the first answer was lost
+    # The same resource again: a `--replace`, or a create whose state write was lost.
+    second = provider.create(props)
     assert second.outs["uid"] == first.outs["uid"]
-    assert second.outs["generation"] == 1
     assert len(api.services.list()) == 1
+    assert second.outs["__claim"] != first.outs["__claim"]  # the new entry's claim
+    live = api.services.get("cart")
+    assert (live.metadata.annotations or {})[CLAIM_ANNOTATION] == second.outs["__claim"]
+    assert live.spec.restart_requested is not None  # a replacement restarts, rolling
+    assert second.outs["last_write"]["expect"] == {
+        "lastAppliedRestartTime": live.spec.restart_requested
+    }
 
 
 def test_create_refuses_a_foreign_object_and_names_adopt(
     provider: ServiceProvider, api: ControlPlane
 ) -> None:
-    provider.create(inputs(provider, cart(secret_env=None, __owner="other/prod/cart")))
+    # Another stack with the same project and stack names: same URN, other identity.
+    twin = owner("cart", stack="fedcba9876543210")
+    provider.create(inputs(provider, cart(secret_env=None, __claim=twin)))
     with pytest.raises(ProviderError) as err:
         provider.create(inputs(provider, cart(secret_env=None)))
     assert "already exists in project 'default'" in str(err.value)
+    assert "identity fedcba9876543210" in str(err.value)
     assert "adopt=True" in str(err.value)
     adopted = provider.create(inputs(provider, cart(secret_env=None, adopt=True)))
     assert adopted.outs["uid"] == api.services.get("cart").metadata.uid
     marks = api.services.get("cart").metadata.annotations or {}
-    assert marks[OWNER_ANNOTATION] == owner("cart")
+    assert marks[CLAIM_ANNOTATION] == adopted.outs["__claim"]
 
 
 def test_update_returns_every_output_and_bumps_generation_only_on_spec_change(
@@ -223,3 +236,65 @@ def test_a_wrong_credential_fails_the_first_check_in_one_line(kalix: KalixLocalS
     assert "rejected (401)" in message and "\n" not in message
     with pytest.raises(ProviderError):  # decided once per process, asked again: same answer
         provider.check({}, cart(secret_env=None))
+
+
+class _ClaimedMeanwhile:
+    """The provider's collection, with another writer claiming the object right after
+    the provider read it: the race delete's preconditions are there for."""
+
+    def __init__(self, objects: Any, thief: ControlPlane, claim: str) -> None:
+        self._objects, self._thief, self._claim = objects, thief, claim
+        self.reads = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._objects, name)
+
+    def get_or_none(self, name: str) -> Any:
+        found = self._objects.get_or_none(name)
+        self.reads += 1
+        if self.reads == 1:
+
+            def steal(svc: Any) -> Any:
+                svc.metadata.annotations = {CLAIM_ANNOTATION: self._claim}
+                return svc
+
+            self._thief.services.update(name, steal)
+        return found
+
+
+def test_delete_checks_the_claim_of_the_version_it_deletes(
+    provider: ServiceProvider, api: ControlPlane, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    created = provider.create(inputs(provider, cart(secret_env=None)))
+    other = Claim.parse(owner("cart", stack="fedcba9876543210"))
+    assert other is not None
+    racing = _ClaimedMeanwhile(provider.api("default"), api, other.with_new_instance().text())
+    monkeypatch.setattr(provider, "api", lambda project: racing)
+    warnings: list[str] = []
+    monkeypatch.setattr(provider, "warn", lambda props, message: warnings.append(message))
+    provider.delete(created.id, created.outs)
+    assert racing.reads == 2  # the delete was refused (409), so it looked again
+    assert api.services.get_or_none("cart") is not None  # and left the other stack's object
+    assert len(warnings) == 1 and "identity fedcba9876543210" in warnings[0]
+
+
+def test_an_entry_from_before_claims_still_updates_and_deletes_its_object(
+    provider: ServiceProvider, api: ControlPlane
+) -> None:
+    from pulumi_kalix.claims import LEGACY_OWNER_ANNOTATION
+
+    created = provider.create(inputs(provider, cart(secret_env=None)))
+
+    def old_mark(svc: Any) -> Any:
+        svc.metadata.annotations = {LEGACY_OWNER_ANNOTATION: "proj/dev/cart"}
+        return svc
+
+    api.services.update("cart", old_mark)
+    legacy_outs = {k: v for k, v in created.outs.items() if k != "__claim"}
+    legacy_outs["__owner"] = "proj/dev/cart"
+    updated = provider.update(created.id, legacy_outs, inputs(provider, cart(secret_env=None)))
+    marks = api.services.get("cart").metadata.annotations or {}
+    assert LEGACY_OWNER_ANNOTATION not in marks  # migrated to a claim
+    assert marks[CLAIM_ANNOTATION] == updated.outs["__claim"]
+    provider.delete(created.id, updated.outs)
+    assert api.services.get_or_none("cart") is None
