@@ -9,6 +9,8 @@ of a stack proceed at once on the program's event loop.
 from __future__ import annotations
 
 import asyncio
+import time
+import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -42,8 +44,47 @@ def program_settings() -> Settings:
     return Settings.load(lambda key: config.get(key.split(":", 1)[1]))
 
 
-class AwaitError(KalixError):
-    """A resource was applied but did not reach the awaited state."""
+class AwaitError(KalixError, pulumi.RunError):
+    """A resource was applied but did not reach the awaited state. A `pulumi.RunError`:
+    the language host prints its message, not a traceback; it is also logged as an
+    error on the resource's own row."""
+
+
+class ImportNotSupportedError(KalixError, pulumi.RunError):
+    """`import_=` on a kalix resource (see :func:`refuse_import`)."""
+
+
+def refuse_import(kind: str, resource_name: str, opts: pulumi.ResourceOptions | None) -> None:
+    """`import_=` cannot work for a Python dynamic provider: the engine's import reads
+    the resource with no properties, and the dynamic provider server then cannot find
+    the pickled provider (`KeyError: '__provider'`, pulumi/pulumi#16175). Fail before
+    registering, saying what does work."""
+    if opts is not None and opts.import_:
+        raise ImportNotSupportedError(
+            f"{kind} {resource_name!r}: import_= is not supported for kalix resources "
+            "(Pulumi dynamic providers cannot be imported); declare it with adopt=True to "
+            "take the existing object over on the next `pulumi up`, or run "
+            "`pulumi-kalix import --project <project>` to write a program that adopts a "
+            "whole project"
+        )
+
+
+# When this program run began: a write mark older than that was not made by this run
+# (the resource's step was `same`: targeted elsewhere, or nothing changed). One per run:
+# a real run is a process; tests run programs one after another, each on its own loop.
+_RUN_STARTED: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, float] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def mark_run_started() -> None:
+    """Called by each resource class's constructor (before any write of this run)."""
+    _RUN_STARTED.setdefault(asyncio.get_event_loop(), time.time())
+
+
+def written_in_this_run(written_at: float) -> bool:
+    started = _RUN_STARTED.get(asyncio.get_event_loop())
+    return started is None or written_at >= started
 
 
 async def await_state(
@@ -54,8 +95,26 @@ async def await_state(
     timeout: float,
     run: Callable[[AsyncControlPlane], Awaitable[T]],
     describe: Callable[[Any], str],
+    resource: pulumi.Resource | None = None,
 ) -> T:
-    """Run one await with a client for `project`, turning failures into one clear error."""
+    """Run one await with a client for `project`, turning failures into one clear error,
+    logged on `resource`'s row."""
+    try:
+        return await _await_state(kind, name, project, timeout, run, describe)
+    except AwaitError as exc:
+        if resource is not None:
+            pulumi.log.error(str(exc), resource=resource)
+        raise
+
+
+async def _await_state(
+    kind: str,
+    name: str,
+    project: str,
+    timeout: float,
+    run: Callable[[AsyncControlPlane], Awaitable[T]],
+    describe: Callable[[Any], str],
+) -> T:
     settings = program_settings()
     try:
         session = settings.session()
@@ -97,3 +156,41 @@ def progress_logger(resource: pulumi.Resource) -> Callable[[str], None]:
         pulumi.log.info(message, resource=resource, ephemeral=True)
 
     return log
+
+
+async def report_health(
+    *,
+    kind: str,
+    name: str,
+    project: str,
+    read: Callable[[AsyncControlPlane], Awaitable[T | None]],
+    healthy: Callable[[T], bool],
+    describe: Callable[[T | None], str],
+    resource: pulumi.Resource,
+) -> T | None:
+    """For a resource this run did not change: one read, and its health as a warning on
+    its row when it is not healthy. Never fails the run: nothing was applied to await
+    (a targeted `up`, or no change), so an unhealthy object is reported, not awaited.
+    None when it cannot be read (also reported)."""
+    settings = program_settings()
+    try:
+        session = settings.session()
+        client = await asyncio.to_thread(session.async_control_plane, project)
+    except KalixError as exc:
+        pulumi.log.warn(f"could not read {kind} {name!r} to report its health: {exc}", resource)
+        return None
+    try:
+        obj = await read(client)
+    except KalixError as exc:
+        pulumi.log.warn(f"could not read {kind} {name!r} to report its health: {exc}", resource)
+        return None
+    finally:
+        await client.aclose()
+    if obj is None or not healthy(obj):
+        pulumi.log.warn(
+            f"{kind} {name!r} in project {project!r} is not healthy: {describe(obj)} "
+            "(this run changed nothing on it; change its inputs, or for a service set a new "
+            "restart_requested, to roll it again)",
+            resource,
+        )
+    return obj

@@ -25,13 +25,15 @@ import secrets
 from dataclasses import dataclass, replace
 from typing import Any
 
+from .api.meta import OWNER_ANNOTATION
+
 #: Hidden input (the claimant) and output (the full claim).
 CLAIM_KEY = "__claim"
 #: The annotation carrying the claim on annotated kinds (services, routes, secrets).
 CLAIM_ANNOTATION = "pulumi-kalix.io/claim"
 #: Before claims: "<pulumi project>/<stack>/<resource name>" (input `__owner`). Still
 #: read, so stacks deployed with it can delete and update their objects; never written.
-LEGACY_OWNER_ANNOTATION = "pulumi-kalix.io/owner"
+LEGACY_OWNER_ANNOTATION = OWNER_ANNOTATION
 LEGACY_OWNER_KEY = "__owner"
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from pulumi import Input, Output, ResourceOptions
 from pulumi.dynamic import Resource
 
-from ._program import claim_input
+from ._program import claim_input, refuse_import
 from .claims import CLAIM_KEY
 from .provider.hostname import HostnameProvider
 
@@ -54,6 +54,7 @@ class Hostname(Resource, module="kalix", name="Hostname"):
         :param delete_adopted: delete the hostname with the resource even if it was
             adopted.
         """
+        refuse_import("hostname", resource_name, opts)
         props: dict[str, Any] = {
             "hostname": hostname,
             "global_": global_,

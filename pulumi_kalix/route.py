@@ -25,7 +25,17 @@ import pulumi
 from pulumi import Input, Output, ResourceOptions
 from pulumi.dynamic import Resource
 
-from ._program import AwaitError, await_state, claim_input, program_settings, progress_logger
+from ._program import (
+    AwaitError,
+    await_state,
+    claim_input,
+    mark_run_started,
+    program_settings,
+    progress_logger,
+    refuse_import,
+    report_health,
+    written_in_this_run,
+)
 from .api import KalixRoute
 from .awaiting import RouteReadiness, WriteMark, last_condition_message, route_summary
 from .claims import CLAIM_KEY
@@ -135,6 +145,7 @@ class Route(Resource, module="kalix", name="Route"):
         :param wait_for_dns: wait until DNS validation passes and the route is Ready.
         :param dns_timeout: seconds to wait for that (default 600).
         """
+        refuse_import("route", resource_name, opts)
         props: dict[str, Any] = {
             "name": name if name is not None else resource_name,
             "hostname": hostname,
@@ -154,6 +165,7 @@ class Route(Resource, module="kalix", name="Route"):
                 ("status", "conditions", "host", "url", "generation", "uid", LAST_WRITE_KEY)
             ),
         }
+        mark_run_started()
         super().__init__(RouteProvider(), resource_name, props, opts)
         if not pulumi.runtime.is_dry_run():
             self._await_validation(wait_for_dns, dns_timeout)
@@ -163,6 +175,8 @@ class Route(Resource, module="kalix", name="Route"):
 
         async def validated(args: list[Any]) -> dict[str, Any]:
             name, project, mark = str(args[0]), str(args[1]), WriteMark.from_output(args[2])
+            if not written_in_this_run(mark.at):
+                return await unchanged(name, project, args[3:])
             windows = program_settings().windows
             ready = RouteReadiness(mark, settled_only=not wait_for_dns, windows=windows)
 
@@ -188,13 +202,39 @@ class Route(Resource, module="kalix", name="Route"):
                 timeout=timeout,
                 run=run,
                 describe=_describe,
+                resource=self,
             )
             if obj is None:
                 raise AwaitError(f"route {name!r} in project {project!r} disappeared")
             return RouteProvider.computed(obj)
 
+        async def unchanged(name: str, project: str, stored: list[Any]) -> dict[str, Any]:
+            def read(client: AsyncControlPlane) -> Any:
+                return client.routes.get_or_none(name)
+
+            def healthy(obj: KalixRoute) -> bool:
+                status = route_summary(obj.status.conditions if obj.status else [])
+                # Without wait_for_dns a route waiting for its DNS record is as expected.
+                return status == "Ready" or (status != "NotConfigured" and not wait_for_dns)
+
+            obj = await report_health(
+                kind="route",
+                name=name,
+                project=project,
+                read=read,
+                healthy=healthy,
+                describe=_describe,
+                resource=self,
+            )
+            if obj is None:
+                keys = ("status", "conditions", "url")
+                return dict(zip(keys, stored, strict=True))
+            return RouteProvider.computed(obj)
+
         last_write: Output[Any] = getattr(self, LAST_WRITE_KEY)
-        applied = Output.all(self.name, self.project, last_write)
+        applied = Output.all(
+            self.name, self.project, last_write, self.status, self.conditions, self.url
+        )
         ready: Output[dict[str, Any]] = applied.apply(validated)
         self.status = ready.apply(lambda r: str(r["status"]))
         self.conditions = ready.apply(lambda r: list(r["conditions"]))

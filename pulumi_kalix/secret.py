@@ -15,7 +15,7 @@ from typing import Any
 from pulumi import Input, Output, ResourceOptions
 from pulumi.dynamic import Resource
 
-from ._program import claim_input
+from ._program import claim_input, refuse_import
 from .claims import CLAIM_KEY
 from .provider.secret import SecretProvider
 
@@ -43,6 +43,7 @@ class Secret(Resource, module="kalix", name="Secret"):
         :param type: `generic` (default), `tls` or `tls-ca`.
         :param name: secret name (default: the resource name).
         """
+        refuse_import("secret", resource_name, opts)
         props: dict[str, Any] = {
             "name": name if name is not None else resource_name,
             "type": type,
@@ -52,7 +53,9 @@ class Secret(Resource, module="kalix", name="Secret"):
             CLAIM_KEY: claim_input(Secret, resource_name, opts),
             "keys": None,
             "uid": None,
-            "data_digest": None,
+            # Computed by check from the data: a secret input, so that the engine marks
+            # the checked value secret too (state and `preview --diff` show no digest).
+            "data_digest": Output.secret(None),
         }
         opts = ResourceOptions.merge(
             opts, ResourceOptions(additional_secret_outputs=["data", "data_digest"])

@@ -24,7 +24,16 @@ import pulumi
 from pulumi import Input, Output, ResourceOptions
 from pulumi.dynamic import Resource
 
-from ._program import await_state, claim_input, program_settings, progress_logger
+from ._program import (
+    await_state,
+    claim_input,
+    mark_run_started,
+    program_settings,
+    progress_logger,
+    refuse_import,
+    report_health,
+    written_in_this_run,
+)
 from .api import KalixService
 from .awaiting import ServiceReadiness, WriteMark, last_condition_message, service_progress
 from .claims import CLAIM_KEY
@@ -108,6 +117,7 @@ class Service(Resource, module="kalix", name="Service"):
         :param wait: await the rollout (default True).
         :param wait_timeout: seconds to await the rollout (default 600).
         """
+        refuse_import("service", resource_name, opts)
         props: dict[str, Any] = {
             "name": name if name is not None else resource_name,
             "image": image,
@@ -141,6 +151,7 @@ class Service(Resource, module="kalix", name="Service"):
                 )
             ),
         }
+        mark_run_started()
         super().__init__(ServiceProvider(), resource_name, props, opts)
         if wait and not pulumi.runtime.is_dry_run():
             self._await_rollout(wait_timeout)
@@ -150,6 +161,8 @@ class Service(Resource, module="kalix", name="Service"):
 
         async def rollout(args: list[Any]) -> dict[str, Any]:
             name, project, mark = str(args[0]), str(args[1]), WriteMark.from_output(args[2])
+            if not written_in_this_run(mark.at):
+                return await unchanged(name, project, args[3:])
 
             ready = ServiceReadiness(mark, program_settings().windows)
 
@@ -173,14 +186,35 @@ class Service(Resource, module="kalix", name="Service"):
                 timeout=timeout,
                 run=run,
                 describe=describe,
+                resource=self,
             )
             assert obj is not None  # service_ready raises when it is gone
             log(service_progress(obj))
             return ServiceProvider.computed(obj) | {"name": name}
 
+        async def unchanged(name: str, project: str, stored: list[Any]) -> dict[str, Any]:
+            def read(client: AsyncControlPlane) -> Any:
+                return client.services.get_or_none(name)
+
+            obj = await report_health(
+                kind="service",
+                name=name,
+                project=project,
+                read=read,
+                healthy=lambda o: bool(o.status and o.status.summary in ("Ready", "Paused")),
+                describe=_describe,
+                resource=self,
+            )
+            if obj is None:
+                keys = ("status", "ready_instances", "conditions")
+                return {**dict(zip(keys, stored, strict=True)), "name": name}
+            return ServiceProvider.computed(obj) | {"name": name}
+
         # Output.apply awaits an awaitable result; its stub doesn't say so.
         last_write: Output[Any] = getattr(self, LAST_WRITE_KEY)
-        applied = Output.all(self.name, self.project, last_write)
+        applied = Output.all(
+            self.name, self.project, last_write, self.status, self.ready_instances, self.conditions
+        )
         ready: Output[dict[str, Any]] = applied.apply(rollout)
         self.name = ready.apply(lambda r: str(r["name"]))
         self.status = ready.apply(lambda r: str(r["status"]))

@@ -789,3 +789,18 @@ def test_provider_and_program_logs_land_on_resource_rows(toy: Toy) -> None:
     assert toy.engine.warnings("a") == [f"toy: deleting {a_id}"]
     assert toy.engine.last_provider is not None
     assert toy.engine.last_provider.logs == toy.engine.logs
+
+
+def test_import_reads_with_no_properties_which_a_dynamic_provider_cannot_serve(
+    toy: Toy,
+) -> None:
+    """ImportStep.Apply reads the id with neither properties nor inputs; the
+    `pulumi.dynamic` server then has no pickled provider to read with (pulumi/pulumi#16175)."""
+
+    def program() -> None:
+        Item("a", value=1, opts=pulumi.ResourceOptions(import_="item-a"))
+
+    with pytest.raises(EngineError) as err:
+        toy.engine.up(program)
+    assert "KeyError: '__provider'" in getattr(err.value, "details", str(err.value))
+    assert toy.engine.load().get(f"urn:pulumi:dev::proj::{ITEM}::a") is None

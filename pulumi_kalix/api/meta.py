@@ -13,8 +13,8 @@ API_PREFIX = "/apis/kalix.io/v1alpha1/namespaces"
 #: ``DeleteOptions`` is a Kubernetes meta type: ``v1`` (or ``meta.k8s.io/v1``), not kalix.io.
 DELETE_OPTIONS_API_VERSION = "v1"
 
-#: Annotation that marks an object as managed by a Pulumi stack
-#: (value: "<pulumi project>/<stack>/<resource name>").
+#: The ownership mark of objects deployed before claims (value: "<pulumi project>/
+#: <stack>/<resource name>"): read, never written (see :mod:`pulumi_kalix.claims`).
 OWNER_ANNOTATION = "pulumi-kalix.io/owner"
 
 

@@ -12,6 +12,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from typing import Any, ClassVar, Generic, TypeVar
 
 from pulumi.dynamic import (
@@ -39,11 +40,15 @@ from ..errors import (
     ConflictError,
     KalixError,
     NotFoundError,
+    UnauthorizedError,
 )
 from . import _engine_log
 
 Props = dict[str, Any]
 T = TypeVar("T", bound=WireModel)
+
+# In the provider process: our errors reach the user as their one line, not a traceback.
+_engine_log.install_user_facing_errors()
 
 #: Output: the :class:`~pulumi_kalix.awaiting.WriteMark` of the last create or update.
 LAST_WRITE_KEY = "last_write"
@@ -107,7 +112,48 @@ class KalixProvider(ResourceProvider):
         if settings is None:  # an engine older than configure(): environment only
             settings = Settings.load(None, os.environ)
             self._settings = settings
-        return settings
+        return self._usable(settings)
+
+    #: settings as configured -> settings to use (see `_usable`), once per process
+    _usable_settings: ClassVar[dict[Settings, Settings]] = {}
+    _usable_lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def _usable(self, settings: Settings) -> Settings:
+        """`pulumi refresh` and `pulumi destroy` do not run the program: the engine
+        configures the provider with the stack config stored at the last `up`, so after
+        `kalix:token` was rotated the stored one is rejected. Then a credential from the
+        environment (AKKA_TOKEN, ...) is used instead, with a warning; without one the
+        401 error says what to do. Checked once per process, before the first call."""
+        with self._usable_lock:
+            known = self._usable_settings.get(settings)
+            if known is not None:
+                return known
+            usable = settings
+            if settings.token:
+                try:
+                    settings.session().access_token()
+                except UnauthorizedError:
+                    usable = self._environment_instead(settings)
+                except KalixError:
+                    pass  # unreachable, ...: the call itself reports it
+            self._usable_settings[settings] = usable
+            return usable
+
+    @staticmethod
+    def _environment_instead(settings: Settings) -> Settings:
+        fallback = replace(settings, token=None)
+        try:
+            credential = fallback.credential()
+            fallback.session().access_token()
+        except KalixError:
+            return settings  # nothing better: the stored token's 401 explains
+        _engine_log.warn(
+            f"kalix:token was rejected (401), so {credential.source} is used instead. "
+            "`pulumi refresh` and `pulumi destroy` use the stack config stored at the last "
+            "`pulumi up`; after rotating kalix:token, run `pulumi up` to store the new one",
+            None,
+        )
+        return fallback
 
     def session(self) -> Session:
         """The provider process's session: one token cache and pool per endpoint, shared
@@ -274,7 +320,9 @@ class KalixProvider(ResourceProvider):
                 return ProviderError(
                     f"{what} failed: the credential ({source}) was rejected (401): {exc.message}; "
                     "set a valid refresh or service token with "
-                    "`pulumi config set --secret kalix:token ...` or AKKA_TOKEN"
+                    "`pulumi config set --secret kalix:token ...` or AKKA_TOKEN (refresh and "
+                    "destroy use the kalix:token stored at the last `pulumi up`: after a "
+                    "rotation, run `pulumi up`, or set AKKA_TOKEN for the command)"
                 )
             if exc.status_code == 403:
                 return ProviderError(

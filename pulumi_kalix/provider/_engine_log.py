@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import sys
 import threading
+from typing import Any
 
 import grpc
 
@@ -57,3 +58,46 @@ def warn(message: str, urn: str | None) -> None:
 
 def info(message: str, urn: str | None) -> None:
     _log("INFO", message, urn)
+
+
+def debug(message: str, urn: str | None) -> None:
+    stub = _engine()
+    if stub is None:
+        return  # debug output without an engine: nowhere useful to go
+    _log("DEBUG", message, urn)
+
+
+class _UserFacingTracebacks:
+    """Stands in for the `traceback` module inside the dynamic provider server, whose
+    handler answers every failed call with `traceback.format_exc()` as the error the
+    user reads. For our own errors (:class:`~pulumi_kalix.errors.KalixError`: a message
+    written for the user) the answer is that message alone, and the traceback goes to
+    the engine's debug log (`pulumi up -v=9 --logtostderr` shows it); anything else (a
+    bug) keeps its full traceback."""
+
+    def __init__(self, real: Any) -> None:
+        self._real = real
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+    def format_exc(self, *args: Any, **kwargs: Any) -> str:
+        from ..errors import KalixError
+
+        text: str = self._real.format_exc(*args, **kwargs)
+        error = sys.exc_info()[1]
+        if isinstance(error, KalixError):
+            debug(text, None)
+            return str(error)
+        return text
+
+
+def install_user_facing_errors() -> None:
+    """Only in `python -m pulumi.dynamic` (the provider process); idempotent."""
+    main = sys.modules.get("__main__")
+    spec = getattr(main, "__spec__", None)
+    if getattr(spec, "name", None) != "pulumi.dynamic.__main__" or main is None:
+        return
+    current = getattr(main, "traceback", None)
+    if current is not None and not isinstance(current, _UserFacingTracebacks):
+        main.traceback = _UserFacingTracebacks(current)  # type: ignore[attr-defined]

@@ -65,6 +65,10 @@ from .provider import (
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 PENDING_KEY = "__pending_deletes__"  # state-file key for pending deletes (never a URN)
+#: State-file key for the default provider's config: the engine keeps the
+#: `pulumi:providers:pulumi-python` resource in state with the stack config as its inputs,
+#: and `refresh` / `destroy` (which run no program) configure the provider from it.
+PROVIDER_CONFIG_KEY = "__provider_config__"
 DYNAMIC_PREFIX = "pulumi-python:dynamic"
 
 
@@ -122,6 +126,8 @@ class Engine(Mocks):
     _aliased: dict[str, str]
     _provider: ProviderProcess | None
     _monitor: EngineMonitor
+    _program_run: bool  # up/preview run the program; refresh/destroy do not
+    _provider_config: dict[str, str] | None  # the config stored with the default provider
 
     def __init__(
         self,
@@ -243,7 +249,17 @@ class Engine(Mocks):
             return {}, []
         data = cast(dict[str, Any], seal(json.loads(self.state_path.read_text()), False))
         pending = [(u, e) for u, e in data.pop(PENDING_KEY, [])]
+        data.pop(PROVIDER_CONFIG_KEY, None)
         return data, pending
+
+    def stored_config(self) -> dict[str, str] | None:
+        """The stack config the last `up` stored with the default provider (secrets
+        unwrapped), or None before the first `up`."""
+        if not self.state_path.exists():
+            return None
+        data = seal(json.loads(self.state_path.read_text()), False)
+        stored = data.get(PROVIDER_CONFIG_KEY)
+        return None if stored is None else cast(dict[str, str], plain(stored))
 
     def outputs(self, urn_or_name: str) -> Props:
         """Plain (secrets unwrapped) outputs of one resource, by URN or by unique name."""
@@ -290,8 +306,12 @@ class Engine(Mocks):
 
     # -- one deployment ----------------------------------------------------------------------
 
-    def _begin(self, preview: bool) -> None:
+    def _begin(self, preview: bool, program_run: bool = False) -> None:
         self.preview_mode = preview
+        self._program_run = program_run
+        self._provider_config = self.stored_config()
+        if program_run and not preview:  # the default provider is registered anew
+            self._provider_config = dict(self.config)
         self.steps = []
         self.logs = []
         self._state, self._pending = self._load_all()
@@ -306,7 +326,7 @@ class Engine(Mocks):
     def _deploy(
         self, program: Callable[[], Any] | str | Path, preview: bool, replace: Iterable[str] = ()
     ) -> list[Step]:
-        self._begin(preview)
+        self._begin(preview, program_run=True)
         replace = [replace] if isinstance(replace, str) else replace
         # checkTargets: every --replace target must be in the old state (pending deletes too).
         known = {*self._state, *(u for u, _ in self._pending)}
@@ -457,6 +477,8 @@ class Engine(Mocks):
                 else:
                     news.pop(key, None)
         checked = self._check(backend, urn, old["inputs"] if old and not targeted else {}, news)
+        if old is None and req.importId:
+            return self._import(backend, urn, req.importId, checked, meta, step("import"))
         if old is None:
             return self._create(backend, urn, checked, meta, step("create"))
         if targeted:  # stepGenerator.diff: DiffSome blaming "id", the provider is not asked
@@ -542,6 +564,27 @@ class Engine(Mocks):
             return f"{parent.rsplit('::', 1)[0]}${type_}::{name}"
         stack, project = spec.stack or self.stack, spec.project or self.project
         return f"urn:pulumi:{stack}::{project}::{type_}::{name}"
+
+    def _import(
+        self, backend: Any, urn: str, id_: str, checked: Props, meta: Props, step: Step
+    ) -> tuple[str, Props]:
+        """`import_=` (ImportStep.Apply): Read the id with no properties and no inputs, then
+        Diff the program's inputs against what was read; any difference fails the import.
+        A `pulumi.dynamic` provider fails the Read itself: with no properties the server
+        cannot find the pickled provider (`KeyError: '__provider'`, pulumi/pulumi#16175)."""
+        r = self._provider_call(urn, lambda: backend.read(urn, id_, {}, {}))
+        if not r.id:
+            raise EngineError(f"{urn}: resource '{id_}' does not exist")
+        read_inputs = r.inputs if r.inputs is not None else r.outputs
+        d = self._provider_call(
+            urn, lambda: backend.diff(urn, r.id, r.outputs, checked, read_inputs)
+        )
+        unknown_and_changed = d.changes == DIFF_UNKNOWN and changed_keys(read_inputs, checked)
+        if d.changes == DIFF_SOME or unknown_and_changed:
+            raise EngineError(f"{urn}: inputs to import do not match the existing resource")
+        outs = self._secure(r.outputs, checked, meta["additional_secret_outputs"])
+        self._commit(urn, {**meta, "id": r.id, "inputs": checked, "outputs": outs}, step)
+        return r.id, outs
 
     def _create(
         self,
@@ -675,6 +718,11 @@ class Engine(Mocks):
         data: dict[str, Any] = dict(state)
         if pending:
             data[PENDING_KEY] = [[u, e] for u, e in pending]
+        if self._provider_config is not None:
+            data[PROVIDER_CONFIG_KEY] = {
+                k: secret(v) if k in self.secret_keys else v
+                for k, v in self._provider_config.items()
+            }
         tmp = self.state_path.with_name(self.state_path.name + ".tmp")
         tmp.write_text(json.dumps(seal(data, True), indent=2))
         os.replace(tmp, self.state_path)  # atomic, so a failing run never leaves half a file
@@ -687,10 +735,13 @@ class Engine(Mocks):
                     log = self.state_path.with_name(
                         f"{self.state_path.name}.provider{self._runs}.stderr"
                     )
+                    # refresh and destroy run no program: the config stored at the last
+                    # `up` configures the provider, not the current one.
+                    config = self.config if self._program_run else self._provider_config
                     self._provider = ProviderProcess(
                         self._run_program_dir or self.program_dir or Path.cwd(),
                         self.project,
-                        self.config,
+                        config if config is not None else self.config,
                         self.secret_keys,
                         self.provider_env,
                         log,

@@ -171,6 +171,10 @@ def test_two_stacks_with_equal_names_do_not_take_each_others_objects(
     assert "already exists in project 'default'" in str(err.value)
     assert "held by resource 'cart' of stack shop/dev (identity" in str(err.value)
     assert "adopt=True" in str(err.value)
+    # What the user reads is our one line, not a Python traceback (the provider process
+    # sends the traceback to the engine's debug log instead).
+    details = err.value.details
+    assert "Traceback" not in details and details.startswith("service 'cart' already exists")
     assert claim_on(stack) == state_claim(stack.engine, "cart")
     twin.destroy()
     assert stack.api.services.get_or_none("cart") is not None

@@ -243,3 +243,71 @@ def test_a_new_restart_time_rolls_the_service(stack: Stack) -> None:
     with pytest.raises(EngineError) as err:
         stack.engine.up(program("yesterday"))
     assert "restart_requested must be an RFC 3339 time" in str(err.value)
+
+
+def test_a_failed_rollout_is_a_run_error_logged_on_the_services_row(stack: Stack) -> None:
+    stack.server.admin(
+        "PATCH",
+        "/settings",
+        {"failImages": {"*:broken": {"reason": "ImagePullBackOff", "message": "image not found"}}},
+    )
+    stack.engine.config.update({"kalix:failureGraceSeconds": "1", "kalix:staleSeconds": "2"})
+    with pytest.raises(EngineError) as err:
+        stack.engine.up(cart(image="registry.example/cart:broken"))
+    assert "RunError" not in str(err.value) and "Traceback" not in str(err.value)
+    errors = [e for e in stack.engine.logs if e.severity == "error"]
+    assert len(errors) == 1 and errors[0].urn.endswith("kalix:Service::cart")
+    assert "service 'cart' in project 'default' failed" in errors[0].message
+
+
+def test_an_unchanged_unhealthy_service_is_reported_not_awaited(stack: Stack) -> None:
+    """A no-op `up` after a failed rollout (or a targeted `up` elsewhere) succeeds and
+    says on the service's row that it is not healthy."""
+    stack.server.admin(
+        "PATCH",
+        "/settings",
+        {"failImages": {"*:broken": {"reason": "ImagePullBackOff", "message": "image not found"}}},
+    )
+    stack.engine.config.update({"kalix:failureGraceSeconds": "1", "kalix:staleSeconds": "2"})
+    broken = cart(image="registry.example/cart:broken")
+    with pytest.raises(EngineError):
+        stack.engine.up(broken)
+    assert ops(stack.engine.up(broken)) == [("same", "cart")]  # nothing applied: no failure
+    warnings = stack.engine.warnings("cart")
+    assert len(warnings) == 1
+    assert "service 'cart' in project 'default' is not healthy: Unavailable" in warnings[0]
+    assert "image not found" in warnings[0]
+    assert stack.engine.stack_outputs["status"] == "Unavailable"
+
+
+def test_a_healthy_unchanged_service_reads_once_and_stays_quiet(stack: Stack) -> None:
+    stack.engine.up(cart())
+    assert ops(stack.engine.up(cart())) == [("same", "cart")]
+    assert stack.engine.warnings("cart") == []
+    assert stack.engine.stack_outputs["status"] == "Ready"
+
+
+def test_import_option_fails_before_any_call_and_names_what_works(stack: Stack) -> None:
+    def program() -> None:
+        kalix.Service(
+            "cart", image="registry.example/cart:1.0", opts=pulumi.ResourceOptions(import_="x")
+        )
+
+    with pytest.raises(EngineError) as err:
+        stack.engine.up(program)
+    text = str(err.value)
+    assert "service 'cart': import_= is not supported for kalix resources" in text
+    assert "adopt=True" in text and "pulumi-kalix import" in text
+    assert stack.api.services.list() == []
+
+
+def test_a_secrets_data_digest_is_a_secret_in_state_and_preview(stack: Stack) -> None:
+    def program() -> None:
+        kalix.Secret("creds", data={"password": "hunter2"})
+
+    stack.engine.up(program)
+    entry = next(e for u, e in stack.engine.load().items() if u.endswith("::creds"))
+    digest = entry["inputs"]["data_digest"]
+    assert isinstance(digest, dict) and "value" in digest  # the harness's secret wrapper
+    assert digest["value"] not in stack.state_text()  # stored only as ciphertext
+    assert "inputs.data_digest" in entry["secret_paths"]
