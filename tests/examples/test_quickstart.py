@@ -63,6 +63,18 @@ def test_quickstart_through_the_harness(kalix: KalixLocalServer, tmp_path: Path)
     assert eng.load() == {}
 
 
+def test_a_copy_of_the_quickstart_runs_on_its_own(kalix: KalixLocalServer, tmp_path: Path) -> None:
+    """Copied out of the repository (what a user does), it needs nothing from it."""
+    copy = tmp_path / "my-project"
+    shutil.copytree(EXAMPLES / EXAMPLE, copy)
+    eng = example_engine(EXAMPLE, kalix, tmp_path / "state.json")
+    eng.program_dir = copy
+    eng.up(copy / "__main__.py")
+    assert_quickstart_outputs(eng.stack_outputs)
+    eng.destroy()
+    assert_nothing_left(kalix)
+
+
 # -- the real CLI --------------------------------------------------------------------------
 
 PULUMI = shutil.which("pulumi")
@@ -75,14 +87,16 @@ CLI_TIMEOUT = 300
 )
 def test_quickstart_through_the_pulumi_cli(tmp_path: Path) -> None:
     assert PULUMI is not None
-    # A copy of the example, so the stack's Pulumi.dev.yaml never lands in the repository;
-    # its virtualenv path made absolute, as the copy lives elsewhere.
+    # A copy of the example, as a user would make one (so the stack's Pulumi.dev.yaml
+    # never lands in the repository), run with the project's environment active: the
+    # language host and the provider shim both take PULUMI_PYTHON_CMD (tests/test_layout).
     project = tmp_path / "quickstart"
     shutil.copytree(EXAMPLES / EXAMPLE, project, ignore=shutil.ignore_patterns("Pulumi.*.yaml"))
-    spec = (project / "Pulumi.yaml").read_text()
-    (project / "Pulumi.yaml").write_text(spec.replace("../../.venv", str(REPO / ".venv")))
+    venv_bin = REPO / ".venv" / "bin"
     env = {
         **os.environ,
+        "PATH": f"{venv_bin}{os.pathsep}{os.environ.get('PATH', '')}",
+        "PULUMI_PYTHON_CMD": str(venv_bin / "python"),
         "PULUMI_BACKEND_URL": f"file://{tmp_path / 'state'}",
         "PULUMI_CONFIG_PASSPHRASE": "quickstart-test",
         "PULUMI_HOME": str(tmp_path / "pulumi-home"),
