@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import shlex
 import socket
 import sys
 from pathlib import Path
@@ -42,6 +43,12 @@ def _parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="serve the control plane and the federation plane")
     serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument(
+        "--print-token",
+        action="store_true",
+        help="print the default project's token (by default only the 0600 file holding it "
+        "is named, so no log captures it)",
+    )
     serve.add_argument("--port", type=int, default=9000, help="control plane (REST)")
     serve.add_argument(
         "--federation-port",
@@ -130,6 +137,12 @@ def _open_store(data_dir: Path) -> Store:
         raise SystemExit(1) from None
 
 
+def _private_dir(data_dir: Path) -> None:
+    """The data directory holds tokens and secret data: owner only (0700)."""
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(data_dir, 0o700)
+
+
 def _default_token(data_dir: Path) -> str:
     """The default project's token: kept in the data dir (mode 0600) and reused."""
     from kalix_local.backend.projects import create_project_token, token_is_valid
@@ -211,6 +224,7 @@ def serve(args: argparse.Namespace) -> int:
         control_plane_auth=args.control_plane_auth,
         record_file=Path(args.record) if args.record else None,
     )
+    _private_dir(settings.data_dir)
     token = _default_token(settings.data_dir)
     try:
         app = create_app(settings)
@@ -225,10 +239,15 @@ def serve(args: argparse.Namespace) -> int:
         f"control-plane auth: {settings.control_plane_auth})"
     )
     print(f"default project: {DEFAULT_PROJECT}")
-    print(f"default token: {token}")
+    token_file = settings.data_dir / DEFAULT_TOKEN_FILE
+    if args.print_token:
+        print(f"default token: {token}")
+    else:
+        print(f"default token: in {token_file} (mode 0600; --print-token prints it)")
+    shown = token if args.print_token else f"$(cat {shlex.quote(str(token_file))})"
     print(
         f"export AKKA_API_HOST=http://{settings.federation_address} "
-        f"AKKA_PROJECT={DEFAULT_PROJECT} AKKA_TOKEN={token}"
+        f"AKKA_PROJECT={DEFAULT_PROJECT} AKKA_TOKEN={shown}"
     )
     sys.stdout.flush()
     config = uvicorn.Config(

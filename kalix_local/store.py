@@ -9,6 +9,7 @@ appends an event that watch streams replay from a given version.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import uuid
@@ -409,8 +410,12 @@ class Tx:
 
 class Store:
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.path = path
+        # Secret data lives here: owner only. SQLite gives its -wal and -shm files the
+        # database file's mode.
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+        os.chmod(path, 0o600)
         self._conn = sqlite3.connect(
             str(path), check_same_thread=False, isolation_level=None, timeout=10.0
         )

@@ -12,17 +12,33 @@ import httpx
 from tests.support.local_server import REPO_ROOT, KalixLocalServer
 
 
-def test_serve__prints_default_project_token_and_exports(tmp_path: Path) -> None:
+def test_serve__names_the_token_file_but_never_prints_the_token(tmp_path: Path) -> None:
     with KalixLocalServer(tmp_path) as server:
         print(f"kalix-local serving after {server.startup_seconds:.2f}s")
         output = server.log_path.read_text()
         assert "default project: default" in output
-        assert f"default token: {server.token}" in output
+        token_file = tmp_path / "default-token"
+        assert f"default token: in {token_file} (mode 0600" in output
+        assert server.token not in output  # a log of the server holds no token
         assert (
             f"export AKKA_API_HOST={server.api_host} AKKA_PROJECT=default "
-            f"AKKA_TOKEN={server.token}" in output
+            f"AKKA_TOKEN=$(cat {token_file})" in output
         )
         assert server.startup_seconds < 10  # the README promises < 2 s; printed above
+        # Tokens and secret data: the directory and its files are the owner's only.
+        assert tmp_path.stat().st_mode & 0o777 == 0o700
+        assert token_file.stat().st_mode & 0o777 == 0o600
+        databases = list(tmp_path.glob("kalix-local.db*"))  # with its -wal and -shm
+        assert databases
+        for db in databases:
+            assert db.stat().st_mode & 0o777 == 0o600, db
+
+
+def test_serve__prints_the_token_when_asked(tmp_path: Path) -> None:
+    with KalixLocalServer(tmp_path, extra_args=["--print-token"]) as server:
+        output = server.log_path.read_text()
+        assert f"default token: {server.token}" in output
+        assert f"AKKA_TOKEN={server.token}" in output
 
 
 def run_kalix_local(*args: str) -> subprocess.CompletedProcess[str]:
