@@ -12,6 +12,7 @@ import asyncio
 import time
 import weakref
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import pulumi
@@ -116,10 +117,9 @@ async def _await_state(
     describe: Callable[[Any], str],
 ) -> T:
     settings = program_settings()
+    clients = _shared_clients()
     try:
-        session = settings.session()
-        # Resolving the project may call the federation plane: off the event loop.
-        client = await asyncio.to_thread(session.async_control_plane, project)
+        client = await clients.acquire(settings, project)
     except ConfigurationError as exc:
         raise AwaitError(f"waiting for {kind} {name!r}: {exc}") from None
     except APIConnectionError:
@@ -142,7 +142,52 @@ async def _await_state(
             f"waiting for {kind} {name!r}: {unreachable_hint(exc.url or settings.api_host)}"
         ) from None
     finally:
-        await client.aclose()
+        await clients.release(settings, project)
+
+
+class _SharedClients:
+    """One AsyncControlPlane per settings and project for the awaits running at once on
+    this event loop: one pool and one connection setup for hundreds of rollouts, closed
+    when the last await using it ends (so nothing outlives the program's awaits)."""
+
+    @dataclass
+    class _Entry:
+        lock: asyncio.Lock
+        client: AsyncControlPlane | None = None
+        users: int = 0
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple[Settings, str], _SharedClients._Entry] = {}
+
+    async def acquire(self, settings: Settings, project: str) -> AsyncControlPlane:
+        entry = self._entries.setdefault((settings, project), self._Entry(asyncio.Lock()))
+        async with entry.lock:
+            if entry.client is None:
+                session = settings.session()
+                # Resolving the project may call the federation plane: off the event loop.
+                entry.client = await asyncio.to_thread(session.async_control_plane, project)
+            entry.users += 1
+            return entry.client
+
+    async def release(self, settings: Settings, project: str) -> None:
+        entry = self._entries[(settings, project)]
+        entry.users -= 1
+        if entry.users == 0 and entry.client is not None:
+            client, entry.client = entry.client, None
+            await client.aclose()
+
+
+_CLIENTS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _SharedClients] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _shared_clients() -> _SharedClients:
+    loop = asyncio.get_event_loop()
+    clients = _CLIENTS.get(loop)
+    if clients is None:
+        clients = _CLIENTS[loop] = _SharedClients()
+    return clients
 
 
 def progress_logger(resource: pulumi.Resource) -> Callable[[str], None]:
@@ -173,9 +218,9 @@ async def report_health(
     (a targeted `up`, or no change), so an unhealthy object is reported, not awaited.
     None when it cannot be read (also reported)."""
     settings = program_settings()
+    clients = _shared_clients()
     try:
-        session = settings.session()
-        client = await asyncio.to_thread(session.async_control_plane, project)
+        client = await clients.acquire(settings, project)
     except KalixError as exc:
         pulumi.log.warn(f"could not read {kind} {name!r} to report its health: {exc}", resource)
         return None
@@ -185,7 +230,7 @@ async def report_health(
         pulumi.log.warn(f"could not read {kind} {name!r} to report its health: {exc}", resource)
         return None
     finally:
-        await client.aclose()
+        await clients.release(settings, project)
     if obj is None or not healthy(obj):
         pulumi.log.warn(
             f"{kind} {name!r} in project {project!r} is not healthy: {describe(obj)} "

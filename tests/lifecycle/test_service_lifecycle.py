@@ -311,3 +311,24 @@ def test_a_secrets_data_digest_is_a_secret_in_state_and_preview(stack: Stack) ->
     assert isinstance(digest, dict) and "value" in digest  # the harness's secret wrapper
     assert digest["value"] not in stack.state_text()  # stored only as ciphertext
     assert "inputs.data_digest" in entry["secret_paths"]
+
+
+def test_concurrent_awaits_share_one_client(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pulumi_kalix.client.session import Session
+
+    made: list[str] = []
+    real = Session.async_control_plane
+
+    def counting(self: Session, project: str) -> kalix.AsyncControlPlane:
+        made.append(project)
+        return real(self, project)
+
+    monkeypatch.setattr(Session, "async_control_plane", counting)
+
+    def program() -> None:
+        for i in range(5):
+            kalix.Service(f"svc-{i}", image="registry.example/cart:1.0")
+
+    stack.engine.up(program)
+    assert len(stack.api.services.list()) == 5
+    assert made == ["default"]  # five rollouts awaited at once, one pool
