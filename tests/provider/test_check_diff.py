@@ -38,6 +38,19 @@ def test_service_check_accepts_a_valid_service() -> None:
         ({"instance_type": "huge"}, "instance_type", "is not valid"),
         ({"wait_timeout": -1}, "wait_timeout", "positive number"),
         ({"paused": "yes"}, "paused", "true or false"),
+        ({"instance_type": 3}, "instance_type", "must be a string such as 'small'"),
+        ({"env": {"NUM": 5}}, "env.NUM", "must be a string, got a number (quote it"),
+        ({"env": {"DEBUG": True}}, "env.DEBUG", "must be a string, got a boolean"),
+        ({"labels": {"tier": 2}}, "labels.tier", "must be a string"),
+        ({"image": "UPPER/Case:tag with space"}, "image", "e.g. 'registry.example:5000/"),
+        ({"image": "shop/Cart:1"}, "image", "not a valid image reference"),
+        ({"image": "cart:bad tag"}, "image", "not a valid image reference"),
+        ({"image": "cart@sha256:abc"}, "image", "not a valid image reference"),
+        ({"labels": {"-tier": "web"}}, "labels.-tier", "label key '-tier' is not valid"),
+        ({"labels": {"Bad_Prefix/tier": "web"}}, "labels.Bad_Prefix/tier", "DNS prefix"),
+        ({"labels": {"x" * 64: "web"}}, "labels." + "x" * 64, "1-63"),
+        ({"labels": {"tier": "web server"}}, "labels.tier", "label value 'web server'"),
+        ({"labels": {"tier": "v" * 64}}, "labels.tier", "at most 63"),
     ],
 )
 def test_service_check_names_the_bad_property(
@@ -46,6 +59,27 @@ def test_service_check_names_the_bad_property(
     found = failures(ServiceProvider(), {**SERVICE, **news})
     assert prop in found, found
     assert fragment in found[prop]
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        "cart",
+        "x:2",
+        "acme/cart:1.2.3-rc_1",
+        "localhost/cart",
+        "registry.example:5000/shop/cart-service:latest",
+        "ghcr.io/acme/shop__cart@sha256:" + "0" * 64,
+        "gcr.io/acme/cart:v1@sha256:" + "ab" * 32,
+    ],
+)
+def test_service_check_accepts_image_references(image: str) -> None:
+    assert failures(ServiceProvider(), {**SERVICE, "image": image}) == {}
+
+
+def test_service_check_accepts_kubernetes_labels() -> None:
+    labels = {"app.example.com/tier": "web", "team": "", "a.b_c-d": "X.y_z-1"}
+    assert failures(ServiceProvider(), {**SERVICE, "labels": labels}) == {}
 
 
 def test_service_check_rejects_a_variable_in_env_and_secret_env() -> None:
