@@ -11,6 +11,7 @@ from pulumi_kalix.provider.hostname import HostnameProvider
 from pulumi_kalix.provider.route import RouteProvider
 from pulumi_kalix.provider.secret import SecretProvider
 from pulumi_kalix.provider.service import ServiceProvider
+from pulumi_kalix.route import PathRule, path_inputs
 
 
 def failures(provider: Any, news: dict[str, Any]) -> dict[str, str]:
@@ -171,6 +172,34 @@ ROUTE = {
         ({"paths": [{"prefix": "/", "service": "x", "bogus": 1}]}, "paths[0]", "unknown keys"),
         ({"cors_methods": ["GET", "FETCH"]}, "cors_methods[1]", "not allowed"),
         ({"cors_origins": ["www.example.com/x"]}, "cors_origins[0]", "scheme and host"),
+        ({"cors_methods": "GET"}, "cors_methods", "must be a list of strings such as"),
+        ({"cors_origins": "https://a.example"}, "cors_origins", "], got a string"),
+        ({"cors_methods": ["GET", 3]}, "cors_methods[1]", "must be a string, got a number"),
+        ({"cors_origins": ["https://a.example/"]}, "cors_origins[0]", "(no path)"),
+        ({"cors_origins": ["https://a b.example"]}, "cors_origins[0]", "scheme and host"),
+        ({"cors_origins": ["https://a.example:99999x"]}, "cors_origins[0]", "scheme and host"),
+        (
+            {"client_ca_secret": "ca", "client_certificate_subjects": "client.acme.org"},
+            "client_certificate_subjects",
+            "must be a list of strings such as ['client.acme.org', '*.acme.org'], got a string",
+        ),
+        (
+            {"client_ca_secret": "ca", "client_certificate_subjects": ["a.acme.org", ""]},
+            "client_certificate_subjects[1]",
+            "must not be empty",
+        ),
+        (
+            {"client_ca_secret": "ca", "client_certificate_subjects": ["*"]},
+            "client_certificate_subjects[0]",
+            "nor only '*'",
+        ),
+        ({"paths": [{"prefix": "/a b", "service": "x"}]}, "paths[0].prefix", "no whitespace"),
+        ({"paths": [{"prefix": "/api/*", "service": "x"}]}, "paths[0].prefix", "takes no '*'"),
+        (
+            {"paths": [["/carts", "cart"]]},
+            "paths[0]",
+            "must be a kalix.PathRule or a map with 'prefix' and 'service', got list",
+        ),
         ({"client_certificate_subjects": ["*.acme.org"]}, "client_certificate_subjects", "need"),
         (
             {"http_basic": {"realm": "r", "password_hashes": {"u": "plain"}}},
@@ -183,6 +212,25 @@ def test_route_check_names_the_bad_property(news: dict[str, Any], prop: str, fra
     found = failures(RouteProvider(), {**ROUTE, **news})
     assert prop in found, found
     assert fragment in found[prop]
+
+
+def test_route_check_accepts_valid_cors_and_subjects() -> None:
+    news = {
+        **ROUTE,
+        "cors_methods": ["get", "POST", "*"],
+        "cors_origins": ["*", "https://www.example.com", "http://localhost:8080"],
+        "client_ca_secret": "ca",
+        "client_certificate_subjects": ["client.acme.org", "*.acme.org", "svc-*"],
+    }
+    assert failures(RouteProvider(), news) == {}
+
+
+def test_route_paths_as_tuples_reach_check_instead_of_a_bare_value_error() -> None:
+    rules = path_inputs([("/carts", "cart"), PathRule("/info", "info")])
+    assert rules[0] == ["/carts", "cart"]
+    found = failures(RouteProvider(), {**ROUTE, "paths": rules})
+    assert list(found) == ["paths[0]"]
+    assert "paths={'/prefix': service}" in found["paths[0]"]
 
 
 def test_route_check_accepts_an_unknown_hostname_in_preview() -> None:
