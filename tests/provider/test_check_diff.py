@@ -272,3 +272,62 @@ def test_secret_diff_sees_a_changed_value_through_the_digest() -> None:
     assert provider.diff("default/db", olds, same).changes is False
     assert provider.diff("default/db", olds, changed).changes is True
     assert "s3cret" not in olds["data_digest"]
+
+
+CA_PEM = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n-----END CERTIFICATE-----\n"
+KEY_PEM = "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49\n-----END PRIVATE KEY-----\n"
+
+
+def test_secret_check_requires_pem_for_tls_keys_and_does_not_show_the_value() -> None:
+    found = failures(SecretProvider(), {"name": "ca", "type": "tls-ca", "data": {"ca.crt": "x"}})
+    assert list(found) == ["data.ca.crt"]
+    assert "must be PEM text ('-----BEGIN CERTIFICATE-----'" in found["data.ca.crt"]
+    tls = {"tls.crt": CA_PEM, "tls.key": "hunter2-not-a-key"}
+    found = failures(SecretProvider(), {"name": "tls", "type": "tls", "data": tls})
+    assert list(found) == ["data.tls.key"]
+    assert "'-----BEGIN PRIVATE KEY-----'" in found["data.tls.key"]
+    assert "hunter2" not in found["data.tls.key"]
+    good = {"tls.crt": CA_PEM, "tls.key": KEY_PEM}
+    assert failures(SecretProvider(), {"name": "tls", "type": "tls", "data": good}) == {}
+    assert (
+        failures(SecretProvider(), {"name": "ca", "type": "tls-ca", "data": {"ca.crt": CA_PEM}})
+        == {}
+    )
+
+
+def test_secret_check_refuses_non_string_data() -> None:
+    found = failures(SecretProvider(), {"name": "pin", "type": "generic", "data": {"pin": 1234.0}})
+    assert found == {"data.pin": "data.pin must be a string, got a number"}
+
+
+SECRET_VALUE = "sk-live-Zq9xSECRET0123"
+
+
+@pytest.mark.parametrize(
+    ("provider", "news"),
+    [
+        # A secret value where a reference belongs: secret_env takes 'secret-name/key'.
+        (ServiceProvider(), {**SERVICE, "secret_env": {"DB_PASSWORD": SECRET_VALUE}}),
+        (ServiceProvider(), {**SERVICE, "optional_secret_env": {"TOKEN": SECRET_VALUE}}),
+        # A number in env (a PIN from config): refused by type, not by value.
+        (ServiceProvider(), {**SERVICE, "env": {"PIN": 982451.0}}),
+        (ServiceProvider(), {**SERVICE, "env": {"KEY": {"nested": SECRET_VALUE}}}),
+        (SecretProvider(), {"name": "ca", "type": "tls-ca", "data": {"ca.crt": SECRET_VALUE}}),
+        (
+            SecretProvider(),
+            {"name": "tls", "type": "tls", "data": {"tls.crt": CA_PEM, "tls.key": SECRET_VALUE}},
+        ),
+        (SecretProvider(), {"name": "bad key", "type": "x", "data": {"k y": SECRET_VALUE}}),
+        (
+            RouteProvider(),
+            {**ROUTE, "http_basic": {"realm": "r", "password_hashes": {"u": SECRET_VALUE}}},
+        ),
+        (RouteProvider(), {**ROUTE, "http_basic": {"realm": "", "password_hashes": SECRET_VALUE}}),
+    ],
+)
+def test_check_failures_never_show_a_secret_value(provider: Any, news: dict[str, Any]) -> None:
+    result = provider.check({}, news)
+    assert result.failures, "the input should have been refused"
+    text = " ".join(f"{f.property} {f.reason}" for f in result.failures)
+    assert SECRET_VALUE not in text
+    assert "982451" not in text
