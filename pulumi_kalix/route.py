@@ -95,11 +95,23 @@ class HttpBasic:
 
 def path_inputs(
     paths: Mapping[str, Input[str]] | Sequence[PathRule | Mapping[str, Any]],
-) -> list[Any]:
-    """Ordered rules; a plain dict keeps its insertion order (protobuf maps would not)."""
+) -> Any:
+    """Ordered rules; a plain dict keeps its insertion order (protobuf maps would not).
+    Anything else (a tuple, a string) is passed on as it is: the provider's check
+    refuses it naming `paths[i]`, where `dict()` here would raise a bare ValueError."""
     if isinstance(paths, Mapping):
         return [PathRule(prefix, service).to_input() for prefix, service in paths.items()]
-    return [p.to_input() if isinstance(p, PathRule) else dict(p) for p in paths]
+    if isinstance(paths, str):
+        return paths  # refused by check: "paths is required"
+    return [_path_input(p) for p in paths]
+
+
+def _path_input(rule: Any) -> Any:
+    if isinstance(rule, PathRule):
+        return rule.to_input()
+    if isinstance(rule, Mapping):
+        return dict(rule)
+    return list(rule) if isinstance(rule, tuple) else rule
 
 
 class Route(Resource, module="kalix", name="Route"):

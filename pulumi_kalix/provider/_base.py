@@ -376,15 +376,45 @@ def check_type(
 
 
 def string_map_failures(props: Props, key: str) -> list[CheckFailure]:
+    """A map of strings. Numbers and booleans are refused, not converted: protobuf
+    carries every number as a float, so `{"NUM": 5}` would arrive as "5.0" (and `True`
+    as "True"); the message names the type only, never the value (it may be a secret)."""
     value = props.get(key)
     if value is None or is_unknown(value):
         return []
     if not isinstance(value, dict):
         return [failure(key, f"{key} must be a map of strings, got {type(value).__name__}")]
     return [
-        failure(f"{key}.{k}", f"{key}.{k} must be a string, got {type(v).__name__}")
+        failure(
+            f"{key}.{k}",
+            f"{key}.{k} must be a string, got {type_name(v)}"
+            + (" (quote it, e.g. '5' or 'true')" if isinstance(v, int | float) else ""),
+        )
         for k, v in value.items()
-        if not (isinstance(v, str | int | float | bool) or is_unknown(v))
+        if not (isinstance(v, str) or is_unknown(v))
+    ]
+
+
+def type_name(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    return type(value).__name__
+
+
+def string_list_failures(props: Props, key: str, example: str) -> list[CheckFailure]:
+    """A list of strings (a lone string is refused: it is not split into characters)."""
+    value = props.get(key)
+    if value is None or is_unknown(value):
+        return []
+    if not isinstance(value, list):
+        what = "a string" if isinstance(value, str) else type_name(value)
+        return [failure(key, f"{key} must be a list of strings such as {example}, got {what}")]
+    return [
+        failure(f"{key}[{i}]", f"{key}[{i}] must be a string, got {type_name(v)}")
+        for i, v in enumerate(value)
+        if not (isinstance(v, str) or is_unknown(v))
     ]
 
 

@@ -36,6 +36,8 @@ from ._base import (
     check_name,
     failure,
     is_unknown,
+    string_list_failures,
+    type_name,
 )
 from .hostname import HOSTNAME_RE
 
@@ -52,6 +54,12 @@ USER_KEYS = (
 )
 PROGRAM_KEYS = ("wait_for_dns", "dns_timeout")
 PATH_KEYS = {"prefix", "service", "websockets", "streaming", "name"}
+#: An origin: `*`, or scheme://host[:port] (no path, no trailing '/').
+CORS_ORIGIN = re.compile(
+    r"^(\*|[A-Za-z][A-Za-z0-9+.-]*://"
+    r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*"
+    r"(?::[0-9]{1,5})?)$"
+)
 
 
 def subject_matcher(subject: str) -> StringMatcher:
@@ -87,29 +95,10 @@ class RouteProvider(ObjectProvider[KalixRoute]):
                 failure("hostname", f"hostname must be a hostname of the project, got {host!r}")
             )
         out += self._path_failures(news.get("paths"))
-        methods = news.get("cors_methods")
-        if isinstance(methods, list):
-            for i, m in enumerate(methods):
-                if not is_unknown(m) and str(m).upper() not in CORS_METHODS:
-                    out.append(
-                        failure(
-                            f"cors_methods[{i}]",
-                            f"CORS method {m!r} is not allowed: use {', '.join(CORS_METHODS)}",
-                        )
-                    )
-        origins = news.get("cors_origins")
-        if isinstance(origins, list):
-            for i, o in enumerate(origins):
-                if not is_unknown(o) and not re.match(r"^(\*|https?://[^/\s]+)$", str(o)):
-                    out.append(
-                        failure(
-                            f"cors_origins[{i}]",
-                            f"CORS origin {o!r} must be '*' or a scheme and host such as "
-                            "'https://www.example.com' (no path)",
-                        )
-                    )
+        out += self._cors_failures(news)
         for key in ("client_ca_secret", "server_certificate_secret"):
             out += check_name(news[key], key) if news.get(key) is not None else []
+        out += self._subject_failures(news.get("client_certificate_subjects"))
         if news.get("client_certificate_subjects") and not news.get("client_ca_secret"):
             out.append(
                 failure(
@@ -119,6 +108,58 @@ class RouteProvider(ObjectProvider[KalixRoute]):
                 )
             )
         out += self._http_basic_failures(news.get("http_basic"))
+        return out
+
+    @staticmethod
+    def _cors_failures(news: Props) -> list[CheckFailure]:
+        out = string_list_failures(news, "cors_methods", "['GET', 'POST']")
+        out += string_list_failures(news, "cors_origins", "['https://www.example.com']")
+        methods = news.get("cors_methods")
+        if isinstance(methods, list):
+            # The API takes any HTTP token (`*` is one: the CORS wildcard); anything but
+            # the standard methods or `*` is a typo more likely than a custom method.
+            allowed = (*CORS_METHODS, "*")
+            for i, m in enumerate(methods):
+                if isinstance(m, str) and m.upper() not in allowed:
+                    out.append(
+                        failure(
+                            f"cors_methods[{i}]",
+                            f"CORS method {m!r} is not allowed: use {', '.join(allowed)}",
+                        )
+                    )
+        origins = news.get("cors_origins")
+        if isinstance(origins, list):
+            for i, o in enumerate(origins):
+                if isinstance(o, str) and not CORS_ORIGIN.match(o):
+                    out.append(
+                        failure(
+                            f"cors_origins[{i}]",
+                            f"CORS origin {o!r} must be '*' or a scheme and host such as "
+                            "'https://www.example.com' or 'http://localhost:8080' (no path)",
+                        )
+                    )
+        return out
+
+    @staticmethod
+    def _subject_failures(subjects: Any) -> list[CheckFailure]:
+        # A lone string is refused rather than taken as one subject: the input is typed
+        # as a list (like cors_origins and cors_methods, which refuse one too), a string
+        # is most likely a missing pair of brackets, and before this check it was split
+        # into one matcher per character. Refusing says so instead of guessing.
+        out = string_list_failures(
+            {"client_certificate_subjects": subjects},
+            "client_certificate_subjects",
+            "['client.acme.org', '*.acme.org']",
+        )
+        for i, subject in enumerate(subjects if isinstance(subjects, list) else []):
+            if isinstance(subject, str) and subject.strip("*").strip() == "":
+                out.append(
+                    failure(
+                        f"client_certificate_subjects[{i}]",
+                        f"client_certificate_subjects[{i}] must not be empty (nor only '*'): "
+                        "use an exact subject, '*.suffix' or 'prefix*'",
+                    )
+                )
         return out
 
     @staticmethod
@@ -134,7 +175,14 @@ class RouteProvider(ObjectProvider[KalixRoute]):
             if is_unknown(rule):
                 continue
             if not isinstance(rule, dict):
-                out.append(failure(where, f"{where} must be a path rule"))
+                out.append(
+                    failure(
+                        where,
+                        f"{where} must be a kalix.PathRule or a map with 'prefix' and "
+                        f"'service', got {type_name(rule)} (for plain rules pass "
+                        "paths={'/prefix': service})",
+                    )
+                )
                 continue
             extra = set(rule) - PATH_KEYS
             if extra:
@@ -149,6 +197,14 @@ class RouteProvider(ObjectProvider[KalixRoute]):
                 if not isinstance(prefix, str) or not prefix.startswith("/"):
                     out.append(
                         failure(f"{where}.prefix", f"prefix must start with '/', got {prefix!r}")
+                    )
+                elif "*" in prefix or any(c.isspace() for c in prefix):
+                    out.append(
+                        failure(
+                            f"{where}.prefix",
+                            f"prefix {prefix!r} is not valid: a path prefix such as '/carts' "
+                            "matches everything below it, so it takes no '*' and no whitespace",
+                        )
                     )
                 elif prefix in seen:
                     out.append(failure(f"{where}.prefix", f"prefix {prefix!r} is listed twice"))

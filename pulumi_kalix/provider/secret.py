@@ -10,15 +10,19 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 from typing import Any
 
 from pulumi.dynamic import CheckFailure
 
 from ..api import REQUIRED_SECRET_KEYS, SECRET_TYPES, KalixSecret, ObjectMeta, SecretSpec
 from ..claims import CLAIM_KEY
-from ._base import ObjectProvider, Props, check_name, failure, is_unknown
+from ._base import ObjectProvider, Props, check_name, failure, is_unknown, type_name
 
 USER_KEYS = ("name", "type", "data_digest")
+#: A PEM block (RFC 7468): the keys of tls and tls-ca secrets must hold one.
+PEM_BLOCK = re.compile(r"-----BEGIN [A-Z0-9 ]+-----.+?-----END [A-Z0-9 ]+-----", re.DOTALL)
+PEM_LABELS = {"tls.key": "PRIVATE KEY"}
 REPLACE_KEYS = ("name", "project", "type")
 
 
@@ -57,9 +61,26 @@ class SecretProvider(ObjectProvider[KalixSecret]):
                         f"data.{key}", f"key {key!r} may only use letters, digits, '-', '_', '.'"
                     )
                 )
+        for key, value in data.items():
+            if not (isinstance(value, str) or is_unknown(value)):
+                # Numbers would be stored as "5.0" (protobuf carries floats). Never the value.
+                out.append(
+                    failure(f"data.{key}", f"data.{key} must be a string, got {type_name(value)}")
+                )
         for key in REQUIRED_SECRET_KEYS.get(str(kind), ()):
             if key not in data:
                 out.append(failure(f"data.{key}", f"a {kind} secret needs the key {key!r}"))
+            elif isinstance(data[key], str) and not PEM_BLOCK.search(data[key]):
+                # The message must not show the value: it is a private key or certificate.
+                out.append(
+                    failure(
+                        f"data.{key}",
+                        f"data.{key} of a {kind} secret must be PEM text "
+                        f"('-----BEGIN {PEM_LABELS.get(key, 'CERTIFICATE')}-----' ... "
+                        "'-----END ...-----'), e.g. open('ca.pem').read(); "
+                        "the value given is not shown",
+                    )
+                )
         return out
 
     def normalize(self, news: Props) -> Props:

@@ -49,6 +49,7 @@ from ._base import (
     failure,
     is_unknown,
     string_map_failures,
+    type_name,
 )
 
 #: Inputs the user owns (compared by diff, echoed as outputs).
@@ -81,6 +82,70 @@ RESTART_KEY = "__restart"
 SECRET_REF = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?)/([-._A-Za-z0-9]+)$")
 
 
+#: Container image references (the grammar of distribution/reference): an optional
+#: registry host (it has a '.' or a port, or is `localhost`), lower-case path
+#: components, an optional tag and an optional sha256 digest.
+_HOST_PART = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+IMAGE_HOST = re.compile(rf"^{_HOST_PART}(?:\.{_HOST_PART})*(?::[0-9]{{1,5}})?$")
+IMAGE_COMPONENT = re.compile(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$")
+IMAGE_TAG = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
+IMAGE_DIGEST = re.compile(r"^sha256:[a-f0-9]{64}$")
+#: Kubernetes label keys and values: `[prefix/]name`, the prefix a DNS subdomain.
+LABEL_NAME = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$")
+LABEL_PREFIX = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+
+
+def image_reference_ok(image: str) -> bool:
+    rest, _, digest = image.partition("@")
+    if digest and not IMAGE_DIGEST.match(digest):
+        return False
+    parts = rest.split("/")
+    last = parts[-1]
+    if ":" in last:
+        last, _, tag = last.partition(":")
+        if not IMAGE_TAG.match(tag):
+            return False
+    parts[-1] = last
+    first = parts[0]
+    if len(parts) > 1 and ("." in first or ":" in first or first == "localhost"):
+        if not IMAGE_HOST.match(first):
+            return False
+        parts = parts[1:]
+    return len(rest) <= 255 and all(IMAGE_COMPONENT.match(p) for p in parts)
+
+
+def label_failures(labels: Any) -> list[CheckFailure]:
+    if not isinstance(labels, dict):
+        return []
+    out: list[CheckFailure] = []
+    for key, value in labels.items():
+        where = f"labels.{key}"
+        prefix, slash, name = str(key).rpartition("/")
+        if (
+            not name
+            or len(name) > 63
+            or not LABEL_NAME.match(name)
+            or (slash and (len(prefix) > 253 or not LABEL_PREFIX.match(prefix)))
+        ):
+            out.append(
+                failure(
+                    where,
+                    f"label key {key!r} is not valid: use an optional DNS prefix and '/', then "
+                    "1-63 letters, digits, '-', '_' or '.', starting and ending with a letter "
+                    "or digit (e.g. 'app.example.com/tier')",
+                )
+            )
+        if isinstance(value, str) and (len(value) > 63 or not LABEL_NAME.match(value)):
+            out.append(
+                failure(
+                    where,
+                    f"label value {value!r} is not valid: use at most 63 letters, digits, '-', "
+                    "'_' or '.', starting and ending with a letter or digit (or empty)",
+                )
+            )
+    return out
+
+
 class ServiceProvider(ObjectProvider[KalixService]):
     noun = "service"
     diff_keys = USER_KEYS
@@ -94,8 +159,18 @@ class ServiceProvider(ObjectProvider[KalixService]):
         image = news.get("image")
         if not is_unknown(image) and (not isinstance(image, str) or not image.strip()):
             out.append(failure("image", "image is required (e.g. 'registry.example/cart:1.2')"))
+        elif isinstance(image, str) and not image_reference_ok(image):
+            out.append(
+                failure(
+                    "image",
+                    f"image {image!r} is not a valid image reference: use "
+                    "[registry-host[:port]/]lower-case/path[:tag][@sha256:<64 hex>], "
+                    "e.g. 'registry.example:5000/shop/cart:1.2'",
+                )
+            )
         for key in (*ENV_KEYS, "labels"):
             out += string_map_failures(news, key)
+        out += label_failures(news.get("labels"))
         maps: dict[str, dict[str, Any]] = {
             key: news[key] if isinstance(news.get(key), dict) else {} for key in ENV_KEYS
         }
@@ -117,11 +192,13 @@ class ServiceProvider(ObjectProvider[KalixService]):
                         )
                     )
                 seen.setdefault(name, prop)
-                if prop != "env" and not is_unknown(value) and not SECRET_REF.match(str(value)):
+                if prop != "env" and isinstance(value, str) and not SECRET_REF.match(value):
+                    # Not echoed: a secret's value put here by mistake would be printed.
                     out.append(
                         failure(
                             f"{prop}.{name}",
-                            f"{prop}.{name} must be 'secret-name/key', got {value!r}",
+                            f"{prop}.{name} must be 'secret-name/key' (a reference to a key "
+                            "of a kalix.Secret, not the value itself)",
                         )
                     )
         restart = news.get("restart_requested")
@@ -135,7 +212,17 @@ class ServiceProvider(ObjectProvider[KalixService]):
             )
         out += self._instance_failures(news)
         instance_type = news.get("instance_type")
-        if isinstance(instance_type, str) and not re.fullmatch(
+        if not (
+            instance_type is None or is_unknown(instance_type) or isinstance(instance_type, str)
+        ):
+            out.append(
+                failure(
+                    "instance_type",
+                    "instance_type must be a string such as 'small', 'general.medium' or "
+                    f"'g1.memory.large', got {type_name(instance_type)}",
+                )
+            )
+        elif isinstance(instance_type, str) and not re.fullmatch(
             INSTANCE_TYPE_PATTERN, instance_type
         ):
             out.append(

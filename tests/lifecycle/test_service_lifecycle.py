@@ -187,6 +187,24 @@ def test_a_secret_env_value_stays_secret_in_state(stack: Stack) -> None:
     assert {op for op, _ in ops(stack.engine.up(program))} == {"same"}
 
 
+@pytest.mark.parametrize("kind", ["secret_env", "tls_key"])
+def test_a_check_failure_does_not_show_a_secret_value(stack: Stack, kind: str) -> None:
+    value = "sk-live-0123456789abcdef"
+
+    def program() -> None:
+        secret = pulumi.Output.secret(value)
+        if kind == "secret_env":  # the value itself where a 'secret/key' reference belongs
+            kalix.Service("cart", image="registry.example/cart:1.0", secret_env={"DB": secret})
+        else:
+            kalix.Secret("tls", type="tls", data={"tls.crt": secret, "tls.key": secret})
+
+    with pytest.raises(EngineError) as err:
+        stack.engine.up(program)
+    fragment = "'secret-name/key'" if kind == "secret_env" else "must be PEM text"
+    assert fragment in str(err.value)
+    assert value not in str(err.value)
+
+
 def test_one_stack_spans_projects(stack: Stack, tmp_path: Path) -> None:
     token = stack.server.new_token("default", "team-b")
     engine = make_engine(stack.server, tmp_path / "multi.json")

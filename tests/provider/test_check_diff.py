@@ -11,6 +11,7 @@ from pulumi_kalix.provider.hostname import HostnameProvider
 from pulumi_kalix.provider.route import RouteProvider
 from pulumi_kalix.provider.secret import SecretProvider
 from pulumi_kalix.provider.service import ServiceProvider
+from pulumi_kalix.route import PathRule, path_inputs
 
 
 def failures(provider: Any, news: dict[str, Any]) -> dict[str, str]:
@@ -38,6 +39,19 @@ def test_service_check_accepts_a_valid_service() -> None:
         ({"instance_type": "huge"}, "instance_type", "is not valid"),
         ({"wait_timeout": -1}, "wait_timeout", "positive number"),
         ({"paused": "yes"}, "paused", "true or false"),
+        ({"instance_type": 3}, "instance_type", "must be a string such as 'small'"),
+        ({"env": {"NUM": 5}}, "env.NUM", "must be a string, got a number (quote it"),
+        ({"env": {"DEBUG": True}}, "env.DEBUG", "must be a string, got a boolean"),
+        ({"labels": {"tier": 2}}, "labels.tier", "must be a string"),
+        ({"image": "UPPER/Case:tag with space"}, "image", "e.g. 'registry.example:5000/"),
+        ({"image": "shop/Cart:1"}, "image", "not a valid image reference"),
+        ({"image": "cart:bad tag"}, "image", "not a valid image reference"),
+        ({"image": "cart@sha256:abc"}, "image", "not a valid image reference"),
+        ({"labels": {"-tier": "web"}}, "labels.-tier", "label key '-tier' is not valid"),
+        ({"labels": {"Bad_Prefix/tier": "web"}}, "labels.Bad_Prefix/tier", "DNS prefix"),
+        ({"labels": {"x" * 64: "web"}}, "labels." + "x" * 64, "1-63"),
+        ({"labels": {"tier": "web server"}}, "labels.tier", "label value 'web server'"),
+        ({"labels": {"tier": "v" * 64}}, "labels.tier", "at most 63"),
     ],
 )
 def test_service_check_names_the_bad_property(
@@ -46,6 +60,27 @@ def test_service_check_names_the_bad_property(
     found = failures(ServiceProvider(), {**SERVICE, **news})
     assert prop in found, found
     assert fragment in found[prop]
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        "cart",
+        "x:2",
+        "acme/cart:1.2.3-rc_1",
+        "localhost/cart",
+        "registry.example:5000/shop/cart-service:latest",
+        "ghcr.io/acme/shop__cart@sha256:" + "0" * 64,
+        "gcr.io/acme/cart:v1@sha256:" + "ab" * 32,
+    ],
+)
+def test_service_check_accepts_image_references(image: str) -> None:
+    assert failures(ServiceProvider(), {**SERVICE, "image": image}) == {}
+
+
+def test_service_check_accepts_kubernetes_labels() -> None:
+    labels = {"app.example.com/tier": "web", "team": "", "a.b_c-d": "X.y_z-1"}
+    assert failures(ServiceProvider(), {**SERVICE, "labels": labels}) == {}
 
 
 def test_service_check_rejects_a_variable_in_env_and_secret_env() -> None:
@@ -137,6 +172,34 @@ ROUTE = {
         ({"paths": [{"prefix": "/", "service": "x", "bogus": 1}]}, "paths[0]", "unknown keys"),
         ({"cors_methods": ["GET", "FETCH"]}, "cors_methods[1]", "not allowed"),
         ({"cors_origins": ["www.example.com/x"]}, "cors_origins[0]", "scheme and host"),
+        ({"cors_methods": "GET"}, "cors_methods", "must be a list of strings such as"),
+        ({"cors_origins": "https://a.example"}, "cors_origins", "], got a string"),
+        ({"cors_methods": ["GET", 3]}, "cors_methods[1]", "must be a string, got a number"),
+        ({"cors_origins": ["https://a.example/"]}, "cors_origins[0]", "(no path)"),
+        ({"cors_origins": ["https://a b.example"]}, "cors_origins[0]", "scheme and host"),
+        ({"cors_origins": ["https://a.example:99999x"]}, "cors_origins[0]", "scheme and host"),
+        (
+            {"client_ca_secret": "ca", "client_certificate_subjects": "client.acme.org"},
+            "client_certificate_subjects",
+            "must be a list of strings such as ['client.acme.org', '*.acme.org'], got a string",
+        ),
+        (
+            {"client_ca_secret": "ca", "client_certificate_subjects": ["a.acme.org", ""]},
+            "client_certificate_subjects[1]",
+            "must not be empty",
+        ),
+        (
+            {"client_ca_secret": "ca", "client_certificate_subjects": ["*"]},
+            "client_certificate_subjects[0]",
+            "nor only '*'",
+        ),
+        ({"paths": [{"prefix": "/a b", "service": "x"}]}, "paths[0].prefix", "no whitespace"),
+        ({"paths": [{"prefix": "/api/*", "service": "x"}]}, "paths[0].prefix", "takes no '*'"),
+        (
+            {"paths": [["/carts", "cart"]]},
+            "paths[0]",
+            "must be a kalix.PathRule or a map with 'prefix' and 'service', got list",
+        ),
         ({"client_certificate_subjects": ["*.acme.org"]}, "client_certificate_subjects", "need"),
         (
             {"http_basic": {"realm": "r", "password_hashes": {"u": "plain"}}},
@@ -149,6 +212,25 @@ def test_route_check_names_the_bad_property(news: dict[str, Any], prop: str, fra
     found = failures(RouteProvider(), {**ROUTE, **news})
     assert prop in found, found
     assert fragment in found[prop]
+
+
+def test_route_check_accepts_valid_cors_and_subjects() -> None:
+    news = {
+        **ROUTE,
+        "cors_methods": ["get", "POST", "*"],
+        "cors_origins": ["*", "https://www.example.com", "http://localhost:8080"],
+        "client_ca_secret": "ca",
+        "client_certificate_subjects": ["client.acme.org", "*.acme.org", "svc-*"],
+    }
+    assert failures(RouteProvider(), news) == {}
+
+
+def test_route_paths_as_tuples_reach_check_instead_of_a_bare_value_error() -> None:
+    rules = path_inputs([("/carts", "cart"), PathRule("/info", "info")])
+    assert rules[0] == ["/carts", "cart"]
+    found = failures(RouteProvider(), {**ROUTE, "paths": rules})
+    assert list(found) == ["paths[0]"]
+    assert "paths={'/prefix': service}" in found["paths[0]"]
 
 
 def test_route_check_accepts_an_unknown_hostname_in_preview() -> None:
@@ -190,3 +272,62 @@ def test_secret_diff_sees_a_changed_value_through_the_digest() -> None:
     assert provider.diff("default/db", olds, same).changes is False
     assert provider.diff("default/db", olds, changed).changes is True
     assert "s3cret" not in olds["data_digest"]
+
+
+CA_PEM = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n-----END CERTIFICATE-----\n"
+KEY_PEM = "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49\n-----END PRIVATE KEY-----\n"
+
+
+def test_secret_check_requires_pem_for_tls_keys_and_does_not_show_the_value() -> None:
+    found = failures(SecretProvider(), {"name": "ca", "type": "tls-ca", "data": {"ca.crt": "x"}})
+    assert list(found) == ["data.ca.crt"]
+    assert "must be PEM text ('-----BEGIN CERTIFICATE-----'" in found["data.ca.crt"]
+    tls = {"tls.crt": CA_PEM, "tls.key": "hunter2-not-a-key"}
+    found = failures(SecretProvider(), {"name": "tls", "type": "tls", "data": tls})
+    assert list(found) == ["data.tls.key"]
+    assert "'-----BEGIN PRIVATE KEY-----'" in found["data.tls.key"]
+    assert "hunter2" not in found["data.tls.key"]
+    good = {"tls.crt": CA_PEM, "tls.key": KEY_PEM}
+    assert failures(SecretProvider(), {"name": "tls", "type": "tls", "data": good}) == {}
+    assert (
+        failures(SecretProvider(), {"name": "ca", "type": "tls-ca", "data": {"ca.crt": CA_PEM}})
+        == {}
+    )
+
+
+def test_secret_check_refuses_non_string_data() -> None:
+    found = failures(SecretProvider(), {"name": "pin", "type": "generic", "data": {"pin": 1234.0}})
+    assert found == {"data.pin": "data.pin must be a string, got a number"}
+
+
+SECRET_VALUE = "sk-live-Zq9xSECRET0123"
+
+
+@pytest.mark.parametrize(
+    ("provider", "news"),
+    [
+        # A secret value where a reference belongs: secret_env takes 'secret-name/key'.
+        (ServiceProvider(), {**SERVICE, "secret_env": {"DB_PASSWORD": SECRET_VALUE}}),
+        (ServiceProvider(), {**SERVICE, "optional_secret_env": {"TOKEN": SECRET_VALUE}}),
+        # A number in env (a PIN from config): refused by type, not by value.
+        (ServiceProvider(), {**SERVICE, "env": {"PIN": 982451.0}}),
+        (ServiceProvider(), {**SERVICE, "env": {"KEY": {"nested": SECRET_VALUE}}}),
+        (SecretProvider(), {"name": "ca", "type": "tls-ca", "data": {"ca.crt": SECRET_VALUE}}),
+        (
+            SecretProvider(),
+            {"name": "tls", "type": "tls", "data": {"tls.crt": CA_PEM, "tls.key": SECRET_VALUE}},
+        ),
+        (SecretProvider(), {"name": "bad key", "type": "x", "data": {"k y": SECRET_VALUE}}),
+        (
+            RouteProvider(),
+            {**ROUTE, "http_basic": {"realm": "r", "password_hashes": {"u": SECRET_VALUE}}},
+        ),
+        (RouteProvider(), {**ROUTE, "http_basic": {"realm": "", "password_hashes": SECRET_VALUE}}),
+    ],
+)
+def test_check_failures_never_show_a_secret_value(provider: Any, news: dict[str, Any]) -> None:
+    result = provider.check({}, news)
+    assert result.failures, "the input should have been refused"
+    text = " ".join(f"{f.property} {f.reason}" for f in result.failures)
+    assert SECRET_VALUE not in text
+    assert "982451" not in text
