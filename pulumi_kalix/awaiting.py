@@ -285,6 +285,15 @@ def route_summary(conditions: list[Condition] | None) -> str:
     return ROUTE_VALIDATING
 
 
+def route_configuration_problem(conditions: list[Condition] | None) -> str | None:
+    """What keeps a route from serving that DNS will not fix (a service or hostname it
+    names does not exist), from its conditions, also while DNS is still unverified."""
+    for cond in conditions or []:
+        if cond.status == "False" and cond.reason in _NOT_CONFIGURED_REASONS:
+            return cond.message or str(cond.reason)
+    return None
+
+
 class RouteReadiness:
     """A route's conditions describe the written generation; with `settled_only` the
     await ends as soon as validation has a result (any status but Validating), else

@@ -37,7 +37,13 @@ from ._program import (
     written_in_this_run,
 )
 from .api import KalixRoute
-from .awaiting import RouteReadiness, WriteMark, last_condition_message, route_summary
+from .awaiting import (
+    RouteReadiness,
+    WriteMark,
+    last_condition_message,
+    route_configuration_problem,
+    route_summary,
+)
 from .claims import CLAIM_KEY
 from .client import AsyncControlPlane
 from .errors import WaitTimeoutError
@@ -218,6 +224,13 @@ class Route(Resource, module="kalix", name="Route"):
             )
             if obj is None:
                 raise AwaitError(f"route {name!r} in project {project!r} disappeared")
+            problem = route_configuration_problem(obj.status.conditions if obj.status else [])
+            if problem is not None:
+                # Applied, but it cannot serve (a service or hostname it names does not
+                # exist): not a failure of this run, said on the route's row.
+                pulumi.log.warn(
+                    f"route {name!r} in project {project!r} is NotConfigured: {problem}", self
+                )
             return RouteProvider.computed(obj)
 
         async def unchanged(name: str, project: str, stored: list[Any]) -> dict[str, Any]:

@@ -224,3 +224,15 @@ def test_destroy_removes_routes_hostnames_and_secrets(stack: Stack) -> None:
     assert stack.api.routes.list() == []
     assert stack.api.hostnames.list() == []
     assert stack.api.services.list() == []
+
+
+def test_a_route_to_a_service_that_does_not_exist_warns_on_its_row(stack: Stack) -> None:
+    def program() -> None:
+        host = kalix.Hostname("shop")  # generated: no DNS to wait for before services count
+        kalix.Route("shop", hostname=host.hostname, paths={"/": "no-such-service"})
+
+    stack.engine.up(program)  # applied: not a failure of the run
+    warnings = stack.engine.warnings("shop")
+    assert len(warnings) == 1
+    assert "route 'shop' in project 'default' is NotConfigured" in warnings[0]
+    assert "no-such-service" in warnings[0]
