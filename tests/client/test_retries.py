@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from pulumi_kalix.api import KalixService
-from pulumi_kalix.client import Call, RetryPolicy
+from pulumi_kalix.client import NO_RETRIES, Call, RetryPolicy
 from pulumi_kalix.errors import (
     APIConnectionError,
     APIStatusError,
@@ -151,7 +151,7 @@ def test_connect_failures_are_retried_for_post(
     assert script.methods == ["POST", "POST"]
 
 
-@pytest.mark.parametrize("code", [400, 401, 403, 404, 409, 422, 500])
+@pytest.mark.parametrize("code", [400, 401, 403, 404, 409, 422])
 def test_other_error_statuses_are_not_retried(clock: FakeClock, code: int) -> None:
     script = Script(status_response(code, "Whatever", "no"))
     client = make_client(script, clock=clock)
@@ -165,10 +165,10 @@ def test_other_error_statuses_are_not_retried(clock: FakeClock, code: int) -> No
 
 
 def test_retries_are_bounded_by_max_retries(clock: FakeClock) -> None:
-    script = Script(*[status_response(503, "ServiceUnavailable", f"n{i}") for i in range(4)])
+    script = Script(*[status_response(429, "TooManyRequests", f"n{i}") for i in range(4)])
     client = make_client(script, clock=clock, retry=RetryPolicy(max_retries=3))
 
-    with pytest.raises(ServerError) as info:
+    with pytest.raises(RateLimitedError) as info:
         client.services.get("api")
 
     assert len(script.requests) == 4
@@ -178,7 +178,7 @@ def test_retries_are_bounded_by_max_retries(clock: FakeClock) -> None:
 
 def test_no_retries_policy_makes_one_attempt(clock: FakeClock) -> None:
     script = Script(status_response(503, "ServiceUnavailable", "down"))
-    client = make_client(script, clock=clock, retry=RetryPolicy(max_retries=0))
+    client = make_client(script, clock=clock, retry=NO_RETRIES)
 
     with pytest.raises(ServerError):
         client.services.get("api")
@@ -212,13 +212,13 @@ def test_retries_are_bounded_by_max_elapsed_and_raise_the_last_rate_limit(
 def test_max_elapsed_counts_time_spent_in_requests(clock: FakeClock) -> None:
     def slow_503(request: httpx.Request) -> httpx.Response:
         clock.now += 4.0  # the server took 4 s to answer
-        return status_response(503, "ServiceUnavailable", "slow")
+        return status_response(429, "TooManyRequests", "slow")
 
     script = Script(slow_503, slow_503, slow_503)
     policy = RetryPolicy(max_retries=10, max_elapsed=10.0, backoff_base=0.01, backoff_max=0.01)
     client = make_client(script, clock=clock, retry=policy)
 
-    with pytest.raises(ServerError):
+    with pytest.raises(RateLimitedError):
         client.services.get("api")
 
     # 4 s + wait, 8 s + wait, then 12 s > 10 s: no third wait.
@@ -242,7 +242,7 @@ def test_the_error_after_the_budget_is_the_last_status(
     status_code: int,
 ) -> None:
     script = Script(fail(httpx.ReadTimeout), fail(httpx.ConnectError), last())
-    client = make_client(script, clock=clock, retry=RetryPolicy(max_retries=2))
+    client = make_client(script, clock=clock, retry=RetryPolicy(max_retries=2, outage_retries=2))
 
     with pytest.raises(APIStatusError) as info:
         client.services.get("api")
@@ -277,7 +277,7 @@ def test_the_error_after_the_budget_is_the_last_transport_failure(
         status_response(429, "TooManyRequests", "second"),
         fail(exc_type, "last one"),
     )
-    client = make_client(script, clock=clock, retry=RetryPolicy(max_retries=2))
+    client = make_client(script, clock=clock, retry=RetryPolicy(max_retries=2, outage_retries=2))
 
     with pytest.raises(APIConnectionError) as info:
         client.services.get("api")
@@ -289,7 +289,7 @@ def test_the_error_after_the_budget_is_the_last_transport_failure(
 
 
 def test_backoff_delays_are_full_jitter_over_a_growing_cap(clock: FakeClock) -> None:
-    failures = [status_response(503, "ServiceUnavailable") for _ in range(6)]
+    failures = [status_response(429, "TooManyRequests") for _ in range(6)]
     script = Script(*failures, ok(service_json()))
     policy = RetryPolicy(max_retries=6, backoff_base=1.0, backoff_max=8.0)
     client = make_client(script, clock=clock, retry=policy, seed=42)
@@ -372,7 +372,7 @@ def test_each_retry_is_logged_at_debug(clock: FakeClock, caplog: pytest.LogCaptu
         fail(httpx.ConnectError, "refused"),
         ok(service_json()),
     )
-    client = make_client(script, clock=clock, retry=RetryPolicy(max_retries=3))
+    client = make_client(script, clock=clock, retry=RetryPolicy(max_retries=3, outage_retries=3))
 
     client.services.get("api")
 
@@ -397,7 +397,7 @@ def test_the_token_is_sent_but_never_logged_or_shown(
         status_response(401, "Unauthorized", "token not accepted"),
         *[fail(httpx.ConnectError) for _ in range(3)],
     )
-    client = make_client(script, clock=clock, retry=RetryPolicy(max_retries=2))
+    client = make_client(script, clock=clock, retry=RetryPolicy(max_retries=2, outage_retries=2))
 
     with pytest.raises(UnauthorizedError) as status_error:
         client.services.get("api")
@@ -467,7 +467,7 @@ def test_async_send_gives_up_after_max_retries(async_sleeps: list[float]) -> Non
     script = Script(*[status_response(503, "ServiceUnavailable", f"n{i}") for i in range(3)])
 
     async def main() -> None:
-        client = make_async_client(script, retry=RetryPolicy(max_retries=2))
+        client = make_async_client(script, retry=RetryPolicy(max_retries=2, outage_retries=2))
         async with client:
             await client.services.get("api")
 
