@@ -6,6 +6,7 @@ import asyncio
 import logging
 import random
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -485,3 +486,120 @@ def test_default_policy_is_bounded() -> None:
     default = RetryPolicy()
     assert 0 < default.max_retries <= 10
     assert 0 < default.max_elapsed <= 300
+
+
+# -- 500 on safe methods, the outage budget, lost answers ---------------------------
+
+
+def test_500_is_retried_for_get(clock: FakeClock) -> None:
+    script = Script(status_response(500, "InternalError", "oops"), ok(service_json()))
+    client = make_client(script, clock=clock)
+
+    assert client.services.get("api").metadata.name == "api"
+    assert script.methods == ["GET", "GET"]
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
+def test_500_is_not_retried_for_writes(clock: FakeClock, method: str) -> None:
+    script = Script(status_response(500, "InternalError", "oops"), ok({}))
+    client = make_client(script, clock=clock)
+
+    with pytest.raises(ServerError):
+        client.send(Call(method, f"{SERVICES}/api", json={}))
+
+    assert script.methods == [method]
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        lambda: fail(httpx.ConnectError, "refused"),
+        lambda: status_response(503, "ServiceUnavailable"),
+        lambda: status_response(502, "BadGateway"),
+    ],
+    ids=["refused", "503", "502"],
+)
+def test_an_outage_is_ridden_out_beyond_max_retries(clock: FakeClock, failure: Any) -> None:
+    script = Script(*[failure() for _ in range(12)], ok(service_json()))
+    policy = RetryPolicy(max_retries=1, outage_retries=40, outage_seconds=30.0)
+    client = make_client(script, clock=clock, retry=policy)
+
+    assert client.services.get("api").metadata.name == "api"
+    assert len(script.requests) == 13
+    assert all(0 <= s <= policy.outage_backoff_max for s in clock.sleeps)
+
+
+def test_the_outage_budget_bounds_the_total_time(clock: FakeClock) -> None:
+    script = Script(*[fail(httpx.ConnectError, "refused") for _ in range(100)])
+    policy = RetryPolicy(outage_retries=100, outage_seconds=10.0, backoff_base=0.5)
+    client = make_client(script, clock=clock, retry=policy)
+
+    with pytest.raises(APIConnectionError) as info:
+        client.services.get("api")
+
+    assert sum(clock.sleeps) <= 10.0
+    assert sum(clock.sleeps) > 10.0 - policy.outage_backoff_max
+    assert max(clock.sleeps) <= policy.outage_backoff_max
+    assert info.value.answer_lost is False
+    assert "could not reach the Kalix control plane" in str(info.value)
+
+
+def test_the_outage_budget_bounds_the_attempts(clock: FakeClock) -> None:
+    script = Script(*[status_response(503, "ServiceUnavailable") for _ in range(5)])
+    client = make_client(script, clock=clock, retry=RetryPolicy(outage_retries=4))
+
+    with pytest.raises(ServerError):
+        client.services.get("api")
+
+    assert len(script.requests) == 5
+
+
+def test_no_retry_sleeps_past_the_callers_deadline(clock: FakeClock) -> None:
+    script = Script(*[fail(httpx.ConnectError, "refused") for _ in range(100)])
+    policy = RetryPolicy(backoff_base=0.5)
+    client = make_client(script, clock=clock, retry=policy)
+
+    with pytest.raises(APIConnectionError):
+        client.send(Call("GET", f"{SERVICES}/api"), deadline=clock.now + 3.0)
+
+    assert sum(clock.sleeps) <= 3.0
+
+
+@pytest.mark.parametrize(
+    ("exc_type", "expected"),
+    [
+        (httpx.RemoteProtocolError, APIConnectionError),
+        (httpx.ReadError, APIConnectionError),
+        (httpx.ReadTimeout, APITimeoutError),
+    ],
+)
+def test_an_answer_lost_after_sending_is_named_as_such(
+    exc_type: type[httpx.TransportError], expected: type[Exception]
+) -> None:
+    client = make_client(Script(fail(exc_type, "peer closed")), retry=NO_RETRIES)
+
+    with pytest.raises(APIConnectionError) as info:
+        client.send(Call("POST", SERVICES, json={}))
+
+    assert type(info.value) is expected
+    assert info.value.answer_lost is True
+    assert "answer was lost" in str(info.value)
+    assert "may have applied" in str(info.value)
+    assert "could not reach" not in str(info.value)
+
+
+def test_conflict_pauses_are_jittered_and_capped() -> None:
+    policy = RetryPolicy(conflict_base=0.02, conflict_max=0.5)
+    rng = random.Random(5)
+
+    delays = [policy.conflict_delay(attempt, rng) for attempt in range(40)]
+
+    assert all(0 <= d <= 0.5 for d in delays)
+    assert [policy.conflict_delay(n, _Ceiling()) for n in range(6)] == [
+        0.02,
+        0.04,
+        0.08,
+        0.16,
+        0.32,
+        0.5,
+    ]
