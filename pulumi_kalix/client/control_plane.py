@@ -11,12 +11,28 @@ responses onto :mod:`pulumi_kalix.errors`.
 `DeleteOptions` body: the control plane deletes only the object named, else answers 409
 (`PreconditionFailedError`); an object already gone is `None`, with or without them.
 
-What is retried:
-- 429 and 503: the server did not act, so every method is retried.
+What is retried (`RetryPolicy`; every sleep full jitter over an exponential curve,
+capped, honouring `Retry-After`; every budget bounded in attempts and total time):
+- connection refused / connect timeouts (nothing was sent), 503 (any method), 502/504 of an
+  idempotent call: the control plane is down or restarting. These ride out an outage
+  for `outage_seconds` (30 s; `kalix:retrySeconds`) in up to `outage_retries`
+  attempts, sleeping at most `outage_backoff_max` (2 s) so a restart is seen soon.
+- 429: every method, within `max_retries` / `max_elapsed`.
+- 500: safe methods only (GET: reads, lists, and opening a watch stream); a write
+  that got a 500 is not retried.
 - 502, 504, timeouts and dropped connections: the request may have been applied, so
   only idempotent methods (GET, PUT, DELETE) and calls marked `retry_uncertain` (a
   create whose caller adopts its own object on `AlreadyExists`) are retried.
-- connection refused / connect timeouts: nothing was sent; always retried.
+- `wait_for`: a poll that fails (5xx, 429, no connection) is not the end of the wait,
+  nor a deleted object: the wait polls on until its own deadline, and no retry sleeps
+  past it; a timeout names the last failure.
+- `update` (read-modify-write): a 409 Conflict re-reads after a jittered pause
+  (`conflict_base` .. `conflict_max`), up to `UPDATE_ATTEMPTS` times, so many writers
+  to one object all land.
+
+An `APIConnectionError` tells a request that never reached the server (`answer_lost`
+False: "could not reach") from one whose answer was lost after it was sent
+(`answer_lost` True: the server may have applied it).
 """
 
 from __future__ import annotations
