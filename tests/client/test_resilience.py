@@ -124,10 +124,13 @@ def test_calls_ride_out_a_control_plane_restart(own_server: KalixLocalServer) ->
         read_after = time.monotonic() - started
         created = cp.services.create(service("web"))  # nothing sent while down: retried
         restart.join(timeout=20)
+        own_server.restart()  # the pooled connections die with the old process
+        after = cp.services.create(service("shop"))  # a POST is not sent on a dead one
 
     assert restart.error is None  # type: ignore[attr-defined]
     assert got.metadata.name == "api"
     assert created.metadata.name == "web"
+    assert after.metadata.name == "shop"
     assert 2.5 <= read_after < 10.0
 
 
