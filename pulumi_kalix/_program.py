@@ -139,7 +139,7 @@ async def _await_state(
         ) from None
     except APIConnectionError as exc:
         raise AwaitError(
-            f"waiting for {kind} {name!r}: {unreachable_hint(exc.url or settings.api_host)}"
+            f"waiting for {kind} {name!r}: {unreachable_hint(exc.url or settings.api_host, exc)}"
         ) from None
     finally:
         await clients.release(settings, project)

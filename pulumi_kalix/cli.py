@@ -83,6 +83,8 @@ def _hostnames(settings: Settings) -> list[HostnameObject]:
 def _explain(exc: Exception, settings: Settings | None) -> str:
     if isinstance(exc, APIConnectionError):
         where = exc.url or (settings.api_host if settings else API_HOST[2])
+        if exc.answer_lost:
+            return f"the answer from the Akka platform at {where} was lost: {exc}"
         return (
             f"could not reach the Akka platform at {where}: pass --api-host or set "
             "AKKA_API_HOST (http://127.0.0.1:9001 for a local `kalix-local serve`)"

@@ -7,7 +7,9 @@ name them.
 - `kalix:region` / `AKKA_REGION`: the region to use (default: the primary one);
 - `kalix:token` (a secret) / `AKKA_TOKEN` (or `KALIX_TOKEN`), the akka CLI's stored
   token, or `AKKA_OAUTH_TOKEN[_FILE]`: the credential (see `client.credentials`);
-- `kalix:controlPlaneUrl` / `AKKA_CONTROL_PLANE_URL`: override the region's endpoint.
+- `kalix:controlPlaneUrl` / `AKKA_CONTROL_PLANE_URL`: override the region's endpoint;
+- `kalix:retrySeconds` / `KALIX_RETRY_SECONDS`: how long a control-plane call rides out
+  an unreachable or restarting control plane (default 30).
 
 Read at run time on both sides (never pickled into the provider): the provider reads
 them in `configure()`, the program through `pulumi.Config("kalix")`.
@@ -20,10 +22,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from .awaiting import Windows
+from .client.control_plane import DEFAULT_OUTAGE_SECONDS, RetryPolicy
 from .client.credentials import Credential, find_credential
 from .client.federation import DEFAULT_API_HOST
 from .client.session import Session, shared_session
-from .errors import ConfigurationError
+from .errors import APIConnectionError, ConfigurationError
 
 #: (config key, environment variables in order, default)
 API_HOST = ("kalix:apiHost", ("AKKA_API_HOST",), DEFAULT_API_HOST)
@@ -39,6 +42,9 @@ FAILURE_GRACE = ("kalix:failureGraceSeconds", ("KALIX_FAILURE_GRACE_SECONDS",))
 #: assumption: not published), before a generated hostname create is tried again.
 LATE_APPLY = ("kalix:lateApplySeconds", ("KALIX_LATE_APPLY_SECONDS",))
 LATE_APPLY_SECONDS = 10.0
+#: How long a control-plane call rides out an unreachable or unavailable control plane
+#: (connection refused, 502/503/504: a restart) before it fails.
+RETRY = ("kalix:retrySeconds", ("KALIX_RETRY_SECONDS",))
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,7 @@ class Settings:
     control_plane_url: str | None = None
     windows: Windows = field(default_factory=Windows)
     late_apply_seconds: float = LATE_APPLY_SECONDS
+    retry_seconds: float = DEFAULT_OUTAGE_SECONDS
     env: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
@@ -99,6 +106,7 @@ class Settings:
                 failure_grace_seconds=seconds(*FAILURE_GRACE, defaults.failure_grace_seconds),
             ),
             late_apply_seconds=seconds(*LATE_APPLY, LATE_APPLY_SECONDS),
+            retry_seconds=seconds(*RETRY, DEFAULT_OUTAGE_SECONDS),
             env=environ,
         )
 
@@ -120,10 +128,18 @@ class Settings:
             self.credential(),
             region=self.region,
             control_plane_url=self.control_plane_url,
+            retry=RetryPolicy(outage_seconds=self.retry_seconds),
         )
 
 
-def unreachable_hint(where: str) -> str:
+def unreachable_hint(where: str, exc: APIConnectionError | None = None) -> str:
+    """What to tell a user about a call without an answer: a lost answer (`exc`
+    says the request was sent) is not an unreachable platform."""
+    if exc is not None and exc.answer_lost:
+        return (
+            f"the answer from the Akka platform at {where} was lost: {exc} "
+            "(run again: the next run reads what the platform holds now)"
+        )
     return (
         f"could not reach the Akka platform at {where}: check kalix:apiHost "
         "(`pulumi config set kalix:apiHost <host:port>`, or AKKA_API_HOST; "

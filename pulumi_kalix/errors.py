@@ -3,7 +3,8 @@
 ```
 KalixError
 ├── ConfigurationError          a required setting is missing or malformed
-├── APIConnectionError          the control plane could not be reached / dropped the connection
+├── APIConnectionError          the control plane could not be reached (`answer_lost`
+│   │                           False) or the answer to a sent request was lost (True)
 │   └── APITimeoutError         ... or did not answer in time
 ├── APIStatusError              the control plane answered with an error Status
 │   ├── BadRequestError         400
@@ -42,10 +43,18 @@ class ConfigurationError(KalixError):
 
 
 class APIConnectionError(KalixError):
-    def __init__(self, message: str, *, method: str = "", url: str = "") -> None:
+    """No answer. `answer_lost` tells the two cases apart: False, the server was never
+    reached (connection refused, connect timeout: nothing was sent); True, the request
+    was sent and the connection dropped or timed out before the answer, so the server
+    may have applied it."""
+
+    def __init__(
+        self, message: str, *, method: str = "", url: str = "", answer_lost: bool = False
+    ) -> None:
         super().__init__(message)
         self.method = method
         self.url = url
+        self.answer_lost = answer_lost
 
 
 class APITimeoutError(APIConnectionError):

@@ -11,12 +11,28 @@ responses onto :mod:`pulumi_kalix.errors`.
 `DeleteOptions` body: the control plane deletes only the object named, else answers 409
 (`PreconditionFailedError`); an object already gone is `None`, with or without them.
 
-What is retried:
-- 429 and 503: the server did not act, so every method is retried.
+What is retried (`RetryPolicy`; every sleep full jitter over an exponential curve,
+capped, honouring `Retry-After`; every budget bounded in attempts and total time):
+- connection refused / connect timeouts (nothing was sent), 503 (any method), 502/504 of an
+  idempotent call: the control plane is down or restarting. These ride out an outage
+  for `outage_seconds` (30 s; `kalix:retrySeconds`) in up to `outage_retries`
+  attempts, sleeping at most `outage_backoff_max` (2 s) so a restart is seen soon.
+- 429: every method, within `max_retries` / `max_elapsed`.
+- 500: safe methods only (GET: reads, lists, and opening a watch stream); a write
+  that got a 500 is not retried.
 - 502, 504, timeouts and dropped connections: the request may have been applied, so
   only idempotent methods (GET, PUT, DELETE) and calls marked `retry_uncertain` (a
   create whose caller adopts its own object on `AlreadyExists`) are retried.
-- connection refused / connect timeouts: nothing was sent; always retried.
+- `wait_for`: a poll that fails (5xx, 429, no connection) is not the end of the wait,
+  nor a deleted object: the wait polls on until its own deadline, and no retry sleeps
+  past it; a timeout names the last failure.
+- `update` (read-modify-write): a 409 Conflict re-reads after a jittered pause
+  (`conflict_base` .. `conflict_max`), up to `UPDATE_ATTEMPTS` times, so many writers
+  to one object all land.
+
+An `APIConnectionError` tells a request that never reached the server (`answer_lost`
+False: "could not reach") from one whose answer was lost after it was sent
+(`answer_lost` True: the server may have applied it).
 """
 
 from __future__ import annotations
@@ -50,6 +66,8 @@ from ..errors import (
     APITimeoutError,
     ConflictError,
     KalixError,
+    RateLimitedError,
+    ServerError,
     WaitTimeoutError,
     make_status_error,
 )
@@ -64,11 +82,25 @@ T = TypeVar("T", bound=WireModel)
 R = TypeVar("R")
 
 _IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+#: How many times `update()` reads and writes before a 409 Conflict is raised.
+UPDATE_ATTEMPTS = 30
+
+
+#: How long a call rides out an unreachable or unavailable control plane (a restart).
+DEFAULT_OUTAGE_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """How hard to try: attempts, total time, and the backoff curve."""
+    """How hard to try: attempts, total time, and the backoff curve.
+
+    Two budgets: an *outage* (connection refused, 502, 503, 504: the control plane is
+    down or restarting) is ridden out for up to `outage_seconds` and `outage_retries`
+    attempts; any other retryable failure (429, a 500 on a safe method, a timeout or a
+    dropped connection of an idempotent call) gets `max_retries` within `max_elapsed`.
+    Every sleep is full jitter over `backoff_base * 2^attempt`, capped at
+    `backoff_max` (`outage_backoff_max` during an outage, so a restarted server is
+    noticed soon)."""
 
     max_retries: int = 6
     max_elapsed: float = 90.0
@@ -76,17 +108,36 @@ class RetryPolicy:
     backoff_max: float = 8.0
     #: A longer `Retry-After` is capped to this (and still bounded by `max_elapsed`).
     max_retry_after: float = 60.0
+    outage_seconds: float = DEFAULT_OUTAGE_SECONDS
+    outage_retries: int = 40
+    outage_backoff_max: float = 2.0
+    #: `update()`'s pause before re-reading after a 409 Conflict: full jitter over
+    #: `conflict_base * 2^attempt`, capped at `conflict_max`.
+    conflict_base: float = 0.02
+    conflict_max: float = 0.5
 
-    def delay(self, attempt: int, retry_after: float | None, rng: random.Random) -> float:
+    def delay(
+        self, attempt: int, retry_after: float | None, rng: random.Random, *, outage: bool = False
+    ) -> float:
         # Full jitter: uniform in [0, min(cap, base * 2^attempt)], but never less
         # than what the server asked for.
-        backoff = rng.uniform(0, min(self.backoff_max, self.backoff_base * (2**attempt)))
+        cap = min(self.backoff_max, self.outage_backoff_max) if outage else self.backoff_max
+        backoff = rng.uniform(0, min(cap, self.backoff_base * (2 ** min(attempt, 30))))
         if retry_after is not None:
             return max(min(retry_after, self.max_retry_after), backoff)
         return backoff
 
+    def conflict_delay(self, attempt: int, rng: random.Random) -> float:
+        return rng.uniform(0, min(self.conflict_max, self.conflict_base * (2 ** min(attempt, 30))))
 
-NO_RETRIES = RetryPolicy(max_retries=0)
+    def allows(self, attempt: int, elapsed: float, *, outage: bool) -> bool:
+        """Whether attempt number `attempt + 1` may follow after `elapsed` seconds."""
+        if outage:
+            return attempt < self.outage_retries and elapsed <= self.outage_seconds
+        return attempt < self.max_retries and elapsed <= self.max_elapsed
+
+
+NO_RETRIES = RetryPolicy(max_retries=0, outage_retries=0)
 
 
 @dataclass(frozen=True)
@@ -143,6 +194,8 @@ class Call:
     retry_uncertain: bool = False
     #: statuses the operation handles itself (returned, not raised)
     expect: tuple[int, ...] = ()
+    #: seconds the driver waits before sending (a backoff the operation asks for)
+    pause: float = 0.0
 
     @property
     def retry_when_uncertain(self) -> bool:
@@ -152,37 +205,65 @@ class Call:
 _Op = Generator[Call, httpx.Response, R]
 
 
+#: Methods that change nothing: an HTTP 500 may be retried (a watch is a GET).
+_SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
+#: Failures of a request that never reached the server.
+_NOTHING_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+@dataclass(frozen=True)
+class _Decision:
+    retry: bool
+    retry_after: float | None = None
+    #: the control plane is down or restarting: the outage budget applies
+    outage: bool = False
+
+
 def _retry_decision(
     call: Call, response: httpx.Response | None, exc: httpx.TransportError | None
-) -> tuple[bool, float | None]:
-    """(may retry, Retry-After) for a failed attempt."""
+) -> _Decision:
+    """Whether a failed attempt may be retried, and under which budget."""
     if exc is not None:
-        nothing_sent = isinstance(
-            exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout
-        )
-        return nothing_sent or call.retry_when_uncertain, None
+        if isinstance(exc, _NOTHING_SENT):
+            return _Decision(True, outage=not isinstance(exc, httpx.PoolTimeout))
+        return _Decision(call.retry_when_uncertain)
     assert response is not None
     code = response.status_code
     ra = response.headers.get("retry-after")
     retry_after = float(ra) if ra and ra.replace(".", "", 1).isdigit() else None
-    if code in (429, 503):
-        return True, retry_after
+    if code == 429:
+        return _Decision(True, retry_after)
+    if code == 503:
+        return _Decision(True, retry_after, outage=True)
     if code in (502, 504):
-        return call.retry_when_uncertain, retry_after
-    return False, None
+        return _Decision(call.retry_when_uncertain, retry_after, outage=True)
+    if code == 500:
+        return _Decision(call.method in _SAFE)
+    return _Decision(False)
 
 
 def _transport_error(exc: httpx.TransportError, call: Call, base_url: str) -> APIConnectionError:
+    """A connect failure (nothing sent) is named apart from a lost answer: a request
+    that was sent and whose connection then dropped or timed out may have been applied."""
     url = f"{base_url}{call.path}"
-    if isinstance(exc, httpx.TimeoutException):
-        return APITimeoutError(
-            f"{call.method} {url} timed out ({type(exc).__name__})", method=call.method, url=url
+    timeout = isinstance(exc, httpx.TimeoutException)
+    cls = APITimeoutError if timeout else APIConnectionError
+    detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    if isinstance(exc, _NOTHING_SENT):
+        verb = f"timed out ({type(exc).__name__})" if timeout else detail
+        return cls(
+            f"could not reach the Kalix control plane at {base_url} "
+            f"({call.method} {call.path}): {verb}",
+            method=call.method,
+            url=url,
         )
-    return APIConnectionError(
-        f"could not reach the Kalix control plane at {base_url} ({call.method} {call.path}): "
-        f"{type(exc).__name__}: {exc or 'connection failed'}",
+    how = f"timed out ({type(exc).__name__})" if timeout else f"connection lost ({detail})"
+    return cls(
+        f"{call.method} {url} {how} after the request was sent: the answer was lost, and "
+        "the control plane may have applied the request (read the object to see)",
         method=call.method,
         url=url,
+        answer_lost=True,
     )
 
 
@@ -272,11 +353,17 @@ class _BaseClient:
         attempt: int,
         started: float,
         request_id: str,
+        deadline: float | None = None,
     ) -> float:
-        """How long to wait before the next attempt; raises the error when giving up."""
-        retry, retry_after = _retry_decision(call, response, error)
-        delay = self.retry.delay(attempt, retry_after, self._rng)
-        if not retry or not self._budget_left(attempt, started, delay):
+        """How long to wait before the next attempt; raises the error when giving up
+        (out of the policy's budget, or past `deadline`, a `time.monotonic()` value)."""
+        decision = _retry_decision(call, response, error)
+        delay = self.retry.delay(attempt, decision.retry_after, self._rng, outage=decision.outage)
+        now = time.monotonic()
+        in_budget = decision.retry and self.retry.allows(
+            attempt, now - started + delay, outage=decision.outage
+        )
+        if not in_budget or (deadline is not None and now + delay > deadline):
             if error is not None:
                 raise _transport_error(error, call, self.base_url) from error
             assert response is not None
@@ -285,7 +372,7 @@ class _BaseClient:
         log.debug(
             "retry %d/%d of %s %s in %.2fs after %s (request id %s)",
             attempt + 1,
-            self.retry.max_retries,
+            self.retry.outage_retries if decision.outage else self.retry.max_retries,
             call.method,
             call.path,
             delay,
@@ -293,10 +380,6 @@ class _BaseClient:
             request_id,
         )
         return delay
-
-    def _budget_left(self, attempt: int, started: float, delay: float) -> bool:
-        elapsed = time.monotonic() - started
-        return attempt < self.retry.max_retries and elapsed + delay <= self.retry.max_elapsed
 
     def __repr__(self) -> str:  # never show the token
         return f"{type(self).__name__}(base_url={self.base_url!r}, project={self.project!r})"
@@ -390,10 +473,20 @@ class _Objects(Generic[T]):
             return Status.model_validate(body)
         return Status(status="Success", code=response.status_code)
 
-    def update(self, name: str, mutate: Callable[[T], T | None], attempts: int = 5) -> _Op[T]:
-        """Read-modify-write: re-read and re-apply `mutate` when the write was stale."""
+    def update(
+        self,
+        name: str,
+        mutate: Callable[[T], T | None],
+        attempts: int = UPDATE_ATTEMPTS,
+        pause: Callable[[int], float] | None = None,
+    ) -> _Op[T]:
+        """Read-modify-write: re-read and re-apply `mutate` when the write was stale,
+        after `pause(attempt)` seconds (a jittered backoff, so that many writers to one
+        object spread out instead of colliding again at once)."""
+        wait = 0.0
         for attempt in range(attempts):
-            current = yield from self.get(name)
+            response = yield Call("GET", self.path(name), pause=wait)
+            current = _parse(self.model, response)
             changed = mutate(current)
             if changed is None:
                 return current
@@ -402,7 +495,10 @@ class _Objects(Generic[T]):
             except ConflictError:
                 if attempt == attempts - 1:
                     raise
-                log.debug("stale resourceVersion on %s/%s; re-reading", self.plural, name)
+                wait = pause(attempt) if pause is not None else 0.0
+                log.debug(
+                    "stale resourceVersion on %s/%s; re-reading in %.3fs", self.plural, name, wait
+                )
         raise AssertionError("unreachable")
 
     def watch_call(self, name: str, resource_version: str | None, timeout: float) -> Call:
@@ -468,8 +564,9 @@ class ControlPlane(_BaseClient):
         derived._watch_support = self._watch_support
         return derived
 
-    def run(self, op: _Op[R]) -> R:
-        """Drive an operation to completion.
+    def run(self, op: _Op[R], *, deadline: float | None = None) -> R:
+        """Drive an operation to completion; no retry sleeps past `deadline`
+        (a `time.monotonic()` value).
 
         A failed call is raised inside the operation (at its `yield`), so an operation
         can handle it (`update` re-reads on a stale `resourceVersion`).
@@ -478,7 +575,7 @@ class ControlPlane(_BaseClient):
             call = next(op)
             while True:
                 try:
-                    response = self.send(call)
+                    response = self.send(call, deadline=deadline)
                 except KalixError as exc:
                     call = op.throw(exc)
                 else:
@@ -486,7 +583,9 @@ class ControlPlane(_BaseClient):
         except StopIteration as stop:
             return stop.value  # type: ignore[no-any-return]
 
-    def send(self, call: Call) -> httpx.Response:
+    def send(self, call: Call, *, deadline: float | None = None) -> httpx.Response:
+        if call.pause > 0:
+            self._sleep(call.pause)
         request_id = uuid.uuid4().hex
         started = time.monotonic()
         attempt = 0
@@ -510,26 +609,41 @@ class ControlPlane(_BaseClient):
             if self._renews(response, token, renewed):
                 renewed = True
                 continue
-            delay = self._retry_delay(call, response, error, attempt, started, request_id)
+            delay = self._retry_delay(call, response, error, attempt, started, request_id, deadline)
             self._sleep(delay)
             attempt += 1
 
-    def stream_lines(self, call: Call) -> Iterator[str]:
-        headers = self._headers(call, uuid.uuid4().hex)
-        try:
-            with self._http.stream(
-                call.method,
-                call.path,
-                params=call.params,
-                headers=headers,
-                timeout=_stream_timeout(self._http.timeout, call),
-            ) as response:
-                if response.status_code >= 400:
+    def stream_lines(self, call: Call, *, deadline: float | None = None) -> Iterator[str]:
+        """The lines of a streamed answer. Opening the stream is retried as `send`
+        retries (a watch re-connects after a 500 or a restart); once it is open, a
+        failure is raised (the caller re-watches from the last version it saw)."""
+        request_id = uuid.uuid4().hex
+        started = time.monotonic()
+        attempt = 0
+        while True:
+            response: httpx.Response | None = None
+            error: httpx.TransportError | None = None
+            opened = False
+            try:
+                with self._http.stream(
+                    call.method,
+                    call.path,
+                    params=call.params,
+                    headers=self._headers(call, request_id),
+                    timeout=_stream_timeout(self._http.timeout, call),
+                ) as response:
+                    if response.status_code < 400:
+                        opened = True
+                        yield from response.iter_lines()
+                        return
                     response.read()
-                    raise make_status_error(response)
-                yield from response.iter_lines()
-        except httpx.TransportError as exc:
-            raise _transport_error(exc, call, self.base_url) from exc
+            except httpx.TransportError as exc:
+                if opened:
+                    raise _transport_error(exc, call, self.base_url) from exc
+                error, response = exc, None
+            delay = self._retry_delay(call, response, error, attempt, started, request_id, deadline)
+            self._sleep(delay)
+            attempt += 1
 
     def close(self) -> None:
         if self._owns_http:
@@ -572,14 +686,30 @@ class SyncObjects(Generic[T]):
         :class:`~pulumi_kalix.errors.PreconditionFailedError` when they do not hold."""
         return self._c.run(self.ops.delete(name, preconditions=preconditions, **params))
 
-    def update(self, name: str, mutate: Callable[[T], T | None], attempts: int = 5) -> T:
-        return self._c.run(self.ops.update(name, mutate, attempts))
+    def update(
+        self, name: str, mutate: Callable[[T], T | None], attempts: int = UPDATE_ATTEMPTS
+    ) -> T:
+        """Read-modify-write (see :meth:`_Objects.update`), re-reading after a 409
+        Conflict with the policy's jittered `conflict_delay`."""
+        c = self._c
+        return c.run(
+            self.ops.update(
+                name, mutate, attempts, pause=lambda n: c.retry.conflict_delay(n, c._rng)
+            )
+        )
 
     def watch(
-        self, name: str, resource_version: str | None = None, timeout: float = 30
+        self,
+        name: str,
+        resource_version: str | None = None,
+        timeout: float = 30,
+        *,
+        deadline: float | None = None,
     ) -> Iterator[WatchEvent]:
-        """Events for `name` after `resource_version`, until the server ends the stream."""
-        for line in self._c.stream_lines(self.ops.watch_call(name, resource_version, timeout)):
+        """Events for `name` after `resource_version`, until the server ends the stream
+        (opening it is retried, never past `deadline`, a `time.monotonic()` value)."""
+        call = self.ops.watch_call(name, resource_version, timeout)
+        for line in self._c.stream_lines(call, deadline=deadline):
             event = _watch_event(line)
             if event is not None:
                 yield event
@@ -605,23 +735,22 @@ class SyncObjects(Generic[T]):
         """
         poll = _policy(poll, poll_interval)
         deadline = time.monotonic() + timeout
-        obj = self.get_or_none(name)
+        obj, error = self._poll(name, deadline)
         last: T | None = obj
         interval: float | None = None
         while True:
-            if on_change:
-                on_change(obj)
-            if predicate(obj):
-                return obj
+            if error is None:
+                if on_change:
+                    on_change(obj)
+                if predicate(obj):
+                    return obj
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise WaitTimeoutError(
-                    f"{self.ops.plural} {name!r}: condition not reached in {timeout:g}s", last=last
-                )
+                raise _wait_timeout(self.ops.plural, name, timeout, last, error)
             wake = _wake_delay(predicate)
             budget = remaining if wake is None else min(remaining, max(wake, 0.05))
             before = obj
-            if poll.use_watch and self._c.may_watch():
+            if error is None and poll.use_watch and self._c.may_watch():
                 found, done, watched = self._watch_for(name, obj, predicate, on_change, budget)
                 if done:
                     return found
@@ -632,10 +761,23 @@ class SyncObjects(Generic[T]):
             else:
                 interval = poll.next(interval)
                 self._c._sleep(min(interval, budget))
-            obj = self.get_or_none(name)
+            fresh, error = self._poll(name, deadline)
+            if error is not None:
+                continue  # the control plane is not answering: keep what we saw
+            obj = fresh
             if _resource_version(obj) != _resource_version(before):
                 interval = None  # things are moving: look again soon
             last = obj if obj is not None else last
+
+    def _poll(self, name: str, deadline: float) -> tuple[T | None, KalixError | None]:
+        """One read of a wait: (object, None), or (None, error) when the control plane
+        did not answer (5xx, 429, a connection error); the client's retries stop at the
+        wait's `deadline` and the wait goes on polling until it."""
+        try:
+            return self._c.run(self.ops.get_or_none(name), deadline=deadline), None
+        except (APIConnectionError, ServerError, RateLimitedError) as exc:
+            log.debug("poll of %s/%s failed (%s); polling on", self.ops.plural, name, exc)
+            return None, exc
 
     def _watch_for(
         self,
@@ -651,7 +793,10 @@ class SyncObjects(Generic[T]):
         ends = started + budget
         failed, seen = False, 0
         try:
-            for event in self.watch(name, _resource_version(obj), timeout=min(budget, 60)):
+            events = self.watch(
+                name, _resource_version(obj), timeout=min(budget, 60), deadline=ends
+            )
+            for event in events:
                 self._c.watch_offered = True
                 seen += 1
                 obj = self.ops.event_object(event)
@@ -702,6 +847,17 @@ def _watch_event(line: str) -> WatchEvent | None:
     return event
 
 
+def _wait_timeout(
+    plural: str, name: str, timeout: float, last: Any, error: KalixError | None
+) -> WaitTimeoutError:
+    text = f"{plural} {name!r}: condition not reached in {timeout:g}s"
+    if error is not None:
+        text += f" (the last poll failed: {error})"
+    exc = WaitTimeoutError(text, last=last)
+    exc.__cause__ = error
+    return exc
+
+
 def _resource_version(obj: WireModel | None) -> str | None:
     meta = getattr(obj, "metadata", None)
     return getattr(meta, "resource_version", None)
@@ -750,12 +906,12 @@ class AsyncControlPlane(_BaseClient):
         derived._watch_support = self._watch_support
         return derived
 
-    async def run(self, op: _Op[R]) -> R:
+    async def run(self, op: _Op[R], *, deadline: float | None = None) -> R:
         try:
             call = next(op)
             while True:
                 try:
-                    response = await self.send(call)
+                    response = await self.send(call, deadline=deadline)
                 except KalixError as exc:
                     call = op.throw(exc)
                 else:
@@ -763,7 +919,9 @@ class AsyncControlPlane(_BaseClient):
         except StopIteration as stop:
             return stop.value  # type: ignore[no-any-return]
 
-    async def send(self, call: Call) -> httpx.Response:
+    async def send(self, call: Call, *, deadline: float | None = None) -> httpx.Response:
+        if call.pause > 0:
+            await asyncio.sleep(call.pause)
         request_id = uuid.uuid4().hex
         started = time.monotonic()
         attempt = 0
@@ -787,27 +945,43 @@ class AsyncControlPlane(_BaseClient):
             if self._renews(response, token, renewed):
                 renewed = True
                 continue
-            delay = self._retry_delay(call, response, error, attempt, started, request_id)
+            delay = self._retry_delay(call, response, error, attempt, started, request_id, deadline)
             await asyncio.sleep(delay)
             attempt += 1
 
-    async def stream_lines(self, call: Call) -> AsyncIterator[str]:
-        headers = self._headers(call, uuid.uuid4().hex, await self._async_token())
-        try:
-            async with self._http.stream(
-                call.method,
-                call.path,
-                params=call.params,
-                headers=headers,
-                timeout=_stream_timeout(self._http.timeout, call),
-            ) as response:
-                if response.status_code >= 400:
+    async def stream_lines(
+        self, call: Call, *, deadline: float | None = None
+    ) -> AsyncIterator[str]:
+        """Async twin of :meth:`ControlPlane.stream_lines`."""
+        request_id = uuid.uuid4().hex
+        started = time.monotonic()
+        attempt = 0
+        while True:
+            response: httpx.Response | None = None
+            error: httpx.TransportError | None = None
+            opened = False
+            headers = self._headers(call, request_id, await self._async_token())
+            try:
+                async with self._http.stream(
+                    call.method,
+                    call.path,
+                    params=call.params,
+                    headers=headers,
+                    timeout=_stream_timeout(self._http.timeout, call),
+                ) as response:
+                    if response.status_code < 400:
+                        opened = True
+                        async for line in response.aiter_lines():
+                            yield line
+                        return
                     await response.aread()
-                    raise make_status_error(response)
-                async for line in response.aiter_lines():
-                    yield line
-        except httpx.TransportError as exc:
-            raise _transport_error(exc, call, self.base_url) from exc
+            except httpx.TransportError as exc:
+                if opened:
+                    raise _transport_error(exc, call, self.base_url) from exc
+                error, response = exc, None
+            delay = self._retry_delay(call, response, error, attempt, started, request_id, deadline)
+            await asyncio.sleep(delay)
+            attempt += 1
 
     async def _async_token(self) -> str | None:
         # A token source may have to exchange a token over the network: off the loop.
@@ -847,10 +1021,15 @@ class AsyncObjects(Generic[T]):
         return await self._c.run(self.ops.delete(name, preconditions=preconditions, **params))
 
     async def watch(
-        self, name: str, resource_version: str | None = None, timeout: float = 30
+        self,
+        name: str,
+        resource_version: str | None = None,
+        timeout: float = 30,
+        *,
+        deadline: float | None = None,
     ) -> AsyncGenerator[WatchEvent, None]:
         call = self.ops.watch_call(name, resource_version, timeout)
-        async for line in self._c.stream_lines(call):
+        async for line in self._c.stream_lines(call, deadline=deadline):
             event = _watch_event(line)
             if event is not None:
                 yield event
@@ -867,25 +1046,23 @@ class AsyncObjects(Generic[T]):
     ) -> T | None:
         """Async twin of :meth:`SyncObjects.wait_for`."""
         poll = _policy(poll, poll_interval)
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        obj = await self.get_or_none(name)
+        deadline = time.monotonic() + timeout
+        obj, error = await self._poll(name, deadline)
         last: T | None = obj
         interval: float | None = None
         while True:
-            if on_change:
-                on_change(obj)
-            if predicate(obj):
-                return obj
-            remaining = deadline - loop.time()
+            if error is None:
+                if on_change:
+                    on_change(obj)
+                if predicate(obj):
+                    return obj
+            remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise WaitTimeoutError(
-                    f"{self.ops.plural} {name!r}: condition not reached in {timeout:g}s", last=last
-                )
+                raise _wait_timeout(self.ops.plural, name, timeout, last, error)
             wake = _wake_delay(predicate)
             budget = remaining if wake is None else min(remaining, max(wake, 0.05))
             before = obj
-            if poll.use_watch and self._c.may_watch():
+            if error is None and poll.use_watch and self._c.may_watch():
                 found, done, watched = await self._watch_for(
                     name, obj, predicate, on_change, budget
                 )
@@ -898,10 +1075,21 @@ class AsyncObjects(Generic[T]):
             else:
                 interval = poll.next(interval)
                 await asyncio.sleep(min(interval, budget))
-            obj = await self.get_or_none(name)
+            fresh, error = await self._poll(name, deadline)
+            if error is not None:
+                continue
+            obj = fresh
             if _resource_version(obj) != _resource_version(before):
                 interval = None
             last = obj if obj is not None else last
+
+    async def _poll(self, name: str, deadline: float) -> tuple[T | None, KalixError | None]:
+        """Async twin of :meth:`SyncObjects._poll`."""
+        try:
+            return await self._c.run(self.ops.get_or_none(name), deadline=deadline), None
+        except (APIConnectionError, ServerError, RateLimitedError) as exc:
+            log.debug("poll of %s/%s failed (%s); polling on", self.ops.plural, name, exc)
+            return None, exc
 
     async def _watch_for(
         self,
@@ -911,8 +1099,10 @@ class AsyncObjects(Generic[T]):
         on_change: Callable[[T | None], None] | None,
         budget: float,
     ) -> tuple[T | None, bool, bool]:
-        events = self.watch(name, _resource_version(obj), timeout=min(budget + 1, 60))
         started = time.monotonic()
+        events = self.watch(
+            name, _resource_version(obj), timeout=min(budget + 1, 60), deadline=started + budget
+        )
         failed, seen = False, 0
         try:
             async with asyncio.timeout(budget):

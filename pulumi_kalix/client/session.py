@@ -27,7 +27,7 @@ from typing import Any
 
 from .._proto.kalix.projects.v1alpha import projects_pb2
 from ..errors import ConfigurationError, ForbiddenError, NotFoundError
-from .control_plane import AsyncControlPlane, ControlPlane
+from .control_plane import AsyncControlPlane, ControlPlane, RetryPolicy
 from .credentials import Credential
 from .federation import Endpoint, Federation
 
@@ -156,6 +156,7 @@ class Session:
         region: str | None = None,
         control_plane_url: str | None = None,
         federation: Federation | None = None,
+        retry: RetryPolicy | None = None,
     ) -> None:
         try:
             self.endpoint = Endpoint.parse(api_host)
@@ -168,6 +169,8 @@ class Session:
         self.credential = credential
         self.region = region
         self.control_plane_url = control_plane_url.rstrip("/") if control_plane_url else None
+        #: the control-plane clients' retry policy
+        self.retry = retry or RetryPolicy()
         self._lock = threading.RLock()
         self.tokens = AccessTokens(credential, lambda: self.federation)
         self._federation = federation
@@ -291,6 +294,7 @@ class Session:
                     info.id,
                     renew=self.tokens.invalidate,
                     verify=verify,
+                    retry=self.retry,
                 )
                 self._control_planes[url] = base
         return base.with_project(info.id)
@@ -300,7 +304,12 @@ class Session:
         info = self.project(project)
         url, verify = self.control_plane_target(info)
         return AsyncControlPlane(
-            url, self.tokens.get, info.id, renew=self.tokens.invalidate, verify=verify
+            url,
+            self.tokens.get,
+            info.id,
+            renew=self.tokens.invalidate,
+            verify=verify,
+            retry=self.retry,
         )
 
     def close(self) -> None:
@@ -323,15 +332,20 @@ def shared_session(
     *,
     region: str | None = None,
     control_plane_url: str | None = None,
+    retry: RetryPolicy | None = None,
 ) -> Session:
     """The process's session for these settings: one token cache and one set of
     connection pools, however many callers ask."""
-    key = (api_host, credential.identity(), region, control_plane_url)
+    key = (api_host, credential.identity(), region, control_plane_url, retry)
     with _SESSIONS_LOCK:
         session = _SESSIONS.get(key)
         if session is None:
             session = Session(
-                api_host, credential, region=region, control_plane_url=control_plane_url
+                api_host,
+                credential,
+                region=region,
+                control_plane_url=control_plane_url,
+                retry=retry,
             )
             _SESSIONS[key] = session
         return session

@@ -313,7 +313,7 @@ class KalixProvider(ResourceProvider):
             return ProviderError(f"{what} failed: {exc}")
         if isinstance(exc, APIConnectionError):
             where = exc.url or self.settings().api_host
-            return ProviderError(f"{what} failed: {unreachable_hint(where)}")
+            return ProviderError(f"{what} failed: {unreachable_hint(where, exc)}")
         if isinstance(exc, APIStatusError):
             source = _credential_source(self.settings())
             if exc.status_code == 401:

@@ -353,11 +353,19 @@ def test_503_faults_on_reads_are_absorbed(cp: ControlPlane, kalix: KalixLocalSer
     assert fault(kalix, fid)["injected"] == 3
 
 
-def test_500_is_not_retried(cp: ControlPlane, kalix: KalixLocalServer) -> None:
+def test_500_on_a_get_is_retried(cp: ControlPlane, kalix: KalixLocalServer) -> None:
+    cp.services.create(service())
     fid = add_fault(kalix, mode="status", status=500, count=2, methods=["GET"])
 
+    assert cp.services.get("api").metadata.name == "api"
+    assert fault(kalix, fid)["injected"] == 2
+
+
+def test_500_on_a_write_is_not_retried(cp: ControlPlane, kalix: KalixLocalServer) -> None:
+    fid = add_fault(kalix, mode="status", status=500, count=2, methods=["POST"])
+
     with pytest.raises(ServerError) as info:
-        cp.services.get_or_none("api")
+        cp.services.create(service())
 
     assert info.value.message == "injected fault: HTTP 500"
     assert fault(kalix, fid)["injected"] == 1

@@ -344,14 +344,14 @@ def test_update_reads_mutates_and_replaces_with_the_read_resource_version() -> N
     assert updated.metadata.resource_version == "5"
 
 
-def test_update_rereads_and_reapplies_after_a_stale_resource_version() -> None:
+def test_update_rereads_and_reapplies_after_a_stale_resource_version(clock: FakeClock) -> None:
     script = Script(
         ok(service_json(rv="4")),
         status_response(409, "Conflict", "the object has been modified"),
         ok(service_json(rv="7", image="img:other")),
         ok(service_json(rv="8", image="img:2")),
     )
-    client = make_client(script)
+    client = make_client(script, clock=clock)
     seen: list[str | None] = []
 
     def mutate(service: KalixService) -> KalixService:
@@ -365,20 +365,22 @@ def test_update_rereads_and_reapplies_after_a_stale_resource_version() -> None:
     assert seen == ["4", "7"]
     assert [b["metadata"]["resourceVersion"] for b in script.bodies()[1::2]] == ["4", "7"]
     assert updated.metadata.resource_version == "8"
+    assert len(clock.sleeps) == 1 and 0 <= clock.sleeps[0] <= 0.02  # a jittered pause
 
 
-def test_update_gives_up_after_attempts_with_the_conflict() -> None:
+def test_update_gives_up_after_attempts_with_the_conflict(clock: FakeClock) -> None:
     steps: list[httpx.Response] = []
     for i in range(3):
         steps += [ok(service_json(rv=str(i))), status_response(409, "Conflict", f"stale {i}")]
     script = Script(*steps)
-    client = make_client(script)
+    client = make_client(script, clock=clock)
 
     with pytest.raises(ConflictError) as info:
         client.services.update("api", set_image("img:2"), attempts=3)
 
     assert script.methods == ["GET", "PUT"] * 3
     assert info.value.message == "stale 2"
+    assert len(clock.sleeps) == 2  # between attempts, none after the last
 
 
 def test_update_without_a_change_does_not_write() -> None:
@@ -557,7 +559,7 @@ def test_wait_for_falls_back_to_polling_when_the_watch_fails(
         watch_failure(),
         ok(service_json(rv="12", summary="Ready")),
     )
-    client = make_client(script, clock=clock)
+    client = make_client(script, clock=clock, retry=NO_RETRIES)  # the watch gives up at once
 
     result = client.services.wait_for("api", is_ready, timeout=30, poll_interval=2.5)
 
@@ -784,7 +786,7 @@ def test_async_wait_for_falls_back_to_polling_when_the_watch_fails(
     )
 
     async def main() -> KalixService | None:
-        async with make_async_client(script) as client:
+        async with make_async_client(script, retry=NO_RETRIES) as client:
             return await client.services.wait_for("api", is_ready, timeout=30, poll_interval=2.0)
 
     result = asyncio.run(main())

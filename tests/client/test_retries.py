@@ -6,12 +6,13 @@ import asyncio
 import logging
 import random
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
 
 from pulumi_kalix.api import KalixService
-from pulumi_kalix.client import Call, RetryPolicy
+from pulumi_kalix.client import NO_RETRIES, Call, RetryPolicy
 from pulumi_kalix.errors import (
     APIConnectionError,
     APIStatusError,
@@ -151,7 +152,7 @@ def test_connect_failures_are_retried_for_post(
     assert script.methods == ["POST", "POST"]
 
 
-@pytest.mark.parametrize("code", [400, 401, 403, 404, 409, 422, 500])
+@pytest.mark.parametrize("code", [400, 401, 403, 404, 409, 422])
 def test_other_error_statuses_are_not_retried(clock: FakeClock, code: int) -> None:
     script = Script(status_response(code, "Whatever", "no"))
     client = make_client(script, clock=clock)
@@ -165,10 +166,10 @@ def test_other_error_statuses_are_not_retried(clock: FakeClock, code: int) -> No
 
 
 def test_retries_are_bounded_by_max_retries(clock: FakeClock) -> None:
-    script = Script(*[status_response(503, "ServiceUnavailable", f"n{i}") for i in range(4)])
+    script = Script(*[status_response(429, "TooManyRequests", f"n{i}") for i in range(4)])
     client = make_client(script, clock=clock, retry=RetryPolicy(max_retries=3))
 
-    with pytest.raises(ServerError) as info:
+    with pytest.raises(RateLimitedError) as info:
         client.services.get("api")
 
     assert len(script.requests) == 4
@@ -178,7 +179,7 @@ def test_retries_are_bounded_by_max_retries(clock: FakeClock) -> None:
 
 def test_no_retries_policy_makes_one_attempt(clock: FakeClock) -> None:
     script = Script(status_response(503, "ServiceUnavailable", "down"))
-    client = make_client(script, clock=clock, retry=RetryPolicy(max_retries=0))
+    client = make_client(script, clock=clock, retry=NO_RETRIES)
 
     with pytest.raises(ServerError):
         client.services.get("api")
@@ -212,13 +213,13 @@ def test_retries_are_bounded_by_max_elapsed_and_raise_the_last_rate_limit(
 def test_max_elapsed_counts_time_spent_in_requests(clock: FakeClock) -> None:
     def slow_503(request: httpx.Request) -> httpx.Response:
         clock.now += 4.0  # the server took 4 s to answer
-        return status_response(503, "ServiceUnavailable", "slow")
+        return status_response(429, "TooManyRequests", "slow")
 
     script = Script(slow_503, slow_503, slow_503)
     policy = RetryPolicy(max_retries=10, max_elapsed=10.0, backoff_base=0.01, backoff_max=0.01)
     client = make_client(script, clock=clock, retry=policy)
 
-    with pytest.raises(ServerError):
+    with pytest.raises(RateLimitedError):
         client.services.get("api")
 
     # 4 s + wait, 8 s + wait, then 12 s > 10 s: no third wait.
@@ -242,7 +243,7 @@ def test_the_error_after_the_budget_is_the_last_status(
     status_code: int,
 ) -> None:
     script = Script(fail(httpx.ReadTimeout), fail(httpx.ConnectError), last())
-    client = make_client(script, clock=clock, retry=RetryPolicy(max_retries=2))
+    client = make_client(script, clock=clock, retry=RetryPolicy(max_retries=2, outage_retries=2))
 
     with pytest.raises(APIStatusError) as info:
         client.services.get("api")
@@ -277,7 +278,7 @@ def test_the_error_after_the_budget_is_the_last_transport_failure(
         status_response(429, "TooManyRequests", "second"),
         fail(exc_type, "last one"),
     )
-    client = make_client(script, clock=clock, retry=RetryPolicy(max_retries=2))
+    client = make_client(script, clock=clock, retry=RetryPolicy(max_retries=2, outage_retries=2))
 
     with pytest.raises(APIConnectionError) as info:
         client.services.get("api")
@@ -289,7 +290,7 @@ def test_the_error_after_the_budget_is_the_last_transport_failure(
 
 
 def test_backoff_delays_are_full_jitter_over_a_growing_cap(clock: FakeClock) -> None:
-    failures = [status_response(503, "ServiceUnavailable") for _ in range(6)]
+    failures = [status_response(429, "TooManyRequests") for _ in range(6)]
     script = Script(*failures, ok(service_json()))
     policy = RetryPolicy(max_retries=6, backoff_base=1.0, backoff_max=8.0)
     client = make_client(script, clock=clock, retry=policy, seed=42)
@@ -372,7 +373,7 @@ def test_each_retry_is_logged_at_debug(clock: FakeClock, caplog: pytest.LogCaptu
         fail(httpx.ConnectError, "refused"),
         ok(service_json()),
     )
-    client = make_client(script, clock=clock, retry=RetryPolicy(max_retries=3))
+    client = make_client(script, clock=clock, retry=RetryPolicy(max_retries=3, outage_retries=3))
 
     client.services.get("api")
 
@@ -397,7 +398,7 @@ def test_the_token_is_sent_but_never_logged_or_shown(
         status_response(401, "Unauthorized", "token not accepted"),
         *[fail(httpx.ConnectError) for _ in range(3)],
     )
-    client = make_client(script, clock=clock, retry=RetryPolicy(max_retries=2))
+    client = make_client(script, clock=clock, retry=RetryPolicy(max_retries=2, outage_retries=2))
 
     with pytest.raises(UnauthorizedError) as status_error:
         client.services.get("api")
@@ -467,7 +468,7 @@ def test_async_send_gives_up_after_max_retries(async_sleeps: list[float]) -> Non
     script = Script(*[status_response(503, "ServiceUnavailable", f"n{i}") for i in range(3)])
 
     async def main() -> None:
-        client = make_async_client(script, retry=RetryPolicy(max_retries=2))
+        client = make_async_client(script, retry=RetryPolicy(max_retries=2, outage_retries=2))
         async with client:
             await client.services.get("api")
 
@@ -485,3 +486,120 @@ def test_default_policy_is_bounded() -> None:
     default = RetryPolicy()
     assert 0 < default.max_retries <= 10
     assert 0 < default.max_elapsed <= 300
+
+
+# -- 500 on safe methods, the outage budget, lost answers ---------------------------
+
+
+def test_500_is_retried_for_get(clock: FakeClock) -> None:
+    script = Script(status_response(500, "InternalError", "oops"), ok(service_json()))
+    client = make_client(script, clock=clock)
+
+    assert client.services.get("api").metadata.name == "api"
+    assert script.methods == ["GET", "GET"]
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
+def test_500_is_not_retried_for_writes(clock: FakeClock, method: str) -> None:
+    script = Script(status_response(500, "InternalError", "oops"), ok({}))
+    client = make_client(script, clock=clock)
+
+    with pytest.raises(ServerError):
+        client.send(Call(method, f"{SERVICES}/api", json={}))
+
+    assert script.methods == [method]
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        lambda: fail(httpx.ConnectError, "refused"),
+        lambda: status_response(503, "ServiceUnavailable"),
+        lambda: status_response(502, "BadGateway"),
+    ],
+    ids=["refused", "503", "502"],
+)
+def test_an_outage_is_ridden_out_beyond_max_retries(clock: FakeClock, failure: Any) -> None:
+    script = Script(*[failure() for _ in range(12)], ok(service_json()))
+    policy = RetryPolicy(max_retries=1, outage_retries=40, outage_seconds=30.0)
+    client = make_client(script, clock=clock, retry=policy)
+
+    assert client.services.get("api").metadata.name == "api"
+    assert len(script.requests) == 13
+    assert all(0 <= s <= policy.outage_backoff_max for s in clock.sleeps)
+
+
+def test_the_outage_budget_bounds_the_total_time(clock: FakeClock) -> None:
+    script = Script(*[fail(httpx.ConnectError, "refused") for _ in range(100)])
+    policy = RetryPolicy(outage_retries=100, outage_seconds=10.0, backoff_base=0.5)
+    client = make_client(script, clock=clock, retry=policy)
+
+    with pytest.raises(APIConnectionError) as info:
+        client.services.get("api")
+
+    assert sum(clock.sleeps) <= 10.0
+    assert sum(clock.sleeps) > 10.0 - policy.outage_backoff_max
+    assert max(clock.sleeps) <= policy.outage_backoff_max
+    assert info.value.answer_lost is False
+    assert "could not reach the Kalix control plane" in str(info.value)
+
+
+def test_the_outage_budget_bounds_the_attempts(clock: FakeClock) -> None:
+    script = Script(*[status_response(503, "ServiceUnavailable") for _ in range(5)])
+    client = make_client(script, clock=clock, retry=RetryPolicy(outage_retries=4))
+
+    with pytest.raises(ServerError):
+        client.services.get("api")
+
+    assert len(script.requests) == 5
+
+
+def test_no_retry_sleeps_past_the_callers_deadline(clock: FakeClock) -> None:
+    script = Script(*[fail(httpx.ConnectError, "refused") for _ in range(100)])
+    policy = RetryPolicy(backoff_base=0.5)
+    client = make_client(script, clock=clock, retry=policy)
+
+    with pytest.raises(APIConnectionError):
+        client.send(Call("GET", f"{SERVICES}/api"), deadline=clock.now + 3.0)
+
+    assert sum(clock.sleeps) <= 3.0
+
+
+@pytest.mark.parametrize(
+    ("exc_type", "expected"),
+    [
+        (httpx.RemoteProtocolError, APIConnectionError),
+        (httpx.ReadError, APIConnectionError),
+        (httpx.ReadTimeout, APITimeoutError),
+    ],
+)
+def test_an_answer_lost_after_sending_is_named_as_such(
+    exc_type: type[httpx.TransportError], expected: type[Exception]
+) -> None:
+    client = make_client(Script(fail(exc_type, "peer closed")), retry=NO_RETRIES)
+
+    with pytest.raises(APIConnectionError) as info:
+        client.send(Call("POST", SERVICES, json={}))
+
+    assert type(info.value) is expected
+    assert info.value.answer_lost is True
+    assert "answer was lost" in str(info.value)
+    assert "may have applied" in str(info.value)
+    assert "could not reach" not in str(info.value)
+
+
+def test_conflict_pauses_are_jittered_and_capped() -> None:
+    policy = RetryPolicy(conflict_base=0.02, conflict_max=0.5)
+    rng = random.Random(5)
+
+    delays = [policy.conflict_delay(attempt, rng) for attempt in range(40)]
+
+    assert all(0 <= d <= 0.5 for d in delays)
+    assert [policy.conflict_delay(n, _Ceiling()) for n in range(6)] == [
+        0.02,
+        0.04,
+        0.08,
+        0.16,
+        0.32,
+        0.5,
+    ]

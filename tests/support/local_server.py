@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Collection
 from pathlib import Path
@@ -187,6 +188,24 @@ class KalixLocalServer:
     def restart(self) -> KalixLocalServer:
         self.stop()
         return self.start()
+
+    def restart_later(self, down_seconds: float) -> threading.Thread:
+        """Stop now; start again (same ports and data dir) after `down_seconds`, in a
+        thread: a control-plane restart that a client call has to ride out. `join()`
+        the thread; a failed start is kept in its `error` attribute."""
+        self.stop()
+
+        def run() -> None:
+            time.sleep(down_seconds)
+            try:
+                self.start()
+            except BaseException as exc:  # reported by the test through .error
+                thread.error = exc  # type: ignore[attr-defined]
+
+        thread = threading.Thread(target=run, name="kalix-local-restart", daemon=True)
+        thread.error = None  # type: ignore[attr-defined]
+        thread.start()
+        return thread
 
     def close(self, *, check: bool = True) -> None:
         """Stop, then check the exchanges no earlier ``check_contract`` looked at."""
