@@ -586,14 +586,16 @@ class ObjectProvider(KalixProvider, Generic[T]):
         return UpdateResult(outs)
 
     #: how often delete re-reads an object that changed between its check and the delete
-    delete_attempts: ClassVar[int] = 3
+    delete_attempts: ClassVar[int] = 5
 
     def delete(self, id_: str, props: Props) -> None:
         project, _, name = id_.partition("/")
         stored = StateClaim.of(props)
         try:
             api = self.api(project)
-            for _ in range(self.delete_attempts):
+            for attempt in range(self.delete_attempts):
+                if attempt:
+                    time.sleep(0.1 * attempt)  # a controller writing statuses: let it finish
                 obj = api.get_or_none(name)
                 if obj is None:
                     return  # already gone
