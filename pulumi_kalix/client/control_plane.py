@@ -166,6 +166,14 @@ def _wake_delay(predicate: object) -> float | None:
     return None if when is None else max(0.0, float(when) - time.time())
 
 
+def _wakes_sooner(predicate: object, ends: float) -> bool:
+    """Whether an event just made the predicate's answer due to change with time alone
+    (a grace or settle window began) before the watch round ends: a watch only wakes on
+    events, so the round must end for the window to be seen in time."""
+    wake = _wake_delay(predicate)
+    return wake is not None and time.monotonic() + wake < ends
+
+
 def _policy(poll: PollPolicy, poll_interval: float | None) -> PollPolicy:
     if poll_interval is None:
         return poll
@@ -804,6 +812,8 @@ class SyncObjects(Generic[T]):
                     on_change(obj)
                 if predicate(obj):
                     return obj, True, True
+                if _wakes_sooner(predicate, ends):
+                    return obj, False, True  # a window began: the next round is bounded
                 if time.monotonic() >= ends:
                     break
             else:
@@ -1114,6 +1124,8 @@ class AsyncObjects(Generic[T]):
                         on_change(obj)
                     if predicate(obj):
                         return obj, True, True
+                    if _wakes_sooner(predicate, started + budget):
+                        return obj, False, True  # a window began: the next round is bounded
             self._c.watch_offered = True
         except TimeoutError:
             pass
