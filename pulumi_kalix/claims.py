@@ -35,6 +35,9 @@ CLAIM_ANNOTATION = "pulumi-kalix.io/claim"
 #: read, so stacks deployed with it can delete and update their objects; never written.
 LEGACY_OWNER_ANNOTATION = OWNER_ANNOTATION
 LEGACY_OWNER_KEY = "__owner"
+#: The secret that holds the claims of a project's hostnames (which carry no
+#: annotations): see :mod:`pulumi_kalix.provider.hostname_ledger`.
+HOSTNAME_LEDGER = "pulumi-kalix-hostnames"
 
 
 def new_id() -> str:

@@ -27,6 +27,7 @@ from typing import Any
 
 from .api import REQUIRED_SECRET_KEYS, KalixRoute, KalixSecret, KalixService
 from .api import Hostname as HostnameObject
+from .claims import HOSTNAME_LEDGER
 from .client import ControlPlane
 from .config import API_HOST, PROJECT, REGION, TOKEN, Settings
 from .descriptors import (
@@ -483,7 +484,8 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
     if main_py.exists() and not args.force:
         raise UsageError(f"{main_py} already exists: pass --force to overwrite it")
     with _client(settings) as api:
-        secrets = api.secrets.list()
+        # The hostname claims ledger is pulumi-kalix's own bookkeeping, not a user secret.
+        secrets = [s for s in api.secrets.list() if s.metadata.name != HOSTNAME_LEDGER]
         hostnames = _hostnames(settings)
         services = api.services.list()
         routes = api.routes.list()
