@@ -22,14 +22,14 @@ import ssl
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .._proto.kalix.projects.v1alpha import projects_pb2
 from ..errors import ConfigurationError, ForbiddenError, NotFoundError
 from .control_plane import AsyncControlPlane, ControlPlane, RetryPolicy
 from .credentials import Credential
-from .federation import Endpoint, Federation
+from .federation import FEDERATION_RETRY, Endpoint, Federation
 
 #: Renew an access token this long before it expires (as the official SDK does).
 RENEW_BEFORE_SECONDS = 60.0
@@ -188,7 +188,12 @@ class Session:
         with self._lock:
             if self._federation is None:
                 self._federation = Federation(
-                    self.endpoint, token=self.tokens.get, renew=self.tokens.invalidate
+                    self.endpoint,
+                    token=self.tokens.get,
+                    renew=self.tokens.invalidate,
+                    # The settings' outage budget (kalix:retrySeconds): a restart of the
+                    # platform is ridden out on both planes alike.
+                    retry=replace(self.retry, max_retries=FEDERATION_RETRY.max_retries),
                 )
             return self._federation
 
