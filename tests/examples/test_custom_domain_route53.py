@@ -69,9 +69,9 @@ def test_route_becomes_ready_through_the_route53_record_and_destroy_cleans_up(
     steps = eng.up(program(EXAMPLE))
     assert ops(steps) == [
         ("create", "shop"),
-        ("create", "shop"),
         ("create", "shop-cname"),
-        ("create", "shopping-cart"),
+        ("create", "storefront"),
+        ("create", "storefront"),
         ("create", "zone"),
     ]
     out = eng.stack_outputs
@@ -86,7 +86,7 @@ def test_route_becomes_ready_through_the_route53_record_and_destroy_cleans_up(
         ("example.com.", out["zone_id"])
     ]
     with control_plane(kalix_route53) as api:
-        route = api.routes.get("shop")
+        route = api.routes.get("storefront")
         assert route.status is not None and route_summary(route.status.conditions) == "Ready"
         assert route.spec.host == DOMAIN
 
@@ -112,7 +112,7 @@ def test_without_the_record_the_route_times_out_as_dns_not_verified(
     with pytest.raises(EngineError) as err:
         eng.up(program(EXAMPLE))
     message = str(err.value)
-    assert "route 'shop' in project 'default' did not become ready within 1s" in message
+    assert "route 'storefront' in project 'default' did not become ready within 1s" in message
     assert "DnsNotVerified" in message
     assert "did not resolve to a CNAME record" in message
     assert cname_records(moto_server) == {}
