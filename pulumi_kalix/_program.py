@@ -126,6 +126,8 @@ async def _await_state(
         raise AwaitError(
             f"waiting for {kind} {name!r}: {unreachable_hint(settings.api_host)}"
         ) from None
+    except KalixError as exc:
+        raise AwaitError(f"waiting for {kind} {name!r} in project {project!r}: {exc}") from None
     try:
         return await run(client)
     except WaitTimeoutError as exc:
@@ -141,6 +143,10 @@ async def _await_state(
         raise AwaitError(
             f"waiting for {kind} {name!r}: {unreachable_hint(exc.url or settings.api_host, exc)}"
         ) from None
+    except AwaitError:
+        raise
+    except KalixError as exc:  # retries ran out: still say which resource it was
+        raise AwaitError(f"waiting for {kind} {name!r} in project {project!r}: {exc}") from None
     finally:
         await clients.release(settings, project)
 

@@ -70,6 +70,7 @@ _ERRORS: dict[grpc.StatusCode, tuple[type[APIStatusError], int]] = {
     grpc.StatusCode.DATA_LOSS: (ServerError, 500),
 }
 _ALWAYS_RETRIED = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.RESOURCE_EXHAUSTED})
+_RETRIED_IF_IDEMPOTENT = frozenset({grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.CANCELLED})
 
 
 @dataclass(frozen=True)
@@ -227,7 +228,9 @@ class Federation:
                     repeatable
                     and (
                         code in _ALWAYS_RETRIED
-                        or (code == grpc.StatusCode.DEADLINE_EXCEEDED and idempotent)
+                        # a timeout, or a server shutting down that cancelled the call:
+                        # it may have been applied, so only a call safe to repeat
+                        or (code in _RETRIED_IF_IDEMPOTENT and idempotent)
                     )
                 )
                 delay = self.retry.delay(attempt, None, self._rng, outage=outage)
