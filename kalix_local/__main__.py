@@ -20,6 +20,7 @@ from kalix_local.config import (
     DEFAULT_REGION,
     Settings,
 )
+from kalix_local.credentials import ADMIN_TOKEN_FILE
 
 if TYPE_CHECKING:
     from kalix_local.store import Store
@@ -91,6 +92,15 @@ def _parser() -> argparse.ArgumentParser:
         "--record",
         metavar="FILE",
         help="append one JSON line per control-plane exchange (no tokens, no secret values)",
+    )
+
+    serve.add_argument(
+        "--allow-host",
+        metavar="NAME",
+        action="append",
+        default=[],
+        help="also accept this name in Host and Origin headers (besides loopback and "
+        "--host); repeatable",
     )
 
     token = commands.add_parser("token", help="manage project tokens")
@@ -223,6 +233,7 @@ def serve(args: argparse.Namespace) -> int:
         access_token_seconds=args.access_token_seconds,
         control_plane_auth=args.control_plane_auth,
         record_file=Path(args.record) if args.record else None,
+        allowed_hosts=tuple(args.allow_host),
     )
     _private_dir(settings.data_dir)
     token = _default_token(settings.data_dir)
@@ -244,6 +255,11 @@ def serve(args: argparse.Namespace) -> int:
         print(f"default token: {token}")
     else:
         print(f"default token: in {token_file} (mode 0600; --print-token prints it)")
+    admin_file = settings.data_dir / ADMIN_TOKEN_FILE
+    print(
+        f"admin API: {url}/_local/ with "
+        f'"Authorization: Bearer $(cat {shlex.quote(str(admin_file))})" (mode 0600)'
+    )
     shown = token if args.print_token else f"$(cat {shlex.quote(str(token_file))})"
     print(
         f"export AKKA_API_HOST=http://{settings.federation_address} "

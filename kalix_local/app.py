@@ -18,10 +18,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from kalix_local import admin
 from kalix_local.backend import Backend, Core
 from kalix_local.config import Settings
+from kalix_local.credentials import ensure_admin_token
 from kalix_local.dns import make_resolver
 from kalix_local.errors import KalixError, status_body
 from kalix_local.faults import FaultMiddleware, Faults
 from kalix_local.federation.server import FederationServer
+from kalix_local.http_guard import HostOriginGuard
 from kalix_local.recorder import ExchangeRecorder
 from kalix_local.rollout import Background
 from kalix_local.routes import openapi, projects, routes, secrets, services
@@ -172,6 +174,7 @@ def create_app(settings: Settings) -> FastAPI:
         redirect_slashes=False,
     )
     app.state.settings = settings
+    app.state.admin_token = ensure_admin_token(settings.data_dir)
     app.state.backend = backend
     app.state.watch_hub = WatchHub(store)
     app.state.faults = faults
@@ -189,9 +192,17 @@ def create_app(settings: Settings) -> FastAPI:
     for module in (services, routes, secrets, projects):
         app.include_router(module.router)
     app.include_router(admin.router)
+    app.include_router(admin.project_router)
     openapi.install(app)  # the raw-read request bodies, documented from the wire models
     # Added last = outermost: every response (faults included) gets a request id.
     app.add_middleware(FaultMiddleware, faults=faults)
+    # Outside the faults (a refused request is never a fault's), inside the log.
+    app.add_middleware(
+        HostOriginGuard,
+        bind_host=settings.host,
+        port=settings.port,
+        extra_hosts=settings.allowed_hosts,
+    )
     app.add_middleware(RequestLogMiddleware)
     if settings.record_file is not None:  # outermost: records what clients saw, 500s too
         app.add_middleware(ExchangeRecorder, path=settings.record_file)

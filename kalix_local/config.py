@@ -48,6 +48,9 @@ class Settings:
     control_plane_auth: str = "strict"
     #: Append one JSON line per control-plane exchange here (kalix_local/recorder.py).
     record_file: Path | None = None
+    #: Host names accepted in ``Host``/``Origin`` besides loopback and ``host``
+    #: (kalix_local/http_guard.py), e.g. a container's name.
+    allowed_hosts: tuple[str, ...] = ()
 
     @property
     def db_path(self) -> Path:
@@ -59,12 +62,17 @@ class Settings:
         return f"{self.region}.{self.apps_domain}"
 
     @property
+    def url_host(self) -> str:
+        """``host`` as a URL or gRPC target names it: an IPv6 address in brackets."""
+        return f"[{self.host}]" if ":" in self.host else self.host
+
+    @property
     def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"http://{self.url_host}:{self.port}"
 
     @property
     def federation_address(self) -> str | None:
         """``host:port`` of the federation plane (plaintext gRPC), None when not served."""
         if self.federation_port is None:
             return None
-        return f"{self.host}:{self.federation_port}"
+        return f"{self.url_host}:{self.federation_port}"
