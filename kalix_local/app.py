@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kalix_local import admin
@@ -27,6 +28,7 @@ from kalix_local.http_guard import HostOriginGuard
 from kalix_local.recorder import ExchangeRecorder
 from kalix_local.rollout import Background
 from kalix_local.routes import openapi, projects, routes, secrets, services
+from kalix_local.shutdown import ShutdownSignal
 from kalix_local.store import Store
 from kalix_local.watch import WatchHub
 
@@ -107,8 +109,13 @@ class RequestLogMiddleware:
                 message = {**message, "headers": headers}
             await send(message)
 
+        level = logging.INFO
         try:
             await self.app(scope, receive, send_with_id)
+        except ClientDisconnect:
+            # The client went away before its body was read: nobody to answer, and no
+            # fault of ours (a closed tab, a killed curl), so no traceback and no 500.
+            status, level = "client disconnected", logging.DEBUG
         except Exception as exc:
             if status != "-":  # mid-response (an injected drop): let the server cut it
                 status = f"{status} dropped"
@@ -118,7 +125,8 @@ class RequestLogMiddleware:
             body = status_body(500, "InternalError", f"internal error: {type(exc).__name__}")
             await JSONResponse(body, status_code=500)(scope, receive, send_with_id)
         finally:
-            log.info(
+            log.log(
+                level,
                 "%s %s %s %.1fms id=%s",
                 scope["method"],
                 scope["path"],
@@ -139,6 +147,7 @@ def create_app(settings: Settings) -> FastAPI:
     backend = Backend(Core(settings, store, resolver))
     background = Background(backend)
     faults = Faults(settings.seed)
+    shutdown = ShutdownSignal()
     federation: FederationServer | None = None
     if settings.federation_port is not None:
         try:  # binds now: a taken port fails before the server announces anything
@@ -150,6 +159,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        shutdown.bind()
         if settings.run_background:
             background.start()
         if federation is not None:
@@ -180,6 +190,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.faults = faults
     app.state.background = background
     app.state.federation = federation
+    #: Triggered by the server's signal handler (kalix_local/__main__.py).
+    app.state.shutdown = shutdown
 
     app.add_exception_handler(KalixError, _domain_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

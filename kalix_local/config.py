@@ -19,6 +19,10 @@ DEFAULT_ACCESS_TOKEN_SECONDS = 3600
 #: clients from before the federation plane.
 CONTROL_PLANE_AUTH_MODES = ("strict", "legacy")
 MAX_BODY_BYTES = 1024 * 1024
+#: How long a soft-deleted service stays restorable before it is purged: the platform's
+#: CLI documents "restorable for 2 weeks" (``akka service delete``); nothing publishes
+#: when the tombstone itself goes, so kalix-local purges it at the end of that window.
+DEFAULT_SOFT_DELETE_RETENTION_SECONDS = 14 * 24 * 3600.0
 
 
 @dataclass
@@ -51,6 +55,8 @@ class Settings:
     #: Host names accepted in ``Host``/``Origin`` besides loopback and ``host``
     #: (kalix_local/http_guard.py), e.g. a container's name.
     allowed_hosts: tuple[str, ...] = ()
+    #: Soft-deleted services are purged this long after their delete.
+    soft_delete_retention_seconds: float = DEFAULT_SOFT_DELETE_RETENTION_SECONDS
 
     @property
     def db_path(self) -> Path:
