@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import shlex
 import socket
 import sqlite3
@@ -101,7 +102,9 @@ class _Help(argparse.ArgumentDefaultsHelpFormatter):
 
 
 def _data_dir_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data-dir", default=DEFAULT_DATA_DIR, help="state directory")
+    parser.add_argument(
+        "--data-dir", default=DEFAULT_DATA_DIR, metavar="DIR", help="state directory"
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -118,13 +121,17 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--host",
         default="127.0.0.1",
+        metavar="ADDRESS",
         help="address to listen on (an IPv6 one such as ::1 too)",
     )
-    serve.add_argument("--port", type=_port, default=9000, help="control plane (REST; 0 = any)")
+    serve.add_argument(
+        "--port", type=_port, default=9000, metavar="PORT", help="control plane (REST; 0 = any)"
+    )
     serve.add_argument(
         "--federation-port",
         type=_port,
         default=DEFAULT_FEDERATION_PORT,
+        metavar="PORT",
         help="federation plane (gRPC, plaintext; 0 = any free port)",
     )
     serve.add_argument(
@@ -137,6 +144,7 @@ def _parser() -> argparse.ArgumentParser:
         "--access-token-seconds",
         type=_positive_int,
         default=DEFAULT_ACCESS_TOKEN_SECONDS,
+        metavar="SECONDS",
         help="life of an access token",
     )
     serve.add_argument(
@@ -161,36 +169,48 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--route53-endpoint", metavar="URL", help="Route 53 API URL (e.g. a moto server)"
     )
-    serve.add_argument("--route53-region", default="us-east-1", help="Route 53 region")
+    serve.add_argument(
+        "--route53-region", default="us-east-1", metavar="REGION", help="Route 53 region"
+    )
     serve.add_argument(
         "--rollout-step-seconds",
         type=_seconds,
+        metavar="SECONDS",
         help=f"time per instance of a rollout (default {DEFAULT_ROLLOUT_STEP_SECONDS})",
     )
     serve.add_argument(
         "--dns-recheck-seconds",
         type=_seconds,
+        metavar="SECONDS",
         help=f"how often routes' DNS is checked again (default {DEFAULT_DNS_RECHECK_SECONDS:g})",
     )
     serve.add_argument(
         "--status-lag-seconds",
         type=_lag_seconds,
+        metavar="SECONDS",
         help=f"controller reaction delay (default {DEFAULT_STATUS_LAG_SECONDS})",
     )
     serve.add_argument(
         "--soft-delete-retention-seconds",
         type=_seconds,
         default=DEFAULT_SOFT_DELETE_RETENTION_SECONDS,
-        help="how long a soft-deleted service stays restorable before it is purged",
+        metavar="SECONDS",
+        help="how long a soft-deleted service stays restorable before it is purged "
+        "(14 days, as the platform's restore window)",
     )
     serve.add_argument(
         "--no-watch", dest="watch", action="store_false", help="ignore watch parameters"
     )
-    serve.add_argument("--region", default=DEFAULT_REGION, help="the projects' region")
     serve.add_argument(
-        "--apps-domain", default=DEFAULT_APPS_DOMAIN, help="domain of generated hostnames"
+        "--region", default=DEFAULT_REGION, metavar="REGION", help="the projects' region"
     )
-    serve.add_argument("--seed", type=int, help="seed generated names and fault rates")
+    serve.add_argument(
+        "--apps-domain",
+        default=DEFAULT_APPS_DOMAIN,
+        metavar="DOMAIN",
+        help="domain of generated hostnames",
+    )
+    serve.add_argument("--seed", type=int, metavar="N", help="seed generated names and fault rates")
     serve.add_argument(
         "--log-level", default="info", choices=("debug", "info", "warning"), help="log level"
     )
@@ -281,6 +301,41 @@ def _parser() -> argparse.ArgumentParser:
             help="the running server's data directory (for its admin-token)",
         )
     return parser
+
+
+def serve_flags_markdown() -> str:
+    """The README's table of ``serve`` flags, from the parser itself (a test compares the
+    two): ``python -c 'from kalix_local.__main__ import serve_flags_markdown as f; print(f())'``."""
+    serve = next(
+        choice
+        for action in _parser()._subparsers._group_actions  # type: ignore[union-attr]
+        if isinstance(action, argparse._SubParsersAction)
+        for name, choice in action.choices.items()
+        if name == "serve"
+    )
+    rows = ["| Flag | Default | What |", "| --- | --- | --- |"]
+    for action in serve._actions:
+        if isinstance(action, argparse._HelpAction):
+            continue
+        flag = max(action.option_strings, key=len)
+        if action.choices:
+            flag += " {" + ",".join(map(str, action.choices)) + "}"
+        elif action.nargs != 0:
+            flag += f" {action.metavar or action.dest.upper()}"
+        help_text = " ".join((action.help or "").split())
+        default: str
+        if action.nargs == 0:
+            default = "off"  # a switch
+        elif action.default in (None, []):
+            found = re.search(r"\(default ([^)]+)\)", help_text)
+            default = found.group(1) if found else "—"
+            help_text = re.sub(r" ?\(default [^)]+\)", "", help_text)
+        elif isinstance(action.default, float) and action.default.is_integer():
+            default = str(int(action.default))
+        else:
+            default = str(action.default)
+        rows.append(f"| `{flag}` | {default} | {help_text} |")
+    return "\n".join(rows)
 
 
 class CliError(Exception):
