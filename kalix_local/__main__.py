@@ -266,7 +266,13 @@ def _parser() -> argparse.ArgumentParser:
         default=[],
         help="trust the subject for this project (created if missing); repeatable",
     )
-    oidc.add_argument("--expires-in", type=_positive_int, default=300, help="seconds")
+    oidc.add_argument(
+        "--expires-in",
+        type=int,
+        default=300,
+        metavar="SECONDS",
+        help="life of the token (negative: already expired, for tests)",
+    )
     _data_dir_option(oidc)
 
     dns = commands.add_parser(
