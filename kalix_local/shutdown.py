@@ -44,24 +44,32 @@ class ShutdownSignal:
 async def until_shutdown(
     stream: AsyncIterator[bytes], shutdown: ShutdownSignal
 ) -> AsyncIterator[bytes]:
-    """``stream``'s chunks until it ends or the shutdown starts, whichever is first."""
+    """``stream``'s chunks until it ends or the shutdown starts, whichever is first.
+
+    Also when this generator is itself cancelled (the client went away), the pending
+    read of ``stream`` is cancelled and ``stream`` closed, so no watch outlives its
+    response.
+    """
     stopping = asyncio.ensure_future(shutdown.wait())
+    following: asyncio.Future[bytes] | None = None
     try:
         while not shutdown.requested:
             following = asyncio.ensure_future(anext(stream))
             await asyncio.wait({following, stopping}, return_when=asyncio.FIRST_COMPLETED)
             if not following.done():
-                following.cancel()
-                with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
-                    await following
-                return
+                return  # shutting down: the finally clause stops the read
             try:
                 chunk = following.result()
             except StopAsyncIteration:
                 return
+            following = None
             yield chunk
     finally:
         stopping.cancel()
+        if following is not None and not following.done():
+            following.cancel()
+            with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
+                await following
         aclose = getattr(stream, "aclose", None)
         if aclose is not None:
             with contextlib.suppress(Exception):
