@@ -17,6 +17,7 @@ from kalix_local.backend.objects import ObjectBackend
 from kalix_local.errors import BadRequest
 from kalix_local.routes import openapi
 from kalix_local.routes.deps import JsonBody, MergePatchBody, get_backend, require_token
+from kalix_local.shutdown import until_shutdown
 from kalix_local.watch import DEFAULT_TIMEOUT_SECONDS, MAX_TIMEOUT_SECONDS, Watch
 from pulumi_kalix.api import API_PREFIX, WireModel
 
@@ -82,7 +83,7 @@ def watch_response(
         timeout,
     )
     return StreamingResponse(
-        watch.stream(),
+        until_shutdown(watch.stream(), request.app.state.shutdown),
         media_type="application/json",
         headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"},
     )
