@@ -25,10 +25,11 @@ import secrets
 from dataclasses import dataclass, replace
 from typing import Any
 
+from . import _keys
 from .api.meta import OWNER_ANNOTATION
 
 #: Hidden input (the claimant) and output (the full claim).
-CLAIM_KEY = "__claim"
+CLAIM_KEY = _keys.CLAIM_KEY
 #: The annotation carrying the claim on annotated kinds (services, routes, secrets).
 CLAIM_ANNOTATION = "pulumi-kalix.io/claim"
 #: Before claims: "<pulumi project>/<stack>/<resource name>" (input `__owner`). Still

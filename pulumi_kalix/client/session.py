@@ -17,6 +17,7 @@ time, from settings read then.
 
 from __future__ import annotations
 
+import functools
 import re
 import ssl
 import threading
@@ -283,7 +284,7 @@ class Session:
         if region.insecure_skip_tls_verify:
             verify = False
         elif region.certificate_authority:
-            verify = ssl.create_default_context(cadata=region.certificate_authority)
+            verify = _ca_context(region.certificate_authority)
         return url.rstrip("/"), verify
 
     def control_plane(self, project: str) -> ControlPlane:
@@ -325,6 +326,13 @@ class Session:
             if self._federation is not None:
                 self._federation.close()
                 self._federation = None
+
+
+@functools.lru_cache(maxsize=16)
+def _ca_context(cadata: str) -> ssl.SSLContext:
+    """One SSL context per region CA for the process (building one loads and parses
+    the CA: every client made from it would otherwise pay that again)."""
+    return ssl.create_default_context(cadata=cadata)
 
 
 _SESSIONS: dict[tuple[Any, ...], Session] = {}
