@@ -5,10 +5,7 @@ a second example would otherwise fail halfway, its names held by the first's sta
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from tests.harness import Engine
 from tests.harness.aws import MotoServer, route53_handlers
@@ -21,18 +18,8 @@ from .conftest import EXAMPLES, example_engine
 CONFIG = {"grpc-routes": {"version": "1"}, "custom-domain-route53": {"dnsTimeout": "30"}}
 
 
-@pytest.fixture
-def shared_kalix(moto_server: MotoServer) -> Iterator[KalixLocalServer]:
-    with KalixLocalServer(
-        rollout_step_seconds=0.05,
-        dns_resolver="route53",
-        extra_args=["--route53-endpoint", moto_server.url, "--dns-recheck-seconds", "0.5"],
-    ) as server:
-        yield server
-
-
 def test_all_examples_run_from_copies_side_by_side_in_one_project(
-    shared_kalix: KalixLocalServer, moto_server: MotoServer, tmp_path: Path
+    kalix_route53: KalixLocalServer, moto_server: MotoServer, tmp_path: Path
 ) -> None:
     examples = sorted(p.parent.name for p in EXAMPLES.glob("*/Pulumi.yaml"))
     assert len(examples) >= 4
@@ -42,18 +29,18 @@ def test_all_examples_run_from_copies_side_by_side_in_one_project(
         shutil.copytree(EXAMPLES / name, copy, ignore=shutil.ignore_patterns("Pulumi.*.yaml"))
         handlers = route53_handlers(moto_server.url) if "route53" in name else None
         eng = example_engine(
-            name, shared_kalix, tmp_path / f"{name}.json", CONFIG.get(name), handlers
+            name, kalix_route53, tmp_path / f"{name}.json", CONFIG.get(name), handlers
         )
         eng.program_dir = copy
         steps = eng.up(copy / "__main__.py")
         assert {s.op for s in kinds(steps)} == {"create"}, name
         engines[name] = eng
-    with control_plane(shared_kalix) as api:
+    with control_plane(kalix_route53) as api:
         services = [s.metadata.name for s in api.services.list()]
         routes = [r.metadata.name for r in api.routes.list()]
     assert len(services) == len(set(services)) and len(routes) == len(set(routes))
     for name in reversed(examples):
         assert {s.op for s in kinds(engines[name].destroy())} == {"delete"}, name
-    with control_plane(shared_kalix) as api:
+    with control_plane(kalix_route53) as api:
         assert api.services.list() == [] and api.routes.list() == []
         assert api.hostnames.list() == [] and api.secrets.list() == []

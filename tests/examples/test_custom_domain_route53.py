@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,18 +17,6 @@ from .conftest import example_engine, op_set, ops, program
 
 EXAMPLE = "custom-domain-route53"
 DOMAIN = "shop.example.com"
-
-
-@pytest.fixture
-def kalix_route53(moto_server: MotoServer) -> Iterator[KalixLocalServer]:
-    """A kalix-local of its own per test: its route53 resolver caches the zone list for a
-    few seconds, and zone ids change when moto is reset. Rechecks DNS every 0.5 s."""
-    with KalixLocalServer(
-        rollout_step_seconds=0.05,
-        dns_resolver="route53",
-        extra_args=["--route53-endpoint", moto_server.url, "--dns-recheck-seconds", "0.5"],
-    ) as server:
-        yield server
 
 
 def engine(server: KalixLocalServer, moto: MotoServer, tmp_path: Path, **config: str) -> Engine:

@@ -33,6 +33,11 @@ def service(resource: str = "cart", **kw: Any) -> Callable[[], None]:
     return program
 
 
+def generated() -> None:
+    """A program with one generated hostname, exported as `host`."""
+    pulumi.export("host", kalix.Hostname("gen").hostname)
+
+
 def claim_on(stack: Stack, name: str = "cart") -> Claim | None:
     live = stack.api.services.get(name)
     return Claim.parse((live.metadata.annotations or {}).get(CLAIM_ANNOTATION))
@@ -120,15 +125,12 @@ def test_replace_of_a_route_and_its_fixed_hostname_keeps_both(stack: Stack) -> N
 def test_replace_of_a_generated_hostname_keeps_its_name_held_by_the_new_entry(
     stack: Stack,
 ) -> None:
-    def program() -> None:
-        pulumi.export("host", kalix.Hostname("gen").hostname)
-
-    stack.engine.up(program)
+    stack.engine.up(generated)
     first = stack.engine.stack_outputs["host"]
     old_claim = state_claim(stack.engine, "gen")
     # Create cannot tell a replacement from a retry after a lost state write: both take
     # back the name the ledger says this resource holds (a rename gets a new one).
-    assert ops(stack.engine.up(program, replace=["gen"])) == [
+    assert ops(stack.engine.up(generated, replace=["gen"])) == [
         ("delete-replaced", "gen"),
         ("replace", "gen"),
     ]
@@ -302,10 +304,7 @@ def late_fault(stack: Stack, delay: float) -> None:
 def test_a_generated_hostname_create_applied_late_is_not_duplicated(stack: Stack) -> None:
     late_fault(stack, 1.0)  # within kalix:lateApplySeconds (10 s by default)
 
-    def program() -> None:
-        pulumi.export("host", kalix.Hostname("gen").hostname)
-
-    stack.engine.up(program)
+    stack.engine.up(generated)
     name = stack.engine.stack_outputs["host"]
     assert [h.name for h in stack.api.hostnames.list()] == [name]
     assert ops(stack.engine.refresh()) == [("same", "gen")]
@@ -319,10 +318,7 @@ def late_extra(stack: Stack, engine: Engine) -> tuple[str, str]:
     so it asked again; the first request is applied 2 s late: (ours, the extra)."""
     late_fault(stack, 2.0)
 
-    def program() -> None:
-        pulumi.export("host", kalix.Hostname("gen").hostname)
-
-    engine.up(program)
+    engine.up(generated)
     ours = engine.stack_outputs["host"]
     warnings = messages(engine, "::gen", "warning")
     assert len(warnings) == 1 and "went unanswered" in warnings[0]
@@ -359,15 +355,12 @@ def test_a_create_applied_after_the_window_is_removed_by_destroy(
 def test_a_generated_create_whose_state_write_was_lost_takes_its_name_back(
     stack: Stack,
 ) -> None:
-    def program() -> None:
-        pulumi.export("host", kalix.Hostname("gen").hostname)
-
-    stack.engine.up(program)
+    stack.engine.up(generated)
     name = stack.engine.stack_outputs["host"]
     state = json.loads(stack.state_path.read_text())
     del state[next(u for u in state if u.endswith("kalix:Hostname::gen"))]
     stack.state_path.write_text(json.dumps(state))
-    assert ops(stack.engine.up(program)) == [("create", "gen")]
+    assert ops(stack.engine.up(generated)) == [("create", "gen")]
     assert stack.engine.stack_outputs["host"] == name
     assert [h.name for h in stack.api.hostnames.list()] == [name]
     assert ledger_holder(stack, name) == state_claim(stack.engine, "gen")
@@ -376,10 +369,7 @@ def test_a_generated_create_whose_state_write_was_lost_takes_its_name_back(
 def test_a_generated_create_that_died_before_its_answer_takes_the_name_it_made(
     stack: Stack,
 ) -> None:
-    def program() -> None:
-        pulumi.export("host", kalix.Hostname("gen").hostname)
-
-    stack.engine.up(program)
+    stack.engine.up(generated)
     name = stack.engine.stack_outputs["host"]
     claim = state_claim(stack.engine, "gen")
     assert claim is not None
@@ -391,7 +381,7 @@ def test_a_generated_create_that_died_before_its_answer_takes_the_name_it_made(
     state = json.loads(stack.state_path.read_text())
     del state[next(u for u in state if u.endswith("kalix:Hostname::gen"))]
     stack.state_path.write_text(json.dumps(state))
-    assert ops(stack.engine.up(program)) == [("create", "gen")]
+    assert ops(stack.engine.up(generated)) == [("create", "gen")]
     assert stack.engine.stack_outputs["host"] == name  # no second name asked for
     assert [h.name for h in stack.api.hostnames.list()] == [name]
     assert ledger_holder(stack, name) == state_claim(stack.engine, "gen")
