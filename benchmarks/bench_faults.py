@@ -8,10 +8,10 @@ run), then the same under faults: on the control plane a `--rate` share of reque
 fail, by method, with a different fault each (GET: HTTP 500, POST: the request applied
 and its answer lost, PUT: 503 with Retry-After, DELETE: the connection dropped before
 the request is read); on the federation plane the first CreateHostname answers are lost
-and ListHostnames is unavailable a few times; and the server is killed once, at
-`--restart-after` of the baseline `up`'s wall time, and started again `--down` seconds
-later (faults are in-memory: after the restart the run is fault-free). A failed `up` is
-run again (at most twice) and counted.
+and ListHostnames is unavailable a few times; and the server is stopped once, when
+`--restart-after` of the services exist, and started again `--down` seconds later
+(faults are in-memory: after the restart the run is fault-free). A failed `up` is run
+again (at most twice) and counted.
 
 Printed per round and in total: failed ups, orphans (live objects no state entry
 holds), duplicates (more live objects of a kind than the program declares), what is
@@ -115,7 +115,12 @@ def one_round(args: argparse.Namespace, n: int, tmp: Path, totals: dict[str, flo
         restart: dict[str, Any] = {}
 
         def restart_midway() -> None:
-            time.sleep(base_up * args.restart_after)
+            # Once that share of the services exists: the `up` is under way, faults met.
+            wanted = max(1, int(args.services * args.restart_after))
+            deadline = time.monotonic() + 300
+            with control_plane(server) as api:
+                while len(api.services.list()) < wanted and time.monotonic() < deadline:
+                    time.sleep(0.2)
             rules = server.admin("GET", "/faults")["faults"]
             restart["injected"] = sum(int(r["injected"]) for r in rules)
             restart["thread"] = server.restart_later(args.down)
@@ -167,7 +172,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hostnames", type=int, default=25)
     parser.add_argument("--routes", type=int, default=25)
     parser.add_argument("--rate", type=float, default=0.2, help="share of requests faulted")
-    parser.add_argument("--restart-after", type=float, default=0.3, help="of the baseline up")
+    parser.add_argument(
+        "--restart-after", type=float, default=0.3, help="share of services created first"
+    )
     parser.add_argument("--down", type=float, default=5.0, help="seconds the server is down")
     parser.add_argument("--rollout-step", type=float, default=0.05, help="server rollout step (s)")
     args = parser.parse_args(argv)
@@ -181,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
         f"stack: {resources} resources ({args.services} services, {args.hostnames} generated "
         f"hostnames, {args.routes} routes); faults: {args.rate:.0%} of control-plane requests "
         f"({http}), federation {grpc}, one restart "
-        f"({args.down:g} s down) at {args.restart_after:.0%} of the baseline up\n"
+        f"({args.down:g} s down) once {args.restart_after:.0%} of the services exist\n"
     )
     totals: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="bench-faults-") as tmp:

@@ -196,6 +196,11 @@ _CLIENTS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _SharedClients] =
 )
 
 
+def shared_clients() -> _SharedClients:
+    """This event loop's shared clients (for the awaits and the lookups)."""
+    return _shared_clients()
+
+
 def _shared_clients() -> _SharedClients:
     loop = asyncio.get_event_loop()
     clients = _CLIENTS.get(loop)
