@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import concurrent.futures
 import json
 import os
 import random
@@ -233,6 +234,9 @@ class _Watchers:
 
     def stop(self) -> None:
         self.task.cancel()
+        # Let the cancellation close the streams before the loop stops.
+        concurrent.futures.wait([self.task], timeout=10)
+        time.sleep(0.1)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(10)
 

@@ -68,11 +68,16 @@ class WatchHub:
             )
         with self._lock:
             targets = [(scope, list(self._subscribers.get(scope, ()))) for scope in scoped]
+        # One wake-up per event loop for all its streams (not one per stream).
+        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[_Subscriber, list[_Queued]]]] = {}
         for scope, subscribers in targets:
             for sub in subscribers:
                 mine = [q for name, q in scoped[scope] if sub.name is None or sub.name == name]
-                if mine and not sub.loop.is_closed():
-                    sub.loop.call_soon_threadsafe(sub.push, mine)
+                if mine:
+                    by_loop.setdefault(sub.loop, []).append((sub, mine))
+        for loop, pushes in by_loop.items():
+            if not loop.is_closed():
+                loop.call_soon_threadsafe(_push_all, pushes)
 
     @contextmanager
     def subscribe(self, project: str, kind: str, name: str | None) -> Iterator[_Subscriber]:
@@ -88,6 +93,11 @@ class WatchHub:
                     subs.discard(sub)
                     if not subs:
                         del self._subscribers[(project, kind)]
+
+
+def _push_all(pushes: list[tuple[_Subscriber, list[_Queued]]]) -> None:
+    for sub, events in pushes:
+        sub.push(events)
 
 
 def _line(type_: str, obj: dict[str, Any]) -> bytes:
