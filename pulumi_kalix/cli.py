@@ -361,7 +361,10 @@ def _declare_route(prog: _Program, route: KalixRoute) -> None:
     inputs = RouteProvider.inputs_from(route)
     kwargs = [("hostname", prog.ref("host", inputs["hostname"], "hostname"))]
     rules = inputs["paths"]
-    if all(not (r["websockets"] or r["streaming"] or r.get("name")) for r in rules):
+    if all(
+        r.get("websockets") is None and r.get("streaming") is None and not r.get("name")
+        for r in rules
+    ):
         kwargs.append(
             (
                 "paths",
@@ -374,7 +377,7 @@ def _declare_route(prog: _Program, route: KalixRoute) -> None:
         items = []
         for r in rules:
             args = [_lit(r["prefix"]), prog.ref("service", r["service"], "name")]
-            args += [f"{k}=True" for k in ("websockets", "streaming") if r[k]]
+            args += [f"{k}={r[k]!r}" for k in ("websockets", "streaming") if r.get(k) is not None]
             args += [f"name={_lit(r['name'])}"] if r.get("name") else []
             items.append(f"kalix.PathRule({', '.join(args)})")
         kwargs.append(("paths", _code_list(items)))

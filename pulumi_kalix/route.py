@@ -61,17 +61,17 @@ class PathRule:
 
     prefix: str
     service: Input[str]
-    websockets: bool = False
-    streaming: bool = False
+    #: `enableWebSockets`; None leaves it unset (the platform's default, off)
+    websockets: bool | None = None
+    #: `allowStreaming`; None leaves it unset (off)
+    streaming: bool | None = None
     name: str | None = None
 
     def to_input(self) -> dict[str, Any]:
-        rule: dict[str, Any] = {
-            "prefix": self.prefix,
-            "service": self.service,
-            "websockets": self.websockets,
-            "streaming": self.streaming,
-        }
+        rule: dict[str, Any] = {"prefix": self.prefix, "service": self.service}
+        for key in ("websockets", "streaming"):
+            if getattr(self, key) is not None:
+                rule[key] = getattr(self, key)
         if self.name:
             rule["name"] = self.name
         return rule
@@ -143,9 +143,10 @@ class Route(Resource, module="kalix", name="Route"):
         cors_origins: Input[Sequence[Input[str]]] | None = None,
         cors_methods: Input[Sequence[Input[str]]] | None = None,
         client_ca_secret: Input[str] | None = None,
-        client_certificate_subjects: Input[Sequence[Input[str]]] | None = None,
+        client_certificate_subjects: Input[Sequence[Input[str | Mapping[str, str]]]] | None = None,
         server_certificate_secret: Input[str] | None = None,
         http_basic: HttpBasic | None = None,
+        resource_sync: Input[str] | None = None,
         project: Input[str] | None = None,
         adopt: bool = False,
         wait_for_dns: bool = False,
@@ -157,9 +158,13 @@ class Route(Resource, module="kalix", name="Route"):
         :param paths: ordered `{prefix: service}` or a list of :class:`PathRule`.
         :param cors_origins: / cors_methods: enable CORS for these origins and methods.
         :param client_ca_secret: a `tls-ca` Secret; clients must present a certificate it signed.
-        :param client_certificate_subjects: allowed subjects (`*.acme.org`, `client.*`, exact).
+        :param client_certificate_subjects: allowed subjects (`*.acme.org`, `client.*`, exact),
+            or a matcher map with one of `exact`, `has_prefix`, `has_suffix`, `regex`
+            (`{"regex": "^client-[0-9]+[.]acme[.]org$"}`).
         :param server_certificate_secret: a `tls` Secret replacing the platform certificate.
         :param http_basic: :class:`HttpBasic` realm and credentials (hashed in the program).
+        :param resource_sync: `global` or `regional` (multi-region projects); unset keeps
+            the live value, `""` removes it.
         :param wait_for_dns: wait until DNS validation passes and the route is Ready.
         :param dns_timeout: seconds to wait for that (default 600).
         """
@@ -174,6 +179,7 @@ class Route(Resource, module="kalix", name="Route"):
             "client_certificate_subjects": client_certificate_subjects,
             "server_certificate_secret": server_certificate_secret,
             "http_basic": http_basic.to_input() if http_basic else None,
+            "resource_sync": resource_sync,
             "project": project,
             "adopt": adopt,
             "wait_for_dns": wait_for_dns,
@@ -336,7 +342,13 @@ class HashedHttpBasic(HttpBasic):
     are not known. Prefer :class:`HttpBasic` with the passwords themselves."""
 
     credentials: Mapping[str, Input[str]] = field(default_factory=dict)
-    password_hashes: Mapping[str, str] = field(default_factory=dict)
+    #: user -> hash; an Output such as `config.require_secret(...)` keeps it out of code
+    password_hashes: Mapping[str, Input[str]] = field(default_factory=dict)
 
     def to_input(self) -> Output[dict[str, Any]]:
-        return Output.secret({"realm": self.realm, "password_hashes": dict(self.password_hashes)})
+        users = sorted(self.password_hashes)
+
+        def hashes(values: list[str]) -> dict[str, Any]:
+            return {"realm": self.realm, "password_hashes": dict(zip(users, values, strict=True))}
+
+        return Output.secret(Output.all(*[self.password_hashes[u] for u in users]).apply(hashes))

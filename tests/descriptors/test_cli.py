@@ -12,6 +12,7 @@ import yaml
 
 from pulumi_kalix import descriptors as d
 from pulumi_kalix.api import KalixSecret, ObjectMeta, SecretSpec
+from pulumi_kalix.api.service import Jwt, JwtKey
 from pulumi_kalix.cli import main
 from pulumi_kalix.client import ControlPlane
 from tests.descriptors.samples import (
@@ -250,18 +251,22 @@ def test_import_comments_out_what_adoption_would_change(
     kalix: KalixLocalServer, api: ControlPlane, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     seed(api)
-    # A regex subject matcher has no kalix.Route input: adopting would rewrite it.
-    regex = ROUTE_YAML.replace("- exact: partner.example.com", "- regex: ^partner-[0-9]+$")
-    api.routes.create(d.kalix_route("partners", d.load_route(regex)))
+    # An inline HMAC secret (deprecated JWT keys) is no kalix.Service input: it would be
+    # stored in plain text, so adopting would drop it.
+    svc = d.load_service(SIMPLE_SERVICE_YAML).to_kalix_service()
+    svc.metadata.name = "legacy"
+    svc.spec.jwt = Jwt(keys=[JwtKey(key_id="k", algorithm="HS256", hmac_secret_literal="c2VjcmV0")])
+    api.services.create(svc)
     out = tmp_path / "infra"
     assert main(["import", "--out", str(out), *flags(kalix)]) == 0
     err = capsys.readouterr().err
-    assert "Warning: adopting route 'partners' would change" in err
+    assert "Warning: adopting service 'legacy' would change jwt.keys[0].hmacSecretLiteral" in err
     program = (out / "__main__.py").read_text()
     compile(program, "__main__.py", "exec")
-    assert "# route_partners = kalix.Route(" in program
-    assert "NOT DECLARED: adopting route 'partners'" in program
-    assert "partners" in (out / "README.md").read_text()
+    assert "# service_legacy = kalix.Service(" in program
+    assert "NOT DECLARED: adopting service 'legacy'" in program
+    assert "c2VjcmV0" not in program
+    assert "legacy" in (out / "README.md").read_text()
 
 
 def test_import_does_not_overwrite_without_force(

@@ -86,7 +86,7 @@ def test_the_reference_flow_style_export_loads_and_dumps_in_block_style() -> Non
 def test_dump_leaves_out_fields_a_newer_control_plane_adds() -> None:
     wire = d.load_service(SIMPLE_SERVICE_YAML).to_kalix_service().to_wire()
     wire["spec"]["containers"][0]["resources"] = {"limits": {"cpu": "1"}}
-    wire["spec"]["replication"] = {"mode": "none"}
+    wire["spec"]["futureField"] = {"mode": "none"}
     wire["spec"]["paused"] = False
     assert d.dump_service(KalixService.model_validate(wire)) == SIMPLE_SERVICE_YAML
 
@@ -131,7 +131,9 @@ def test_a_misspelled_key_names_its_path_line_and_the_allowed_keys() -> None:
     assert err.line == 3
     assert str(err) == (
         "line 3: service.envv: unknown key "
-        "(allowed: env, image, jwt, resources, telemetry, volumeMounts)"
+        "(allowed: annotations, env, image, jwt, labels, objectStorage, replication, "
+        "resourceSync, resources, serviceConfig, storeConfig, telemetry, tls, volumeMounts, "
+        "workloadIdentity)"
     )
 
 
@@ -172,11 +174,6 @@ def test_unknown_keys_at_every_depth_fail(old: str, new: str, path: str, allowed
     [
         ("- name: carts\n", "- nmae: carts\n", "routes[0].nmae"),
         ("  allowOrigins:", "  allowOrigin:", "corsPolicy.allowOrigin"),
-        (
-            "- prefix: /carts",
-            "- prefix: /carts\n  enableWebsockets: true",
-            "routes[0].enableWebsockets",
-        ),
         (
             "    - hasSuffix:",
             "    - suffix:",
@@ -362,16 +359,19 @@ def test_route_inputs_and_back() -> None:
     assert d.route_descriptor(inputs) == ROUTE_YAML
 
 
-def test_route_inputs_refuse_what_kalix_route_would_change() -> None:
+def test_regex_matchers_and_explicit_false_flags_round_trip_through_route_inputs() -> None:
     text = ROUTE_YAML.replace("- exact: partner.example.com", "- regex: ^partner-[0-9]+$")
     text = text.replace("- allowStreaming: true\n", "- allowStreaming: false\n")
-    with pytest.raises(d.DescriptorError) as err:
-        d.route_inputs(d.load_route(text))
-    assert [p.path for p in err.value.problems] == [
-        "routes[1].allowStreaming",
-        "validation.clientCertificate.subjectMatches[1].exact",
-        "validation.clientCertificate.subjectMatches[1].regex",
-    ]
+    inputs = d.route_inputs(d.load_route(text))
+    assert inputs["client_certificate_subjects"] == ["*.acme.org", {"regex": "^partner-[0-9]+$"}]
+    assert inputs["paths"][1]["streaming"] is False
+    assert d.route_descriptor(inputs) == text
+
+
+def test_the_docs_spelling_enable_websockets_loads_as_the_api_field() -> None:
+    text = ROUTE_YAML.replace("  enableWebSockets: true", "  enableWebsockets: true")
+    assert text != ROUTE_YAML
+    assert d.dump_route(d.load_route(text)) == ROUTE_YAML
 
 
 def test_route_descriptor_of_inputs_with_a_paths_mapping() -> None:
@@ -387,7 +387,9 @@ def test_adoption_changes_of_live_objects() -> None:
     assert d.adoption_changes(simple) == []
     assert d.adoption_changes(d.kalix_route("r", d.load_route(ROUTE_YAML))) == []
     regex = ROUTE_YAML.replace("- exact: partner.example.com", "- regex: ^p$")
-    assert d.adoption_changes(d.kalix_route("r", d.load_route(regex))) == [
-        "validation.clientCertificate.subjectMatches[1].exact",
-        "validation.clientCertificate.subjectMatches[1].regex",
-    ]
+    assert d.adoption_changes(d.kalix_route("r", d.load_route(regex))) == []
+    # An inline HMAC secret is no input (it would be stored in plain text).
+    literal = svc.model_copy(deep=True)
+    assert literal.spec.jwt is not None and literal.spec.jwt.keys is not None
+    literal.spec.jwt.keys[0].hmac_secret_literal = "c2VjcmV0"
+    assert d.adoption_changes(literal) == ["jwt.keys[0].hmacSecretLiteral"]
