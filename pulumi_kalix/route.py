@@ -283,7 +283,9 @@ class Route(Resource, module="kalix", name="Route"):
         hostname: Input[str] | None = None,
         **overrides: Any,
     ) -> Route:
-        """A Route from a Kalix route descriptor (the YAML of `kalix route export`).
+        """A Route from a Kalix route descriptor (the YAML of `kalix route export`), or
+        from a Route document of an Akka project descriptor (the one named
+        `resource_name`, or the only one; without a `host` it needs `hostname=`).
 
         ```python
         route = kalix.Route.from_descriptor("route.yaml", "shop", hostname=host.hostname)
@@ -292,12 +294,19 @@ class Route(Resource, module="kalix", name="Route"):
         :param resource_name: default: the `name=` override (a descriptor has no name).
         :param hostname: replaces the descriptor's `host` (e.g. a generated Hostname's).
         :param overrides: Route keyword arguments (`name=`, `project=`, `opts=`, ...).
-        :raises DescriptorError: for an invalid descriptor, or one this resource cannot
-            express (`regex` subject matchers, explicit `false` flags).
+        :raises DescriptorError: for an invalid descriptor.
         """
-        from .descriptors import DescriptorError, load_route, route_inputs
+        from .descriptors import DescriptorError, route_inputs
+        from .descriptors.project import load_route_any, route_with_host
 
-        inputs = route_inputs(load_route(path_or_text))
+        wanted = resource_name or overrides.get("name")
+        spec = load_route_any(path_or_text, wanted if isinstance(wanted, str) else None)
+        if spec.host is None and hostname is None:
+            raise DescriptorError.one(
+                "spec.host", "the route names no host: pass hostname= (e.g. a Hostname's)"
+            )
+        # A project-descriptor Route may leave its host to hostname=, which replaces it.
+        inputs = route_inputs(route_with_host(spec, spec.host or "-"))
         resource_name = resource_name or overrides.get("name")
         if not isinstance(resource_name, str) or not resource_name:
             raise DescriptorError.one(

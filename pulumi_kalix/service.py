@@ -415,7 +415,9 @@ class Service(Resource, module="kalix", name="Service"):
         resource_name: str | None = None,
         **overrides: Any,
     ) -> Service:
-        """A Service from a Kalix service descriptor (the YAML of `kalix service apply -f`).
+        """A Service from a Kalix service descriptor (the YAML of `kalix service apply -f`),
+        or from a Service document of an Akka project descriptor (`akka project export`;
+        the one named `resource_name`, or the only one).
 
         ```python
         cart = kalix.Service.from_descriptor("service.yaml", min_instances=2)
@@ -430,9 +432,10 @@ class Service(Resource, module="kalix", name="Service"):
             resource cannot carry (an inline `hmacSecretLiteral`, fields outside the
             published API): they are named rather than silently dropped.
         """
-        from .descriptors import load_service, service_inputs
+        from .descriptors import service_inputs
+        from .descriptors.project import load_service_any
 
-        desc = load_service(path_or_text)
+        desc = load_service_any(path_or_text, resource_name or overrides.get("name"))
         kwargs: dict[str, Any] = {k: v for k, v in service_inputs(desc).items() if v is not None}
         kwargs.update(overrides)
         return cls(resource_name or desc.name, **kwargs)

@@ -4,6 +4,7 @@ the engine harness adopts every object without a change."""
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +16,9 @@ from pulumi_kalix.api import KalixSecret, ObjectMeta, SecretSpec
 from pulumi_kalix.api.service import Jwt, JwtKey
 from pulumi_kalix.cli import main
 from pulumi_kalix.client import ControlPlane
+from pulumi_kalix.descriptors.project import load_project, load_service_any
 from tests.descriptors.samples import (
+    ADMIN_HASH,
     CA_PEM,
     CERT_PEM,
     KEY_PEM,
@@ -115,12 +118,37 @@ def test_export_all_prints_one_document_per_object(
     monkeypatch.setenv("KALIX_PROJECT", kalix.project)
     assert main(["export", "service", "--all"]) == 0
     out = capsys.readouterr().out
+    # A project descriptor, as `akka project export` writes one: each document named.
     docs = list(yaml.safe_load_all(out))
-    assert [doc["name"] for doc in docs] == ["notifications", "product-info", "shopping-cart"]
+    names = [doc["metadata"]["name"] for doc in docs]
+    assert names == ["notifications", "product-info", "shopping-cart"]
+    assert {doc["resource"] for doc in docs} == {"Service"}
     assert out.count("\n---\n") == 2
-    assert main(["export", "route", "--all"]) == 0
-    routes = list(yaml.safe_load_all(capsys.readouterr().out))
-    assert [r["host"] for r in routes] == ["ecommerce.acme.org", generated]
+    assert main(["export", "routes", "--all"]) == 0  # the kalix CLI's plural works too
+    text = capsys.readouterr().out
+    routes = list(yaml.safe_load_all(text))
+    assert [r["spec"]["host"] for r in routes] == ["ecommerce.acme.org", generated]
+    # ... which the resources read back, each route by its name.
+    project = load_project(text)
+    assert [doc.name for doc in project.documents] == ["acme-ecommerce", "storefront"]
+    route = project.documents[0].route
+    assert route is not None and route.to_wire() == d.load_route(ROUTE_YAML).to_wire()
+    assert d.load_service(d.dump_service(api.services.get("shopping-cart"))) == (
+        load_service_any(out, "shopping-cart")
+    )
+
+
+def test_export_json_and_version(
+    kalix: KalixLocalServer, api: ControlPlane, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed(api)
+    assert main(["export", "service", "product-info", "-o", "json", *flags(kalix)]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data == yaml.safe_load(SIMPLE_SERVICE_YAML)
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out.startswith("pulumi-kalix ")
 
 
 def test_export_to_a_file(kalix: KalixLocalServer, api: ControlPlane, tmp_path: Path) -> None:
@@ -187,6 +215,8 @@ def imported_engine(server: KalixLocalServer, program_dir: Path, state: Path) ->
         config_key = f"{secret}_{key}".replace(".", "_")
         assert f"pulumi config set --secret {config_key} " in readme
         config[f"{stack_project}:{config_key}"] = value
+    if "acme-ecommerce_basic_admin" in readme:  # the route's HTTP basic hash
+        config[f"{stack_project}:acme-ecommerce_basic_admin"] = ADMIN_HASH
     return Engine(
         state,
         project=stack_project,
@@ -209,8 +239,9 @@ def test_import_writes_a_program_whose_first_up_adopts_everything_unchanged(
     assert "Warning" not in capsys.readouterr().err
     program = (out / "__main__.py").read_text()
     compile(program, "__main__.py", "exec")
-    for value in SECRET_VALUES.values():  # secret values are never written
+    for value in [*SECRET_VALUES.values(), ADMIN_HASH]:  # secret values are never written
         assert value.strip() not in program and value.strip() not in (out / "README.md").read_text()
+    assert 'config.require_secret("acme-ecommerce_basic_admin")' in program
     assert 'config.require_secret("db-creds_password")' in program
     assert program.count("    adopt=True,\n") == 11  # 4 secrets, 2 hostnames, 3 services, 2 routes
     assert f'hostname="{generated}"' in program
@@ -281,7 +312,7 @@ def test_import_does_not_overwrite_without_force(
 
 def test_import_learns_secret_keys_from_env_refs_and_mounted_items() -> None:
     from pulumi_kalix.api import KalixService
-    from pulumi_kalix.cli import secret_keys_in_use
+    from pulumi_kalix.codegen import secret_keys_in_use
 
     svc = KalixService.model_validate(
         {
