@@ -74,7 +74,8 @@ def _collect(path: Path, into: _Collected) -> None:
         elif isinstance(data, dict) and ("routes" in data or "host" in data):
             stem = re.sub(r"[^a-z0-9-]", "-", path.stem.lower()).strip("-") or "route"
             name = stem if len(documents) == 1 else f"{stem}-{i + 1}"
-            into.routes.append((name, load_route(one), where))
+            # Its host may be left to --hostname, as in the project form.
+            into.routes.append((name, load_route(one, require_host=False), where))
         else:
             raise DescriptorError.one(
                 "",

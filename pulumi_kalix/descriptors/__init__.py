@@ -129,6 +129,13 @@ class ServiceDescriptor(WireModel):
 RouteDescriptor = RouteSpec
 
 
+class ProjectRouteSpec(RouteSpec):
+    """A route descriptor whose `host` may be left out (the project form: the route
+    then takes a hostname given by the caller)."""
+
+    host: str | None = None  # type: ignore[assignment]
+
+
 # -- errors ---------------------------------------------------------------------------------
 
 
@@ -173,11 +180,13 @@ def load_service(path_or_text: str | os.PathLike[str]) -> ServiceDescriptor:
     return desc
 
 
-def load_route(path_or_text: str | os.PathLike[str]) -> RouteSpec:
-    """A route descriptor (the route spec) from a file (a path) or from YAML text."""
+def load_route(path_or_text: str | os.PathLike[str], *, require_host: bool = True) -> RouteSpec:
+    """A route descriptor (the route spec) from a file (a path) or from YAML text;
+    without `require_host` its `host` may be left out (a ProjectRouteSpec then)."""
     text, source = _read(path_or_text)
-    data, lines = _parse(text, RouteSpec, source)
-    spec = _validate(RouteSpec, data, lines, source)
+    model = RouteSpec if require_host else ProjectRouteSpec
+    data, lines = _parse(text, model, source)
+    spec = _validate(model, data, lines, source)
     problems = [
         Problem(f"routes[{i}].prefix", "is required (e.g. '/' or '/carts')")
         for i, rule in enumerate(data.get("routes") or [])
@@ -714,6 +723,7 @@ __all__ = [
     "CONTAINER_NAME",
     "DescriptorError",
     "Problem",
+    "ProjectRouteSpec",
     "RouteDescriptor",
     "ServiceDescriptor",
     "ServiceDescriptorSpec",

@@ -25,6 +25,7 @@ from ..api._base import WireModel
 from . import (
     DescriptorError,
     Problem,
+    ProjectRouteSpec,
     ServiceDescriptor,
     ServiceDescriptorSpec,
     _line_of,
@@ -57,12 +58,6 @@ class DocumentMetadata(WireModel):
     name: str | None = None
     #: "the resource is applied only to the specified region with regional sync mode"
     region: str | None = None
-
-
-class ProjectRouteSpec(RouteSpec):
-    """A route descriptor whose `host` may be left out (the project form)."""
-
-    host: str | None = None  # type: ignore[assignment]
 
 
 class SecretDocumentSpec(WireModel):

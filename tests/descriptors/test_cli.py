@@ -21,6 +21,7 @@ from tests.descriptors.samples import (
     ADMIN_HASH,
     CA_PEM,
     CERT_PEM,
+    EVERY_FIELD_SERVICE_YAML,
     KEY_PEM,
     ROUTE_YAML,
     SERVICE_YAML,
@@ -343,3 +344,154 @@ def test_import_learns_secret_keys_from_env_refs_and_mounted_items() -> None:
         }
     )
     assert secret_keys_in_use([svc]) == {"db": {"pw"}, "tls": {"tls.crt"}}
+
+
+# -- every field, convert ---------------------------------------------------------------------
+
+
+def test_export_of_a_service_with_every_field_loses_nothing(
+    kalix: KalixLocalServer, api: ControlPlane, capsys: pytest.CaptureFixture[str]
+) -> None:
+    created = api.services.create(d.load_service(EVERY_FIELD_SERVICE_YAML).to_kalix_service())
+    assert main(["export", "service", "every-field", *flags(kalix)]) == 0
+    exported = capsys.readouterr().out
+    assert exported == EVERY_FIELD_SERVICE_YAML
+    # Re-loaded, it is the live object's spec again, field for field.
+    live = api.services.get("every-field")
+    assert d.load_service(exported).to_spec().to_wire() == live.spec.to_wire()
+    assert live.metadata.uid == created.metadata.uid
+
+
+PROJECT_YAML = """\
+resource: Project
+resourceVersion: v1
+metadata:
+  name: acme
+spec:
+  regions: [gcp-us-east1]
+---
+resource: Secret
+resourceVersion: v1
+metadata:
+  name: db-creds
+spec:
+  type: generic
+  data:
+    password: correct horse battery staple
+---
+resource: Service
+resourceVersion: v1
+metadata:
+  name: cart
+spec:
+  image: acme.example/cart:1.0
+  resources:
+    runtime:
+      mode: embedded
+  env:
+  - name: DB_PASSWORD
+    valueFrom:
+      secretKeyRef: {name: db-creds, key: password}
+---
+resource: Route
+resourceVersion: v1
+metadata:
+  name: shop
+spec:
+  validation:
+    httpBasic:
+      realm: shop
+      passwordHashes:
+        admin: ADMIN_HASH
+  routes:
+  - prefix: /
+    route:
+      service: cart
+---
+resource: Observability
+resourceVersion: v1
+spec:
+  exporter:
+    kalixConsole: {}
+""".replace("ADMIN_HASH", ADMIN_HASH)
+
+
+def test_convert_writes_a_program_with_dependencies_wired_and_no_secret_value(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "project.yaml"
+    source.write_text(PROJECT_YAML)
+    out = tmp_path / "infra"
+    args = ["convert", str(source), "--out", str(out), "--hostname", "shop.acme.org"]
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    assert "Warning: " in err and "Observability is not managed by pulumi-kalix" in err
+    program = (out / "__main__.py").read_text()
+    readme = (out / "README.md").read_text()
+    compile(program, "__main__.py", "exec")
+    assert 'PROJECT = "acme"' in program  # from the Project document
+    assert "hostname=host_shop_acme_org.hostname" in program
+    assert '"/": service_cart.name' in program
+    assert "depends_on=[secret_db_creds]" in program
+    assert 'config.require_secret("db-creds_password")' in program
+    assert 'config.require_secret("shop_basic_admin")' in program
+    for value in ("correct horse battery staple", ADMIN_HASH):
+        assert value not in program and value not in readme
+    assert "pulumi config set --secret db-creds_password " in readme
+    assert "pulumi config set --secret shop_basic_admin " in readme
+    assert "Observability" in readme
+    # Refuses to overwrite, in one line with exit code 1.
+    assert main(args) == 1
+    assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_convert_names_what_it_cannot_carry_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "service.yaml"
+    source.write_text(
+        SERVICE_YAML.replace("  image:", "  workloadIdentity:\n    akka: {}\n  image:")
+    )
+    assert main(["convert", str(source), "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("Error: ") and err.count("\n") == 1
+    assert "service.workloadIdentity.akka" in err and "published platform API" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_convert_then_up_creates_what_the_descriptors_say(
+    kalix: KalixLocalServer, api: ControlPlane, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "service.yaml"
+    source.write_text(EVERY_FIELD_SERVICE_YAML)
+    route = tmp_path / "every-route.yaml"
+    route.write_text(
+        "routes:\n- prefix: /\n  enableWebsockets: false\n  route:\n    service: every-field\n"
+    )
+    out = tmp_path / "infra"
+    assert main(["convert", str(source), str(route), "--out", str(out)]) == 0
+    assert "websockets=False" in (out / "__main__.py").read_text()
+    config = kalix.pulumi_config()
+    engine = Engine(
+        tmp_path / "state.json",
+        project=yaml.safe_load((out / "Pulumi.yaml").read_text())["name"],
+        stack="dev",
+        config=config,
+        secret_keys={"kalix:token"},
+        program_dir=out,
+        provider_env={"PYTHONPATH": str(REPO)},
+    )
+    # The secrets it reads exist already (kalix-local checks env refs, as the platform).
+    data = {"password": base64.b64encode(b"pw").decode()}
+    api.secrets.create(
+        KalixSecret(
+            metadata=ObjectMeta(name="db-creds"), spec=SecretSpec(type="generic", data=data)
+        )
+    )
+    engine.up(out / "__main__.py")
+    live = api.services.get("every-field")
+    assert d.dump_service(live) == EVERY_FIELD_SERVICE_YAML
+    (rule,) = api.routes.get("every-route").spec.routes
+    assert rule.enable_web_sockets is False and rule.route.service == "every-field"
+    second = engine.up(out / "__main__.py")
+    assert {s.op for s in second if s.type.startswith("pulumi-python")} == {"same"}

@@ -13,6 +13,7 @@ from pulumi_kalix import descriptors as d
 from pulumi_kalix.api import KalixRoute, KalixService
 from tests.descriptors.samples import (
     ADMIN_HASH,
+    EVERY_FIELD_SERVICE_YAML,
     REFERENCE_EXPORT,
     ROUTE_YAML,
     SERVICE_YAML,
@@ -22,7 +23,7 @@ from tests.descriptors.samples import (
 # -- round trips ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text", [SERVICE_YAML, SIMPLE_SERVICE_YAML])
+@pytest.mark.parametrize("text", [SERVICE_YAML, SIMPLE_SERVICE_YAML, EVERY_FIELD_SERVICE_YAML])
 def test_service_descriptor_round_trips_through_the_wire_byte_for_byte(text: str) -> None:
     obj = d.load_service(text).to_kalix_service()
     # Through JSON as the API carries it, then back to a descriptor.
@@ -393,3 +394,51 @@ def test_adoption_changes_of_live_objects() -> None:
     assert literal.spec.jwt is not None and literal.spec.jwt.keys is not None
     literal.spec.jwt.keys[0].hmac_secret_literal = "c2VjcmV0"
     assert d.adoption_changes(literal) == ["jwt.keys[0].hmacSecretLiteral"]
+
+
+# -- every documented field -------------------------------------------------------------------
+
+
+def test_a_descriptor_with_every_field_round_trips_through_service_inputs() -> None:
+    desc = d.load_service(EVERY_FIELD_SERVICE_YAML)
+    inputs = d.service_inputs(desc)
+    assert d.service_descriptor(inputs) == EVERY_FIELD_SERVICE_YAML
+    assert inputs["spec_labels"] == {"team": "commerce"} and "labels" not in inputs
+    assert inputs["runtime_mode"] == "embedded"
+    assert inputs["volume_mounts"][2]["items"] == [{"key": "ca.crt", "path": "ca.pem", "mode": 256}]
+    assert d.adoption_changes(desc.to_kalix_service()) == []
+
+
+def test_empty_sections_as_akka_project_export_writes_them_load_and_round_trip() -> None:
+    text = (
+        "name: cart\nservice:\n  image: acme/cart:1\n"
+        "  jwt: {}\n  resources: {}\n  telemetry: {}\n  tls: {}\n"
+    )
+    desc = d.load_service(text)
+    assert d.service_unmodeled(desc) == []
+    inputs = d.service_inputs(desc)
+    assert inputs == {"name": "cart", "image": "acme/cart:1"}
+    assert d.service_descriptor(inputs) == "name: cart\nservice:\n  image: acme/cart:1\n"
+
+
+def test_a_documented_key_the_api_lacks_is_named_with_the_reason() -> None:
+    text = SIMPLE_SERVICE_YAML.replace("  image:", "  workloadIdentity:\n    akka: {}\n  image:")
+    err = errors(text)
+    assert err.path == "service.workloadIdentity.akka"
+    assert "not in the published platform API" in str(err)
+
+
+def test_an_inline_hmac_secret_is_named_instead_of_dropped() -> None:
+    text = SERVICE_YAML.replace(
+        "      secret:\n        name: jwt-signing\n", "      hmacSecretLiteral: c2VjcmV0\n"
+    )
+    assert text != SERVICE_YAML
+    with pytest.raises(d.DescriptorError) as err:
+        d.service_inputs(d.load_service(text))
+    assert err.value.path == "service.jwt.keys[0].hmacSecretLiteral"
+    assert "kalix.Secret" in str(err.value) and "c2VjcmV0" not in str(err.value)
+
+
+def test_scalar_env_values_read_as_strings_as_the_docs_write_them() -> None:
+    text = SIMPLE_SERVICE_YAML.replace("value: https://catalog.acme.org", "value: true")
+    assert d.service_inputs(d.load_service(text))["env"]["CATALOG_URL"] == "true"
