@@ -107,12 +107,20 @@ def _whoami(args: argparse.Namespace, settings: Settings) -> int:
     credential = settings.credential()
     session = settings.session()
     current = session.federation.current_token() if session.access_token() else None
+    info_out: dict[str, Any] = {
+        "federationPlane": str(session.endpoint),
+        "credential": {"kind": credential.kind, "source": credential.source},
+        "principal": current.name if current else None,
+    }
     lines = [
         f"federation plane: {session.endpoint}",
         f"credential:       {credential.kind} token from {credential.source}",
         f"principal:        {current.name if current else '?'}",
     ]
     projects = list(session.federation.list_projects())
+    info_out["projects"] = [
+        {"name": p.friendly_name, "id": p.name.removeprefix("projects/")} for p in projects
+    ]
     shown = ", ".join(
         f"{p.friendly_name} ({p.name.removeprefix('projects/')})" for p in projects[:20]
     )
@@ -129,9 +137,18 @@ def _whoami(args: argparse.Namespace, settings: Settings) -> int:
         # One call proves the access token works on the control plane too.
         services = session.control_plane(info.id).services.list()
         lines.append(f"services:         {len(services)}")
+        info_out["project"] = {
+            "name": info.friendly_name,
+            "id": info.id,
+            "region": region.name,
+            "primary": bool(region.primary),
+            "controlPlane": url,
+            "services": len(services),
+        }
     else:
         lines.append("project:          (none set: pass --project or set AKKA_PROJECT)")
-    print("\n".join(lines))
+        info_out["project"] = None
+    print(json.dumps(info_out, indent=2) if args.output == "json" else "\n".join(lines))
     return 0
 
 
@@ -418,6 +435,13 @@ def build_parser() -> argparse.ArgumentParser:
             "or one line saying what is wrong and how to fix it."
         ),
         formatter_class=raw,
+    )
+    who.add_argument(
+        "-o",
+        "--output",
+        choices=("text", "json"),
+        default="text",
+        help="output format (default: text)",
     )
     _connection_flags(who, argparse.SUPPRESS)
     who.set_defaults(run=_whoami, parser=who)

@@ -1,9 +1,11 @@
-"""Kalix service and route descriptors (YAML) <-> the wire models.
+"""Kalix/Akka service and route descriptors (YAML) <-> the wire models (project
+descriptors: :mod:`pulumi_kalix.descriptors.project`).
 
 The service descriptor is what `kalix service apply -f` takes and `kalix service export`
-writes (reference §2): `name` plus a flat `service: {image, env, resources, jwt,
-volumeMounts, telemetry}`, which the API holds as `spec.containers[0]` (container
-`main`) next to `spec.resources`, `spec.jwt` and `spec.telemetry`. The route descriptor
+writes (reference §2): `name` plus a flat `service: {image, env, volumeMounts, ...}`,
+which the API holds as `spec.containers[0]` (container `main`) next to the other spec
+fields (`resources`, `jwt`, `telemetry`, `replication`, `workloadIdentity`, ...: see
+:class:`ServiceDescriptorSpec`). The route descriptor
 (`kalix route export` / `route update -f`, reference §5.4) is the route spec itself:
 `host`, ordered `routes`, `corsPolicy`, `tls`, `validation`.
 
@@ -586,7 +588,8 @@ def _yaml(data: Mapping[str, Any]) -> str:
 
 def service_unmodeled(desc: ServiceDescriptor) -> list[str]:
     """Descriptor paths that `kalix.Service` inputs cannot carry: dropped by a round trip
-    (none today; kept as the guard that names any the resource falls behind on)."""
+    (an inline `hmacSecretLiteral`; otherwise none, kept as the guard that names any
+    field the resource falls behind on)."""
     from ..provider.service import ServiceProvider
 
     inputs = ServiceProvider.inputs_from(desc.to_kalix_service())
@@ -594,8 +597,8 @@ def service_unmodeled(desc: ServiceDescriptor) -> list[str]:
 
 
 def route_unmodeled(spec: RouteSpec) -> list[str]:
-    """Descriptor paths that `kalix.Route` inputs cannot carry as they are (`regex`
-    subject matchers, explicit `false` flags): changed by a round trip."""
+    """Descriptor paths that `kalix.Route` inputs cannot carry as they are: changed by
+    a round trip (none today; the guard that names any the resource falls behind on)."""
     from ..provider.route import RouteProvider
 
     inputs = RouteProvider.inputs_from(kalix_route("-", spec))

@@ -495,3 +495,21 @@ def test_convert_then_up_creates_what_the_descriptors_say(
     assert rule.enable_web_sockets is False and rule.route.service == "every-field"
     second = engine.up(out / "__main__.py")
     assert {s.op for s in second if s.type.startswith("pulumi-python")} == {"same"}
+
+
+def test_the_readme_convert_example_declares_what_the_readme_says(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = (REPO / "README.md").read_text()
+    start = text.index("For example, `convert` of")
+    block = text[
+        text.index("```yaml\n", start) + 8 : text.index("```", text.index("```yaml", start) + 7)
+    ]
+    source = tmp_path / "project.yaml"
+    source.write_text(block)
+    assert main(["convert", str(source), "--out", str(tmp_path / "infra")]) == 0
+    assert "Observability is not managed" in capsys.readouterr().err
+    program = (tmp_path / "infra" / "__main__.py").read_text()
+    assert 'runtime_mode="embedded"' in program
+    assert "hostname=host_shop_host.hostname" in program
+    assert '"/": service_cart.name' in program

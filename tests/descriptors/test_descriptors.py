@@ -442,3 +442,71 @@ def test_an_inline_hmac_secret_is_named_instead_of_dropped() -> None:
 def test_scalar_env_values_read_as_strings_as_the_docs_write_them() -> None:
     text = SIMPLE_SERVICE_YAML.replace("value: https://catalog.acme.org", "value: true")
     assert d.service_inputs(d.load_service(text))["env"]["CATALOG_URL"] == "true"
+
+
+def test_a_project_route_without_host_takes_the_hostname_given() -> None:
+    from pulumi_kalix.descriptors.project import load_route_any, route_with_host
+
+    text = (
+        "resource: Route\nresourceVersion: v1\nmetadata:\n  name: api\nspec:\n"
+        "  routes:\n  - prefix: /api\n    route:\n      service: cart\n"
+    )
+    spec = load_route_any(text, "api")
+    assert spec.host is None
+    assert route_with_host(spec, "shop.acme.org").host == "shop.acme.org"
+    with pytest.raises(d.DescriptorError, match="names no host"):
+        route_with_host(spec, None)
+    with pytest.raises(d.DescriptorError, match="no Route named 'web'"):
+        load_route_any(text, "web")
+    # The route descriptor form requires it, as its reference does.
+    with pytest.raises(d.DescriptorError, match="host: Field required"):
+        d.load_route("routes:\n- prefix: /\n  route:\n    service: cart\n")
+
+
+@pytest.mark.parametrize(
+    ("document", "path", "fragment"),
+    [
+        ("resource: Servic\nresourceVersion: v1\nspec: {}\n", "resource", "must be one of Service"),
+        (
+            "resource: Service\nresourceVersion: v2\nmetadata: {name: a}\nspec: {image: a:1}\n",
+            "resourceVersion",
+            "must be v1",
+        ),
+        (
+            "resource: Service\nresourceVersion: v1\nspec: {image: a:1}\n",
+            "metadata.name",
+            "required",
+        ),
+        (
+            "resource: Service\nresourceVersion: v1\nmetadata: {name: a}\nspec: {imag: a:1}\n",
+            "spec.imag",
+            "unknown key",
+        ),
+        (
+            "resource: Secret\nresourceVersion: v1\nmetadata: {name: s}\n"
+            "spec: {type: opaque, data: {k: v}}\n",
+            "spec.type",
+            "must be one of generic, tls",
+        ),
+        (
+            "resource: Route\nresourceVersion: v1\nmetadata: {name: r}\nspec:\n  routes:\n"
+            "  - route: {service: a}\n",
+            "spec.routes[0].prefix",
+            "is required",
+        ),
+    ],
+)
+def test_project_documents_are_checked_with_their_kind_name_and_line(
+    document: str, path: str, fragment: str
+) -> None:
+    from pulumi_kalix.descriptors.project import load_project
+
+    text = (
+        "resource: Secret\nresourceVersion: v1\nmetadata: {name: ok}\n"
+        "spec: {type: generic, data: {k: v}}\n---\n" + document
+    )
+    with pytest.raises(d.DescriptorError) as err:
+        load_project(text)
+    assert err.value.path == path
+    assert fragment in str(err.value)
+    assert err.value.line is not None and err.value.line >= 6
