@@ -466,6 +466,7 @@ def test_convert_then_up_creates_what_the_descriptors_say(
     source.write_text(EVERY_FIELD_SERVICE_YAML)
     route = tmp_path / "every-route.yaml"
     route.write_text(
+        "resourceSync:\n  mode: regional\n"
         "routes:\n- prefix: /\n  enableWebsockets: false\n  route:\n    service: every-field\n"
     )
     out = tmp_path / "infra"
@@ -493,6 +494,8 @@ def test_convert_then_up_creates_what_the_descriptors_say(
     assert d.dump_service(live) == EVERY_FIELD_SERVICE_YAML
     (rule,) = api.routes.get("every-route").spec.routes
     assert rule.enable_web_sockets is False and rule.route.service == "every-field"
+    sync = api.routes.get("every-route").spec.resource_sync
+    assert sync is not None and sync.mode == "regional"
     second = engine.up(out / "__main__.py")
     assert {s.op for s in second if s.type.startswith("pulumi-python")} == {"same"}
 
