@@ -29,7 +29,13 @@ from . import codegen
 from .api import Hostname as HostnameObject
 from .client import ControlPlane
 from .config import API_HOST, PROJECT, REGION, TOKEN, Settings
-from .descriptors import DescriptorError, dump_all, dump_route, dump_service
+from .descriptors import (
+    DescriptorError,
+    dump_all,
+    dump_route,
+    dump_service,
+    unpublished_fields,
+)
 from .descriptors.project import document_data, dump_documents
 from .errors import APIConnectionError, APIStatusError, KalixError, NotFoundError
 
@@ -169,6 +175,15 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
             raise UsageError(
                 f"{kind} {args.name!r} not found in project {settings.project!r}"
             ) from None
+    for obj in items:
+        # Never dropped silently: a field the descriptor format has no place for.
+        extra = unpublished_fields(obj.spec, "spec")
+        if extra:
+            print(
+                f"Warning: {kind} {obj.metadata.name!r} has fields the published API does "
+                f"not list, left out of the descriptor: {', '.join(extra)}",
+                file=sys.stderr,
+            )
     dump: Callable[[Any], str] = dump_service if kind == "service" else dump_route
     if args.output == "json":
         data: Any = (

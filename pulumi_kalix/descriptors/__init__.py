@@ -558,6 +558,22 @@ def _declared(model: BaseModel) -> dict[str, Any]:
     return out
 
 
+def unpublished_fields(model: BaseModel, path: str = "") -> list[str]:
+    """Paths of fields `model` holds that no model declares (a newer control plane's):
+    a descriptor leaves them out, so what writes one names them."""
+    out = [f"{path}.{k}" if path else str(k) for k in sorted(model.model_extra or {})]
+    for name, field in type(model).model_fields.items():
+        value = getattr(model, name)
+        where = f"{path}.{field.alias or name}" if path else (field.alias or name)
+        items = value if isinstance(value, list) else [value]
+        for i, item in enumerate(items):
+            if isinstance(item, BaseModel):
+                out += unpublished_fields(
+                    item, f"{where}[{i}]" if isinstance(value, list) else where
+                )
+    return out
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, BaseModel):
         return _declared(value)
@@ -745,4 +761,5 @@ __all__ = [
     "service_inputs",
     "service_spec",
     "service_unmodeled",
+    "unpublished_fields",
 ]

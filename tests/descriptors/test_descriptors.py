@@ -90,6 +90,11 @@ def test_dump_leaves_out_fields_a_newer_control_plane_adds() -> None:
     wire["spec"]["futureField"] = {"mode": "none"}
     wire["spec"]["paused"] = False
     assert d.dump_service(KalixService.model_validate(wire)) == SIMPLE_SERVICE_YAML
+    # ... and names them, for export to say so.
+    assert d.unpublished_fields(KalixService.model_validate(wire).spec, "spec") == [
+        "spec.futureField",
+        "spec.containers[0].resources",
+    ]
 
 
 def test_octal_default_modes_are_read_as_octal() -> None:
