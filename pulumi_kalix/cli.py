@@ -1,17 +1,20 @@
-"""`pulumi-kalix`: Kalix descriptors out of a live project, and a Pulumi program for it.
+"""`pulumi-kalix`: Kalix descriptors out of a live project, and Pulumi programs from a
+live project or from descriptor files.
 
 ```
 pulumi-kalix export service NAME [-f FILE]      like `kalix service export`
 pulumi-kalix export route NAME [-f FILE]        like `kalix route export`
-pulumi-kalix export service|route --all         every one, as YAML documents
+pulumi-kalix export service|route --all         every one, as a project descriptor
+                                  [-o yaml|json] (`services`/`routes` work too)
 pulumi-kalix import --project P [--out DIR]     a program adopting the whole project
 pulumi-kalix convert FILE... --out DIR          a program from descriptor files
-pulumi-kalix whoami                             check credential, project, region
+pulumi-kalix whoami [-o text|json]              check credential, project, region
+pulumi-kalix --version
 ```
 Connection settings come from `--api-host`/`--token`/`--project`/`--region`, then
 `AKKA_API_HOST`/`AKKA_TOKEN`/`AKKA_PROJECT`/`AKKA_REGION` (see `pulumi_kalix.config`).
-Exit codes: 0 ok, 1 an API or usage error (one line on stderr), 2 a command-line
-syntax error.
+Exit codes: 0 ok, 1 an API, descriptor or usage error (one line on stderr), 2 a
+command-line syntax error.
 """
 
 from __future__ import annotations
