@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pulumi.dynamic import CheckFailure
+from pulumi.dynamic import CheckFailure, ReadResult
 
 from ..api import (
     CORS_METHODS,
@@ -135,6 +135,23 @@ class RouteProvider(ObjectProvider[KalixRoute]):
                 failure("resource_sync", f"resource_sync must be global or regional, got {sync!r}")
             )
         return out
+
+    def read(self, id_: str, props: Props) -> ReadResult:
+        """Refresh reports drift only in what the program manages: an unset
+        `resource_sync` stays unset, and a flag stored as `False` (states from before
+        flags could be unset) reads back as `False` when the live rule leaves it out."""
+        result = super().read(id_, props)
+        paths = props.get("paths")
+        stored: list[Any] = paths if isinstance(paths, list) else []
+        for view in (v for v in (result.outs, result.inputs) if v):
+            if props.get("resource_sync") is None:
+                view["resource_sync"] = None
+            rules = view.get("paths") or []
+            for rule, old in zip(rules, stored, strict=False):
+                for flag in ("websockets", "streaming"):
+                    if isinstance(old, dict) and old.get(flag) is False and flag not in rule:
+                        rule[flag] = False
+        return result
 
     def changed_keys(self, olds: Props, news: Props) -> list[str]:
         # An unset flag and `False` are the same rule to the platform (false is the

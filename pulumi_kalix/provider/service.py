@@ -11,7 +11,7 @@ import re
 from dataclasses import replace
 from typing import Any
 
-from pulumi.dynamic import CheckFailure
+from pulumi.dynamic import CheckFailure, ReadResult
 
 from ..api import (
     MAX_INSTANCES,
@@ -375,6 +375,23 @@ class ServiceProvider(ObjectProvider[KalixService]):
                 )
             )
         return out
+
+    def read(self, id_: str, props: Props) -> ReadResult:
+        """Refresh reports drift only in what the program manages: a kept-when-unset
+        field it never set, and mounts of the kinds its `volume_mounts` do not use, are
+        read as unset (whatever another tool put there is no drift of this resource)."""
+        result = super().read(id_, props)
+        views = [v for v in (result.outs, result.inputs) if v]
+        for key in KEPT_WHEN_UNSET:
+            if props.get(key) is None:
+                for view in views:
+                    view[key] = None
+        mounts = props.get("volume_mounts") or []
+        if all(m.get("secret") is not None for m in mounts if isinstance(m, dict)):
+            for view in views:
+                ours = [m for m in view.get("volume_mounts") or [] if m.get("secret") is not None]
+                view["volume_mounts"] = ours or None
+        return result
 
     def changed_keys(self, olds: Props, news: Props) -> list[str]:
         changed = super().changed_keys(olds, news)
