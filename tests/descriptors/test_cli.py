@@ -13,7 +13,6 @@ import yaml
 
 from pulumi_kalix import descriptors as d
 from pulumi_kalix.api import KalixSecret, ObjectMeta, SecretSpec
-from pulumi_kalix.api.service import Jwt, JwtKey
 from pulumi_kalix.cli import main
 from pulumi_kalix.client import ControlPlane
 from pulumi_kalix.descriptors.project import load_project, load_service_any
@@ -283,6 +282,8 @@ def test_import_comments_out_what_adoption_would_change(
     kalix: KalixLocalServer, api: ControlPlane, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     seed(api)
+    from pulumi_kalix.api.service import Jwt, JwtKey
+
     # An inline HMAC secret (deprecated JWT keys) is no kalix.Service input: it would be
     # stored in plain text, so adopting would drop it.
     svc = d.load_service(SIMPLE_SERVICE_YAML).to_kalix_service()
