@@ -67,8 +67,8 @@ from ._base import (
     type_name,
 )
 
-#: Inputs the user owns (compared by diff, echoed as outputs).
-USER_KEYS = (
+#: Inputs always owned by the program: unset means absent from the spec.
+OWNED_KEYS = (
     "name",
     "image",
     "env",
@@ -84,26 +84,27 @@ USER_KEYS = (
     "jwt_keys",
     "tracing",
     "restart_requested",
-    *(
-        "runtime_mode",
-        "replication",
-        "workload_identity",
-        "jwt_key_sets",
-        "spec_labels",
-        "spec_annotations",
-        "telemetry_resource_attributes",
-        "truststore",
-        "service_config",
-        "object_storage",
-        "store_config",
-        "resource_sync",
-    ),
 )
 #: Inputs for spec fields the Akka CLI and console also set (`akka project apply`,
 #: multi-region setup, ...): unset (None) leaves the live value as it is, so a program
 #: that does not mention them never undoes what another tool set; an empty value
 #: ("", {} or []) removes the field.
-KEPT_WHEN_UNSET = USER_KEYS[-12:]
+KEPT_WHEN_UNSET = (
+    "runtime_mode",
+    "replication",
+    "workload_identity",
+    "jwt_key_sets",
+    "spec_labels",
+    "spec_annotations",
+    "telemetry_resource_attributes",
+    "truststore",
+    "service_config",
+    "object_storage",
+    "store_config",
+    "resource_sync",
+)
+#: Inputs the user owns (compared by diff, echoed as outputs).
+USER_KEYS = (*OWNED_KEYS, *KEPT_WHEN_UNSET)
 #: Nested inputs given as the published wire shape in snake_case (see `_spec_args`).
 MODEL_INPUTS: dict[str, type[Any]] = {
     "replication": Replication,
@@ -111,7 +112,7 @@ MODEL_INPUTS: dict[str, type[Any]] = {
     "truststore": Truststore,
     "store_config": StoreConfig,
 }
-#: Secret volume mounts have `items`; the other two kinds name their source.
+#: The three kinds of volume mount: exactly one of these per mount.
 MOUNT_SOURCES = ("secret", "external_secret", "workload_identity_token")
 #: env-like inputs: plain values, and references `secret/key` (required or optional)
 ENV_KEYS = ("env", "secret_env", "optional_secret_env")
