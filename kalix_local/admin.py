@@ -1,5 +1,8 @@
-"""The admin API under ``/_local/``: scenarios for tests and demos. No auth, but only
-from loopback; never under an API path, so faults never apply to it.
+"""The admin API under ``/_local/``: scenarios for tests and demos. Only from loopback,
+and only with the admin credential (``Authorization: Bearer <data dir>/admin-token``;
+:mod:`kalix_local.credentials`); never under an API path, so faults never apply to it.
+``HostOriginGuard`` (:mod:`kalix_local.http_guard`) refuses foreign hosts and cross-site
+writes before a request gets here.
 
 Faults: ``/_local/faults`` on the control plane (:mod:`kalix_local.faults`) and
 ``/_local/federation/faults`` on the federation plane (modes ``unavailable``,
@@ -15,8 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from kalix_local.backend import Backend
 from kalix_local.backend.projects import create_project_token
+from kalix_local.credentials import ADMIN_TOKEN_FILE, bearer_matches
 from kalix_local.dns import Route53Resolver, StaticResolver
-from kalix_local.errors import BadRequest, Conflict, Forbidden, Invalid
+from kalix_local.errors import BadRequest, Conflict, Forbidden, Invalid, Unauthorized
 from kalix_local.faults import Faults, FaultSpec
 from kalix_local.federation.faults import MAX_COUNT, MAX_LATE_SECONDS
 from kalix_local.routes.deps import JsonBody, get_backend, require_token
@@ -32,7 +36,27 @@ def require_loopback(request: Request) -> None:
         raise Forbidden("the admin API is only served to loopback clients")
 
 
-router = APIRouter(prefix="/_local", tags=["admin"], dependencies=[Depends(require_loopback)])
+def require_admin(request: Request) -> None:
+    """Every admin endpoint, reads too: they show tokens' projects, settings and faults."""
+    if not bearer_matches(request.headers.get("authorization"), request.app.state.admin_token):
+        data_dir = request.app.state.settings.data_dir
+        raise Unauthorized(
+            f"the admin API needs the admin credential: send "
+            f'"Authorization: Bearer $(cat {data_dir / ADMIN_TOKEN_FILE})"',
+            headers={"WWW-Authenticate": 'Bearer realm="kalix-local admin"'},
+        )
+
+
+router = APIRouter(
+    prefix="/_local",
+    tags=["admin"],
+    dependencies=[Depends(require_loopback), Depends(require_admin)],
+)
+#: Local extensions a project's own user calls with the project's token (which fills the
+#: one ``Authorization`` header), like ``akka service restore``: not admin operations.
+project_router = APIRouter(
+    prefix="/_local", tags=["admin"], dependencies=[Depends(require_loopback)]
+)
 
 
 class FailImage(BaseModel):
@@ -216,7 +240,7 @@ def clear_faults(request: Request) -> Any:
     return {"faults": []}
 
 
-@router.post(
+@project_router.post(
     "/namespaces/{project}/kalixservices/{name}/restore",
     dependencies=[Depends(require_token)],
 )

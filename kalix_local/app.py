@@ -13,18 +13,22 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kalix_local import admin
 from kalix_local.backend import Backend, Core
 from kalix_local.config import Settings
+from kalix_local.credentials import ensure_admin_token
 from kalix_local.dns import make_resolver
 from kalix_local.errors import KalixError, status_body
 from kalix_local.faults import FaultMiddleware, Faults
 from kalix_local.federation.server import FederationServer
+from kalix_local.http_guard import HostOriginGuard
 from kalix_local.recorder import ExchangeRecorder
 from kalix_local.rollout import Background
 from kalix_local.routes import openapi, projects, routes, secrets, services
+from kalix_local.shutdown import ShutdownSignal
 from kalix_local.store import Store
 from kalix_local.watch import WatchHub
 
@@ -105,8 +109,13 @@ class RequestLogMiddleware:
                 message = {**message, "headers": headers}
             await send(message)
 
+        level = logging.INFO
         try:
             await self.app(scope, receive, send_with_id)
+        except ClientDisconnect:
+            # The client went away before its body was read: nobody to answer, and no
+            # fault of ours (a closed tab, a killed curl), so no traceback and no 500.
+            status, level = "client disconnected", logging.DEBUG
         except Exception as exc:
             if status != "-":  # mid-response (an injected drop): let the server cut it
                 status = f"{status} dropped"
@@ -116,7 +125,8 @@ class RequestLogMiddleware:
             body = status_body(500, "InternalError", f"internal error: {type(exc).__name__}")
             await JSONResponse(body, status_code=500)(scope, receive, send_with_id)
         finally:
-            log.info(
+            log.log(
+                level,
                 "%s %s %s %.1fms id=%s",
                 scope["method"],
                 scope["path"],
@@ -137,6 +147,7 @@ def create_app(settings: Settings) -> FastAPI:
     backend = Backend(Core(settings, store, resolver))
     background = Background(backend)
     faults = Faults(settings.seed)
+    shutdown = ShutdownSignal()
     federation: FederationServer | None = None
     if settings.federation_port is not None:
         try:  # binds now: a taken port fails before the server announces anything
@@ -148,6 +159,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        shutdown.bind()
         if settings.run_background:
             background.start()
         if federation is not None:
@@ -172,11 +184,14 @@ def create_app(settings: Settings) -> FastAPI:
         redirect_slashes=False,
     )
     app.state.settings = settings
+    app.state.admin_token = ensure_admin_token(settings.data_dir)
     app.state.backend = backend
     app.state.watch_hub = WatchHub(store)
     app.state.faults = faults
     app.state.background = background
     app.state.federation = federation
+    #: Triggered by the server's signal handler (kalix_local/__main__.py).
+    app.state.shutdown = shutdown
 
     app.add_exception_handler(KalixError, _domain_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
@@ -189,9 +204,17 @@ def create_app(settings: Settings) -> FastAPI:
     for module in (services, routes, secrets, projects):
         app.include_router(module.router)
     app.include_router(admin.router)
+    app.include_router(admin.project_router)
     openapi.install(app)  # the raw-read request bodies, documented from the wire models
     # Added last = outermost: every response (faults included) gets a request id.
     app.add_middleware(FaultMiddleware, faults=faults)
+    # Outside the faults (a refused request is never a fault's), inside the log.
+    app.add_middleware(
+        HostOriginGuard,
+        bind_host=settings.host,
+        port=settings.port,
+        extra_hosts=settings.allowed_hosts,
+    )
     app.add_middleware(RequestLogMiddleware)
     if settings.record_file is not None:  # outermost: records what clients saw, 500s too
         app.add_middleware(ExchangeRecorder, path=settings.record_file)

@@ -19,6 +19,10 @@ DEFAULT_ACCESS_TOKEN_SECONDS = 3600
 #: clients from before the federation plane.
 CONTROL_PLANE_AUTH_MODES = ("strict", "legacy")
 MAX_BODY_BYTES = 1024 * 1024
+#: How long a soft-deleted service stays restorable before it is purged: the platform's
+#: CLI documents "restorable for 2 weeks" (``akka service delete``); nothing publishes
+#: when the tombstone itself goes, so kalix-local purges it at the end of that window.
+DEFAULT_SOFT_DELETE_RETENTION_SECONDS = 14 * 24 * 3600.0
 
 
 @dataclass
@@ -48,6 +52,11 @@ class Settings:
     control_plane_auth: str = "strict"
     #: Append one JSON line per control-plane exchange here (kalix_local/recorder.py).
     record_file: Path | None = None
+    #: Host names accepted in ``Host``/``Origin`` besides loopback and ``host``
+    #: (kalix_local/http_guard.py), e.g. a container's name.
+    allowed_hosts: tuple[str, ...] = ()
+    #: Soft-deleted services are purged this long after their delete.
+    soft_delete_retention_seconds: float = DEFAULT_SOFT_DELETE_RETENTION_SECONDS
 
     @property
     def db_path(self) -> Path:
@@ -59,12 +68,17 @@ class Settings:
         return f"{self.region}.{self.apps_domain}"
 
     @property
+    def url_host(self) -> str:
+        """``host`` as a URL or gRPC target names it: an IPv6 address in brackets."""
+        return f"[{self.host}]" if ":" in self.host else self.host
+
+    @property
     def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"http://{self.url_host}:{self.port}"
 
     @property
     def federation_address(self) -> str | None:
         """``host:port`` of the federation plane (plaintext gRPC), None when not served."""
         if self.federation_port is None:
             return None
-        return f"{self.host}:{self.federation_port}"
+        return f"{self.url_host}:{self.federation_port}"

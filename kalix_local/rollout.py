@@ -67,6 +67,7 @@ class Background:
         backend.core.wake_routes = self.routes.wake
 
     def start(self) -> None:
+        self.backend.services.schedule_purges()
         self.rollouts.start()
         self.routes.start()
 

@@ -102,6 +102,15 @@ _OBJECT_COLUMNS = (
 )
 
 
+#: What a list reads: the same columns without ``internal`` (rollout instances, secret
+#: data), which no list shows and which was most of a list's decoding time.
+_LISTED_COLUMNS = _OBJECT_COLUMNS.replace("internal", "NULL")
+
+
+#: One event a commit wrote: (rv, project, kind, name, type, rendered object).
+Event = tuple[int, str, str, str, str, dict[str, Any]]
+
+
 def _record(row: sqlite3.Row | tuple[Any, ...]) -> Record:
     return Record(
         project=row[0],
@@ -113,7 +122,7 @@ def _record(row: sqlite3.Row | tuple[Any, ...]) -> Record:
         created=row[6],
         deleted_at=row[7],
         body=json.loads(row[8]),
-        internal=json.loads(row[9]),
+        internal=json.loads(row[9]) if row[9] is not None else {},
         due_at=row[10],
     )
 
@@ -124,6 +133,8 @@ class Tx:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._c = conn
         self.wrote_events = False
+        #: the events this transaction wrote, handed to the listeners after the commit
+        self.events: list[Event] = []
 
     # -- resource versions and events ------------------------------------------------
 
@@ -158,6 +169,7 @@ class Tx:
             (rv, project, kind, name, type_, json.dumps(obj)),
         )
         self.wrote_events = True
+        self.events.append((rv, project, kind, name, type_, obj))
         if rv % _PRUNE_EVERY == 0:
             floor = rv - EVENTS_KEPT
             if floor > self.events_floor():
@@ -185,8 +197,13 @@ class Tx:
         ).fetchone()
         return _record(row) if row else None
 
-    def list_objects(self, project: str, kind: str, include_deleted: bool = False) -> list[Record]:
-        sql = f"SELECT {_OBJECT_COLUMNS} FROM objects WHERE project = ? AND kind = ?"
+    def list_objects(
+        self, project: str, kind: str, include_deleted: bool = False, *, internal: bool = True
+    ) -> list[Record]:
+        """`internal=False`: records for showing, with ``internal`` left empty (not read);
+        never save one of those back."""
+        columns = _OBJECT_COLUMNS if internal else _LISTED_COLUMNS
+        sql = f"SELECT {columns} FROM objects WHERE project = ? AND kind = ?"
         if not include_deleted:
             sql += " AND deleted_at IS NULL"
         return [_record(r) for r in self._c.execute(sql + " ORDER BY name", (project, kind))]
@@ -425,7 +442,7 @@ class Store:
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.execute("PRAGMA busy_timeout=10000")
         self._lock = threading.RLock()
-        self._listeners: list[Callable[[], None]] = []
+        self._listeners: list[Callable[[list[Event]], None]] = []
         try:
             _open_schema(self._conn, path)
         except BaseException:
@@ -443,12 +460,14 @@ class Store:
                 self._conn.execute("ROLLBACK")
                 raise
             self._conn.execute("COMMIT")
-        if tx.wrote_events:
-            for listener in list(self._listeners):
-                listener()
+            # Still under the lock, so listeners see commits in resourceVersion order.
+            if tx.wrote_events:
+                for listener in list(self._listeners):
+                    listener(tx.events)
 
-    def add_listener(self, listener: Callable[[], None]) -> None:
-        """Called (from the committing thread) after every commit that wrote events."""
+    def add_listener(self, listener: Callable[[list[Event]], None]) -> None:
+        """Called (from the committing thread, holding the store lock: it must not block
+        or call the store) after every commit that wrote events, with those events."""
         self._listeners.append(listener)
 
     def close(self) -> None:

@@ -1,8 +1,10 @@
 """Watch streams: newline-delimited ``{"type", "object"}`` events from the store.
 
-Every commit that writes events wakes the waiting streams (an asyncio.Event per
-stream, set thread-safely by the store's listener); streams read new events in a
-short transaction and never hold the store lock while they wait.
+A commit hands its events to the hub (under the store lock, so in resourceVersion
+order); the hub renders each line once and queues it for the streams of that project
+and kind only (and of that name, for a `fieldSelector` on one), waking just those.
+A stream reads the events table only to catch up: after its snapshot, and when it fell
+too far behind (its queue overflowed). It never holds the store lock while it waits.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+from collections import deque
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -19,37 +22,72 @@ from anyio import to_thread
 from kalix_local.backend.common import labels_match
 from kalix_local.backend.objects import ObjectBackend
 from kalix_local.errors import Gone
-from kalix_local.store import Store
+from kalix_local.store import Event, Store
 
 DEFAULT_TIMEOUT_SECONDS = 30
 MAX_TIMEOUT_SECONDS = 300
 _BATCH = 500
+#: Events queued for one stream before it is told to catch up from the table instead.
+_QUEUE_MAX = 2_000
+
+#: A queued event: (rv, type, object, its line).
+_Queued = tuple[int, str, dict[str, Any], bytes]
+
+
+class _Subscriber:
+    def __init__(self, loop: asyncio.AbstractEventLoop, name: str | None) -> None:
+        self.loop = loop
+        self.name = name
+        self.changed = asyncio.Event()
+        self.queue: deque[_Queued] = deque()
+        self.overflowed = False
+
+    def push(self, events: list[_Queued]) -> None:  # on the stream's loop
+        if self.overflowed:
+            return
+        if len(self.queue) + len(events) > _QUEUE_MAX:
+            self.queue.clear()
+            self.overflowed = True
+        else:
+            self.queue.extend(events)
+        self.changed.set()
 
 
 class WatchHub:
     def __init__(self, store: Store) -> None:
         self._store = store
         self._lock = threading.Lock()
-        self._waiters: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
+        self._subscribers: dict[tuple[str, str], set[_Subscriber]] = {}
         store.add_listener(self._notify)
 
-    def _notify(self) -> None:
+    def _notify(self, events: list[Event]) -> None:
+        scoped: dict[tuple[str, str], list[tuple[str, _Queued]]] = {}
+        for rv, project, kind, name, type_, obj in events:
+            scoped.setdefault((project, kind), []).append(
+                (name, (rv, type_, obj, _line(type_, obj)))
+            )
         with self._lock:
-            waiters = list(self._waiters)
-        for loop, event in waiters:
-            if not loop.is_closed():
-                loop.call_soon_threadsafe(event.set)
+            targets = [(scope, list(self._subscribers.get(scope, ()))) for scope in scoped]
+        for scope, subscribers in targets:
+            for sub in subscribers:
+                mine = [q for name, q in scoped[scope] if sub.name is None or sub.name == name]
+                if mine and not sub.loop.is_closed():
+                    sub.loop.call_soon_threadsafe(sub.push, mine)
 
     @contextmanager
-    def subscribe(self) -> Iterator[asyncio.Event]:
-        waiter = (asyncio.get_running_loop(), asyncio.Event())
+    def subscribe(self, project: str, kind: str, name: str | None) -> Iterator[_Subscriber]:
+        sub = _Subscriber(asyncio.get_running_loop(), name)
         with self._lock:
-            self._waiters.add(waiter)
+            self._subscribers.setdefault((project, kind), set()).add(sub)
         try:
-            yield waiter[1]
+            yield sub
         finally:
             with self._lock:
-                self._waiters.discard(waiter)
+                subs = self._subscribers.get((project, kind))
+                if subs is not None:
+                    subs.discard(sub)
+                    if not subs:
+                        del self._subscribers[(project, kind)]
 
 
 def _line(type_: str, obj: dict[str, Any]) -> bytes:
@@ -103,22 +141,37 @@ class Watch:
     async def stream(self) -> AsyncIterator[bytes]:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.timeout
-        with self.hub.subscribe() as changed:
+        with self.hub.subscribe(self.project, self.kind.kind, self.name) as sub:
             for line in self.initial:
                 yield line
+            catch_up = True  # what was written between the snapshot and subscribing
             while True:
-                changed.clear()
-                events = await to_thread.run_sync(self._fetch)
-                for rv, type_, obj in events:
+                if catch_up:
+                    sub.overflowed = False
+                    sub.queue.clear()
+                    events = await to_thread.run_sync(self._fetch)
+                    for rv, type_, obj in events:
+                        self.last = rv
+                        if self._match_labels(obj.get("metadata", {})):
+                            yield _line(type_, obj)
+                    catch_up = len(events) == _BATCH
+                    if catch_up:
+                        continue
+                while sub.queue:
+                    rv, type_, obj, line = sub.queue.popleft()
+                    if rv <= self.last:
+                        continue  # already read from the table
                     self.last = rv
                     if self._match_labels(obj.get("metadata", {})):
-                        yield _line(type_, obj)
-                if len(events) == _BATCH:
+                        yield line
+                if sub.overflowed:
+                    catch_up = True
                     continue
                 remaining = deadline - loop.time()
                 if remaining <= 0:
                     return
+                sub.changed.clear()
                 try:
-                    await asyncio.wait_for(changed.wait(), remaining)
+                    await asyncio.wait_for(sub.changed.wait(), remaining)
                 except TimeoutError:
                     return

@@ -21,6 +21,10 @@ _LAZY: dict[str, str] = {
     "ServiceExposure": "pulumi_kalix.exposure",
     "ControlPlane": "pulumi_kalix.client",
     "AsyncControlPlane": "pulumi_kalix.client",
+    "get_project": "pulumi_kalix.lookups",
+    "get_regions": "pulumi_kalix.lookups",
+    "get_service": "pulumi_kalix.lookups",
+    "get_hostnames": "pulumi_kalix.lookups",
 }
 
 __all__ = sorted(_LAZY)

@@ -13,12 +13,10 @@ import time
 import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pulumi
 
-from .client import AsyncControlPlane
-from .config import Settings, unreachable_hint
 from .errors import (
     APIConnectionError,
     ConfigurationError,
@@ -27,7 +25,13 @@ from .errors import (
     WaitTimeoutError,
 )
 
+if TYPE_CHECKING:  # the client and settings are imported by the first await
+    from .api import WireModel
+    from .client import AsyncControlPlane, AsyncObjects
+    from .config import Settings
+
 T = TypeVar("T")
+M = TypeVar("M", bound="WireModel")
 
 
 def claim_input(
@@ -41,6 +45,8 @@ def claim_input(
 
 
 def program_settings() -> Settings:
+    from .config import Settings
+
     config = pulumi.Config("kalix")
     return Settings.load(lambda key: config.get(key.split(":", 1)[1]))
 
@@ -116,6 +122,8 @@ async def _await_state(
     run: Callable[[AsyncControlPlane], Awaitable[T]],
     describe: Callable[[Any], str],
 ) -> T:
+    from .config import unreachable_hint
+
     settings = program_settings()
     clients = _shared_clients()
     try:
@@ -126,6 +134,8 @@ async def _await_state(
         raise AwaitError(
             f"waiting for {kind} {name!r}: {unreachable_hint(settings.api_host)}"
         ) from None
+    except KalixError as exc:
+        raise AwaitError(f"waiting for {kind} {name!r} in project {project!r}: {exc}") from None
     try:
         return await run(client)
     except WaitTimeoutError as exc:
@@ -141,6 +151,10 @@ async def _await_state(
         raise AwaitError(
             f"waiting for {kind} {name!r}: {unreachable_hint(exc.url or settings.api_host, exc)}"
         ) from None
+    except AwaitError:
+        raise
+    except KalixError as exc:  # retries ran out: still say which resource it was
+        raise AwaitError(f"waiting for {kind} {name!r} in project {project!r}: {exc}") from None
     finally:
         await clients.release(settings, project)
 
@@ -182,6 +196,11 @@ _CLIENTS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _SharedClients] =
 )
 
 
+def shared_clients() -> _SharedClients:
+    """This event loop's shared clients (for the awaits and the lookups)."""
+    return _shared_clients()
+
+
 def _shared_clients() -> _SharedClients:
     loop = asyncio.get_event_loop()
     clients = _CLIENTS.get(loop)
@@ -203,20 +222,93 @@ def progress_logger(resource: pulumi.Resource) -> Callable[[str], None]:
     return log
 
 
+#: How long a list made for the health reports of unchanged resources serves the next
+#: ones: a no-op `up` registers its resources over seconds, not all at once.
+HEALTH_LIST_FRESH_SECONDS = 2.0
+#: How long the first health read of a kind waits for others to join it in one list.
+HEALTH_BATCH_SECONDS = 0.02
+
+
+class _HealthReads:
+    """The one read of each unchanged resource (see :func:`report_health`), batched:
+    reads of one kind and project that come within `HEALTH_BATCH_SECONDS` share one
+    list of the collection (a lone read is a GET), and the reads that follow use that
+    list while it is `HEALTH_LIST_FRESH_SECONDS` old. A no-op `up` of 200 resources so
+    makes a handful of requests instead of 200."""
+
+    def __init__(self) -> None:
+        self._lists: dict[tuple[Any, ...], tuple[float, dict[str, Any]]] = {}
+        self._pending: dict[tuple[Any, ...], dict[str, list[asyncio.Future[Any]]]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        #: requests made (the benchmark reads it)
+        self.requests = 0
+
+    async def read(self, key: tuple[Any, ...], objects: AsyncObjects[Any], name: str) -> Any:
+        cached = self._lists.get(key)
+        if cached is not None and time.monotonic() - cached[0] < HEALTH_LIST_FRESH_SECONDS:
+            return cached[1].get(name)
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        pending = self._pending.get(key)
+        if pending is None:
+            pending = self._pending[key] = {}
+            task = loop.create_task(self._flush(key, objects))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        pending.setdefault(name, []).append(future)
+        return await future
+
+    async def _flush(self, key: tuple[Any, ...], objects: AsyncObjects[Any]) -> None:
+        await asyncio.sleep(HEALTH_BATCH_SECONDS)
+        pending = self._pending.pop(key)
+        try:
+            self.requests += 1
+            if len(pending) == 1:
+                (name,) = pending
+                found = {name: await objects.get_or_none(name)}
+            else:
+                found = {obj.metadata.name: obj for obj in await objects.list()}
+                self._lists[key] = (time.monotonic(), found)
+        except Exception as exc:  # every reader reports it on its own row
+            for futures in pending.values():
+                for future in futures:
+                    if not future.done():
+                        future.set_exception(exc)
+            return
+        for name, futures in pending.items():
+            for future in futures:
+                if not future.done():
+                    future.set_result(found.get(name))
+
+
+_HEALTH: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _HealthReads] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _health_reads() -> _HealthReads:
+    loop = asyncio.get_event_loop()
+    reads = _HEALTH.get(loop)
+    if reads is None:
+        reads = _HEALTH[loop] = _HealthReads()
+    return reads
+
+
 async def report_health(
     *,
     kind: str,
     name: str,
     project: str,
-    read: Callable[[AsyncControlPlane], Awaitable[T | None]],
-    healthy: Callable[[T], bool],
-    describe: Callable[[T | None], str],
+    collection: Callable[[AsyncControlPlane], AsyncObjects[M]],
+    healthy: Callable[[M], bool],
+    describe: Callable[[M | None], str],
     resource: pulumi.Resource,
-) -> T | None:
-    """For a resource this run did not change: one read, and its health as a warning on
-    its row when it is not healthy. Never fails the run: nothing was applied to await
-    (a targeted `up`, or no change), so an unhealthy object is reported, not awaited.
-    None when it cannot be read (also reported)."""
+) -> M | None:
+    """For a resource this run did not change: one read (batched with the others of its
+    kind: :class:`_HealthReads`), and its health as a warning on its row when it is not
+    healthy. Never fails the run: nothing was applied to await (a targeted `up`, or no
+    change), so an unhealthy object is reported, not awaited. None when it cannot be
+    read (also reported)."""
     settings = program_settings()
     clients = _shared_clients()
     try:
@@ -225,7 +317,9 @@ async def report_health(
         pulumi.log.warn(f"could not read {kind} {name!r} to report its health: {exc}", resource)
         return None
     try:
-        obj = await read(client)
+        objects = collection(client)
+        key = (settings, project, objects.ops.plural)
+        obj: M | None = await _health_reads().read(key, objects, name)
     except KalixError as exc:
         pulumi.log.warn(f"could not read {kind} {name!r} to report its health: {exc}", resource)
         return None

@@ -25,16 +25,20 @@ import secrets
 from dataclasses import dataclass, replace
 from typing import Any
 
+from . import _keys
 from .api.meta import OWNER_ANNOTATION
 
 #: Hidden input (the claimant) and output (the full claim).
-CLAIM_KEY = "__claim"
+CLAIM_KEY = _keys.CLAIM_KEY
 #: The annotation carrying the claim on annotated kinds (services, routes, secrets).
 CLAIM_ANNOTATION = "pulumi-kalix.io/claim"
 #: Before claims: "<pulumi project>/<stack>/<resource name>" (input `__owner`). Still
 #: read, so stacks deployed with it can delete and update their objects; never written.
 LEGACY_OWNER_ANNOTATION = OWNER_ANNOTATION
 LEGACY_OWNER_KEY = "__owner"
+#: The secret that holds the claims of a project's hostnames (which carry no
+#: annotations): see :mod:`pulumi_kalix.provider.hostname_ledger`.
+HOSTNAME_LEDGER = "pulumi-kalix-hostnames"
 
 
 def new_id() -> str:

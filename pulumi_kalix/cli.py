@@ -30,6 +30,7 @@ import yaml
 
 from . import codegen
 from .api import Hostname as HostnameObject
+from .claims import HOSTNAME_LEDGER
 from .client import ControlPlane
 from .config import API_HOST, PROJECT, REGION, TOKEN, Settings
 from .descriptors import (
@@ -218,7 +219,8 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
     out = Path(args.out or f"kalix-{project}")
     _check_out(out, args.force)
     with _client(settings) as api:
-        secrets = api.secrets.list()
+        # The hostname claims ledger is pulumi-kalix's own bookkeeping, not a user secret.
+        secrets = [s for s in api.secrets.list() if s.metadata.name != HOSTNAME_LEDGER]
         hostnames = _hostnames(settings)
         services = api.services.list()
         routes = api.routes.list()

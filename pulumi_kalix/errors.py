@@ -27,11 +27,12 @@ causes and the request id, so a failure can be matched with the server's log lin
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
+if TYPE_CHECKING:  # imported when first needed: the resource classes import this module
+    import httpx
 
-from .api import Status
+    from .api import Status
 
 
 class KalixError(Exception):
@@ -173,6 +174,8 @@ def retry_after_seconds(response: httpx.Response) -> float | None:
 
 def make_status_error(response: httpx.Response) -> APIStatusError:
     """Map an error response (ideally a Kubernetes Status) onto the error tree."""
+    from .api import Status
+
     code = response.status_code
     body: Any = None
     status: Status | None = None

@@ -1,7 +1,8 @@
 """`kalix.ServiceExposure`: what `kalix service expose [--enable-cors]` does.
 
-A generated hostname plus a route named after the service that sends every path
-(`/`, or `uri_prefix`) to it. Output: `url`.
+A hostname (generated, a name of your choice, one the project already has, or a
+`Hostname` resource of the program) plus a route named after the service that sends
+every path (`/`, or `uri_prefix`) to it. Output: `url`.
 """
 
 from __future__ import annotations
@@ -27,24 +28,33 @@ class ServiceExposure(ComponentResource):
         *,
         service: Input[str],
         enable_cors: bool = False,
-        hostname: Input[str] | None = None,
+        hostname: Input[str] | Hostname | None = None,
         uri_prefix: str = "/",
         route_name: Input[str] | None = None,
         project: Input[str] | None = None,
+        adopt: bool = False,
         opts: ResourceOptions | None = None,
     ) -> None:
         """
         :param service: the service name (use `svc.name` so exposure waits for it).
         :param enable_cors: allow CORS from any origin.
-        :param hostname: use this hostname instead of generating one.
+        :param hostname: a `Hostname` resource of this program to route from, or a name:
+            reserved by a child `Hostname` (``<name>-host``); with `adopt=True` one the
+            project already has is taken over instead (and left on destroy, as adopted
+            hostnames are). Omitted: a generated hostname.
         :param route_name: name of the route (default: the resource name, like the CLI's
             route named after the service).
+        :param adopt: take over a hostname and a route that already exist (e.g. made by
+            `akka service expose`), as every resource's `adopt` does.
         """
         super().__init__("kalix:index:ServiceExposure", resource_name, None, opts)
         child = ResourceOptions(parent=self)
-        self.host = Hostname(
-            f"{resource_name}-host", hostname=hostname, project=project, opts=child
-        )
+        if isinstance(hostname, Hostname):
+            self.host = hostname  # the program's own: not a child, not ours to delete
+        else:
+            self.host = Hostname(
+                f"{resource_name}-host", hostname=hostname, project=project, adopt=adopt, opts=child
+            )
         self.route = Route(
             f"{resource_name}-route",
             name=route_name if route_name is not None else resource_name,
@@ -53,6 +63,7 @@ class ServiceExposure(ComponentResource):
             cors_origins=CORS_ALL_ORIGINS if enable_cors else None,
             cors_methods=CORS_METHODS if enable_cors else None,
             project=project,
+            adopt=adopt,
             opts=child,
         )
         self.hostname = self.host.hostname

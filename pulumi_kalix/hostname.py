@@ -17,9 +17,8 @@ from typing import Any
 from pulumi import Input, Output, ResourceOptions
 from pulumi.dynamic import Resource
 
+from ._keys import CLAIM_KEY
 from ._program import claim_input, refuse_import
-from .claims import CLAIM_KEY
-from .provider.hostname import HostnameProvider
 
 
 class Hostname(Resource, module="kalix", name="Hostname"):
@@ -72,4 +71,6 @@ class Hostname(Resource, module="kalix", name="Hostname"):
             # A fixed name can be held once: a replacement (`--replace`, taint) must let
             # the old entry hand it over before the new one takes it (see the provider).
             opts = ResourceOptions.merge(ResourceOptions(delete_before_replace=True), opts)
+        from .provider.hostname import HostnameProvider  # on first use: wire models, httpx
+
         super().__init__(HostnameProvider(), resource_name, props, opts)

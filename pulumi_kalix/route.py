@@ -19,12 +19,13 @@ import hashlib
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 from pulumi import Input, Output, ResourceOptions
 from pulumi.dynamic import Resource
 
+from ._keys import CLAIM_KEY, LAST_WRITE_KEY
 from ._program import (
     AwaitError,
     await_state,
@@ -36,19 +37,11 @@ from ._program import (
     report_health,
     written_in_this_run,
 )
-from .api import KalixRoute
-from .awaiting import (
-    RouteReadiness,
-    WriteMark,
-    last_condition_message,
-    route_configuration_problem,
-    route_summary,
-)
-from .claims import CLAIM_KEY
-from .client import AsyncControlPlane
 from .errors import WaitTimeoutError
-from .provider._base import LAST_WRITE_KEY
-from .provider.route import RouteProvider
+
+if TYPE_CHECKING:
+    from .api import KalixRoute
+    from .client import AsyncControlPlane
 
 DEFAULT_DNS_TIMEOUT = 600.0
 #: How long to wait for a validation result when not waiting for DNS.
@@ -168,6 +161,9 @@ class Route(Resource, module="kalix", name="Route"):
         :param wait_for_dns: wait until DNS validation passes and the route is Ready.
         :param dns_timeout: seconds to wait for that (default 600).
         """
+        # The provider (wire models, httpx) is imported on first use, not with this module.
+        from .provider.route import RouteProvider
+
         refuse_import("route", resource_name, opts)
         props: dict[str, Any] = {
             "name": name if name is not None else resource_name,
@@ -195,6 +191,15 @@ class Route(Resource, module="kalix", name="Route"):
             self._await_validation(wait_for_dns, dns_timeout)
 
     def _await_validation(self, wait_for_dns: bool, timeout: float) -> None:
+        from .awaiting import (
+            RouteReadiness,
+            WriteMark,
+            last_condition_message,
+            route_configuration_problem,
+            route_summary,
+        )
+        from .provider.route import RouteProvider
+
         log = progress_logger(self)
 
         async def validated(args: list[Any]) -> dict[str, Any]:
@@ -240,9 +245,6 @@ class Route(Resource, module="kalix", name="Route"):
             return RouteProvider.computed(obj)
 
         async def unchanged(name: str, project: str, stored: list[Any]) -> dict[str, Any]:
-            def read(client: AsyncControlPlane) -> Any:
-                return client.routes.get_or_none(name)
-
             def healthy(obj: KalixRoute) -> bool:
                 status = route_summary(obj.status.conditions if obj.status else [])
                 # Without wait_for_dns a route waiting for its DNS record is as expected.
@@ -252,7 +254,7 @@ class Route(Resource, module="kalix", name="Route"):
                 kind="route",
                 name=name,
                 project=project,
-                read=read,
+                collection=lambda client: client.routes,
                 healthy=healthy,
                 describe=_describe,
                 resource=self,
@@ -338,6 +340,8 @@ class Route(Resource, module="kalix", name="Route"):
 
 
 def _describe(obj: KalixRoute | None) -> str:
+    from .awaiting import last_condition_message, route_summary
+
     if obj is None:
         return "the route does not exist"
     summary = route_summary(obj.status.conditions if obj.status else None)

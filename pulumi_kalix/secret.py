@@ -16,9 +16,8 @@ from typing import Any
 from pulumi import Input, Output, ResourceOptions
 from pulumi.dynamic import Resource
 
+from ._keys import CLAIM_KEY
 from ._program import claim_input, refuse_import
-from .claims import CLAIM_KEY
-from .provider.secret import SecretProvider
 
 
 class Secret(Resource, module="kalix", name="Secret"):
@@ -63,4 +62,6 @@ class Secret(Resource, module="kalix", name="Secret"):
         opts = ResourceOptions.merge(
             opts, ResourceOptions(additional_secret_outputs=["data", "data_digest"])
         )
+        from .provider.secret import SecretProvider  # on first use: wire models, httpx
+
         super().__init__(SecretProvider(), resource_name, props, opts)

@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal, TypedDict
+from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
 import pulumi
 from pulumi import Input, Output, ResourceOptions
 from pulumi.dynamic import Resource
 
+from ._keys import CLAIM_KEY, LAST_WRITE_KEY
 from ._program import (
     await_state,
     claim_input,
@@ -34,12 +35,10 @@ from ._program import (
     report_health,
     written_in_this_run,
 )
-from .api import KalixService
-from .awaiting import ServiceReadiness, WriteMark, last_condition_message, service_progress
-from .claims import CLAIM_KEY
-from .client import AsyncControlPlane
-from .provider._base import LAST_WRITE_KEY
-from .provider.service import KEPT_WHEN_UNSET, ServiceProvider
+
+if TYPE_CHECKING:
+    from .api import KalixService
+    from .client import AsyncControlPlane
 
 DEFAULT_WAIT_TIMEOUT = 600.0
 
@@ -290,6 +289,9 @@ class Service(Resource, module="kalix", name="Service"):
         :param wait: await the rollout (default True).
         :param wait_timeout: seconds to await the rollout (default 600).
         """
+        # The provider (wire models, httpx) is imported on first use, not with this module.
+        from .provider.service import ServiceProvider
+
         refuse_import("service", resource_name, opts)
         props: dict[str, Any] = {
             "name": name if name is not None else resource_name,
@@ -342,6 +344,9 @@ class Service(Resource, module="kalix", name="Service"):
             self._await_rollout(wait_timeout)
 
     def _await_rollout(self, timeout: float) -> None:
+        from .awaiting import ServiceReadiness, WriteMark, service_progress
+        from .provider.service import ServiceProvider
+
         log = progress_logger(self)
 
         async def rollout(args: list[Any]) -> dict[str, Any]:
@@ -378,14 +383,11 @@ class Service(Resource, module="kalix", name="Service"):
             return ServiceProvider.computed(obj) | {"name": name}
 
         async def unchanged(name: str, project: str, stored: list[Any]) -> dict[str, Any]:
-            def read(client: AsyncControlPlane) -> Any:
-                return client.services.get_or_none(name)
-
             obj = await report_health(
                 kind="service",
                 name=name,
                 project=project,
-                read=read,
+                collection=lambda client: client.services,
                 healthy=lambda o: bool(o.status and o.status.summary in ("Ready", "Paused")),
                 describe=_describe,
                 resource=self,
@@ -443,6 +445,7 @@ class Service(Resource, module="kalix", name="Service"):
     def descriptor(self) -> Output[str]:
         """This service as a Kalix service descriptor (YAML), from its inputs."""
         from .descriptors import service_descriptor
+        from .provider.service import KEPT_WHEN_UNSET
 
         keys = (
             *("name", "image", "env", "secret_env", "optional_secret_env"),
@@ -455,6 +458,8 @@ class Service(Resource, module="kalix", name="Service"):
 
 
 def _describe(obj: KalixService | None) -> str:
+    from .awaiting import last_condition_message, service_progress
+
     if obj is None:
         return "the service does not exist"
     return f"{service_progress(obj)}; last condition: {last_condition_message(obj)}"

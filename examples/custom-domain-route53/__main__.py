@@ -24,7 +24,7 @@ create_record = config.get_bool("createRecord")
 create_record = True if create_record is None else create_record
 dns_timeout = config.get_float("dnsTimeout") or 300.0
 
-cart = kalix.Service("shopping-cart", image=config.get("image") or "kalix-local/shopping-cart:1.0")
+cart = kalix.Service("storefront", image=config.get("image") or "kalix-local/storefront:1.0")
 hostname = kalix.Hostname("shop", hostname=domain)
 
 zone_id: pulumi.Input[str]
@@ -49,7 +49,7 @@ if create_record:
     pulumi.export("record_fqdn", record.fqdn)
 
 route = kalix.Route(
-    "shop",
+    "storefront",
     hostname=hostname.hostname,
     paths={"/": cart.name},
     # Ready only once the control plane has seen the CNAME; depends_on makes sure the

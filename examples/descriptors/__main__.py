@@ -10,7 +10,7 @@ cart = kalix.Service.from_descriptor("service.yaml")
 host = kalix.Hostname("shop")
 route = kalix.Route.from_descriptor(
     "route.yaml",
-    "shop",
+    "orders",
     hostname=host.hostname,
     # The route names its service by a plain string: deploy the service first.
     opts=pulumi.ResourceOptions(depends_on=[cart]),

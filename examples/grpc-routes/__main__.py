@@ -39,7 +39,7 @@ def grpc_service(name: str) -> kalix.Service:
     return kalix.Service(name, image=f"{image_repo}/{name}:1.0")
 
 
-cart = grpc_service("shopping-cart")
+cart = grpc_service("grpc-cart")
 paths: dict[str, pulumi.Input[str]] = {"/example.ecommerce.ShoppingCart": cart.name}
 if version == 1:
     paths["/example.ecommerce.ProductInfo"] = grpc_service("product-info").name

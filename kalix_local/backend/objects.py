@@ -174,7 +174,7 @@ class ObjectBackend:
         self, project: str, labels: dict[str, str], include_deleted: bool = False
     ) -> dict[str, Any]:
         with self.core.store.tx() as tx:
-            records = tx.list_objects(project, self.kind, include_deleted)
+            records = tx.list_objects(project, self.kind, include_deleted, internal=False)
             rv = tx.current_rv()
         items = [
             self.render(r)

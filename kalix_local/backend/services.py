@@ -18,6 +18,8 @@ import copy
 import fnmatch
 import hashlib
 import json
+import logging
+from datetime import datetime
 from typing import Any
 
 from kalix_local.backend.common import condition, dns_label_error, now_iso
@@ -25,6 +27,8 @@ from kalix_local.backend.objects import Causes, ObjectBackend, delete_preconditi
 from kalix_local.errors import NotFound
 from kalix_local.store import Record, Tx
 from pulumi_kalix.api import DEFAULT_INSTANCE_TYPE, MAX_INSTANCES, MIN_INSTANCES, KalixService
+
+log = logging.getLogger(__name__)
 
 DEFAULT_MIN_INSTANCES = 1  # the platform's default is 3; 1 keeps local rollouts short
 DEFAULT_MAX_INSTANCES = 10
@@ -271,9 +275,11 @@ class ServiceBackend(ObjectBackend):
             rec.generation += 1
             rec.internal["instances"] = []
             rec.internal.pop("pending", None)
-            rec.due_at = None
+            # The rollout ticker comes back for the tombstone when its retention is over.
+            rec.due_at = self.purge_at(stamp)
             rec.rv = tx.next_rv()
             tx.save_object(rec)
+            self.core.wake_rollouts()
             tx.add_event(rec.rv, project, self.kind, name, "DELETED", self.render(rec))
             self.after_write(tx, rec, "DELETED")
             return self.deleted(rec)
@@ -289,12 +295,50 @@ class ServiceBackend(ObjectBackend):
                 )
             rec = copy.deepcopy(old)
             rec.deleted_at = None
+            rec.due_at = None  # no longer the purge time; on_spec_change schedules anew
             rec.body["metadata"].pop("deletionTimestamp", None)
             rec.body["spec"].pop("softDeleted", None)
             rec.generation += 1
             rec.rv = tx.next_rv()
             self.on_spec_change(tx, rec, old)
             return self._write(tx, rec, "ADDED")
+
+    # -- the purge of soft-deleted services ------------------------------------------
+
+    def purge_at(self, deleted_at: str) -> float:
+        """When a tombstone deleted at ``deleted_at`` (RFC 3339) is purged (clock time)."""
+        deleted = datetime.fromisoformat(deleted_at.replace("Z", "+00:00")).timestamp()
+        return deleted + self.core.settings.soft_delete_retention_seconds
+
+    def schedule_purges(self) -> int:
+        """At start: (re)schedule every tombstone's purge for the retention in force now
+        (it may differ from the last run's, and older data dirs never scheduled one)."""
+        scheduled = 0
+        with self.core.store.tx() as tx:
+            for project in tx.list_projects():
+                for rec in tx.list_objects(project.id, self.kind, include_deleted=True):
+                    if rec.deleted_at is not None:
+                        rec.due_at = self.purge_at(rec.deleted_at)
+                        tx.save_object(rec)
+                        scheduled += 1
+        if scheduled:
+            self.core.wake_rollouts()
+        return scheduled
+
+    def purge(self, tx: Tx, rec: Record) -> bool:
+        """Remove a tombstone whose retention is over (no event: watchers saw DELETED
+        at the soft delete). False if it is not due yet (a new retention moved it)."""
+        assert rec.deleted_at is not None
+        due = self.purge_at(rec.deleted_at)
+        if due > self.core.clock():
+            rec.due_at = due
+            tx.save_object(rec)
+            return False
+        tx.delete_object(rec.project, self.kind, rec.name)
+        log.info(
+            "purged soft-deleted service %s/%s (deleted %s)", rec.project, rec.name, rec.deleted_at
+        )
+        return True
 
     # -- the controller ----------------------------------------------------------------
 
@@ -340,6 +384,9 @@ class ServiceBackend(ObjectBackend):
 
     def advance(self, tx: Tx, rec: Record) -> bool:
         """One controller step for a due service; returns True if its status changed."""
+        if rec.deleted_at is not None:  # a tombstone is due only for its purge
+            self.purge(tx, rec)
+            return False
         if rec.internal.get("pending"):
             return self.save_status(tx, rec, self.react(rec))
         spec = rec.body["spec"]

@@ -49,7 +49,7 @@ class FederationServer:
         if not bound:  # older grpcio answers 0 instead of raising
             raise FederationBindError(f"cannot listen on {address}")
         self.port: int = bound
-        self.address = f"{host}:{bound}"
+        self.address = f"[{host}]:{bound}" if ":" in host else f"{host}:{bound}"
 
         def serving(method: rpc.Method[Any, Any], behaviour: Any) -> Any:
             return serve_call(method, behaviour, self.faults)

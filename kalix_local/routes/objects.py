@@ -17,6 +17,7 @@ from kalix_local.backend.objects import ObjectBackend
 from kalix_local.errors import BadRequest
 from kalix_local.routes import openapi
 from kalix_local.routes.deps import JsonBody, MergePatchBody, get_backend, require_token
+from kalix_local.shutdown import until_shutdown
 from kalix_local.watch import DEFAULT_TIMEOUT_SECONDS, MAX_TIMEOUT_SECONDS, Watch
 from pulumi_kalix.api import API_PREFIX, WireModel
 
@@ -82,7 +83,7 @@ def watch_response(
         timeout,
     )
     return StreamingResponse(
-        watch.stream(),
+        until_shutdown(watch.stream(), request.app.state.shutdown),
         media_type="application/json",
         headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"},
     )
@@ -122,7 +123,7 @@ def object_router(
         labels = parse_label_selector(label_selector)
         if not request.app.state.settings.watch:
             # Like a control plane without watch: a plain list whatever was asked.
-            return kind.list(project, labels, include_deleted)
+            return JSONResponse(kind.list(project, labels, include_deleted))
         streaming, resource_version, timeout = watch_parameters(
             watch, resource_version, timeout_seconds
         )
@@ -140,14 +141,16 @@ def object_router(
         name = parse_field_selector(field_selector)
         if name is not None:
             result["items"] = [o for o in result["items"] if o["metadata"]["name"] == name]
-        return result
+        # Already plain JSON: a JSONResponse skips FastAPI's jsonable_encoder walk of every
+        # item (most of the server's time on a list of 1,000).
+        return JSONResponse(result)
 
     def create_object(request: Request, project: str, body: JsonBody) -> Any:
         obj = get_kind(get_backend(request)).create(project, body)
         return JSONResponse(obj, status_code=201)
 
     def get_object(request: Request, project: str, name: str) -> Any:
-        return get_kind(get_backend(request)).get(project, name)
+        return JSONResponse(get_kind(get_backend(request)).get(project, name))
 
     def replace_object(request: Request, project: str, name: str, body: JsonBody) -> Any:
         return get_kind(get_backend(request)).replace(project, name, body)

@@ -38,16 +38,20 @@ False: "could not reach") from one whose answer was lost after it was sent
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import json
 import logging
 import random
+import ssl
 import time
 import uuid
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator
+from collections.abc import AsyncGenerator, Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 import httpx
+from pydantic import BaseModel, Field
 
 from ..api import (
     API_PREFIX,
@@ -402,6 +406,38 @@ def _parse(model: type[T], response: httpx.Response) -> T:
     return model.model_validate(response.json())
 
 
+class _Items(BaseModel, Generic[T]):
+    """Just the `items` of a list body; the rest of the body is not looked at."""
+
+    items: list[T] = Field(default_factory=list)
+
+
+_ITEMS: dict[type[Any], type[_Items[Any]]] = {}
+
+
+def _items_model(model: type[T]) -> type[_Items[T]]:
+    cached = _ITEMS.get(model)
+    if cached is None:
+        cached = _ITEMS[model] = _Items[model]  # type: ignore[valid-type]
+    return cached
+
+
+@functools.cache
+def _default_ssl_context() -> ssl.SSLContext:
+    return httpx.create_ssl_context()
+
+
+def ssl_verify(verify: Any) -> Any:
+    """httpx's `verify`, with `True` made one shared SSL context: httpx builds a fresh
+    one per client otherwise (tens of ms of CPU and ~1 MiB each, loading the CA bundle)."""
+    return _default_ssl_context() if verify is True else verify
+
+
+#: Watch streams are long-lived (one connection each while they wait): a pool of their
+#: own, unbounded, so they never hold the connections ordinary calls need.
+_STREAM_LIMITS = httpx.Limits(max_connections=None, max_keepalive_connections=None)
+
+
 class _Objects(Generic[T]):
     """Operations on one Kubernetes-style collection (`kalixservices`, ...)."""
 
@@ -418,6 +454,11 @@ class _Objects(Generic[T]):
             raise ValueError(f"{self.plural}: name must not be empty")
         return f"{base}/{name}"
 
+    def parse_list(self, body: bytes) -> list[T]:
+        """The items of a list body, validated in one pass over the JSON (no dicts built
+        first, then each item validated again: about half the time at 1,000 items)."""
+        return _items_model(self.model).model_validate_json(body).items
+
     def get(self, name: str) -> _Op[T]:
         response = yield Call("GET", self.path(name))
         return _parse(self.model, response)
@@ -431,8 +472,7 @@ class _Objects(Generic[T]):
         if label_selector:
             query["labelSelector"] = label_selector
         response = yield Call("GET", self.path(), params=query or None)
-        body = response.json()
-        return [self.model.model_validate(item) for item in body.get("items", [])]
+        return self.parse_list(response.content)
 
     def create(self, obj: T, *, retry_uncertain: bool = False) -> _Op[T]:
         response = yield Call(
@@ -550,7 +590,7 @@ class ControlPlane(_BaseClient):
         #: a pool handed in belongs to whoever made it: close() leaves it open
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(
-            base_url=self.base_url, timeout=timeout, transport=transport, verify=verify
+            base_url=self.base_url, timeout=timeout, transport=transport, verify=ssl_verify(verify)
         )
         self._sleep = sleep
         self.services = SyncObjects(self, _Objects("kalixservices", KalixService, project))
@@ -897,9 +937,17 @@ class AsyncControlPlane(_BaseClient):
     ) -> None:
         super().__init__(base_url, token, project, retry=retry, rng=rng, renew=renew)
         self._owns_http = http_client is None
+        verify = ssl_verify(verify)
         self._http = http_client or httpx.AsyncClient(
             base_url=self.base_url, timeout=timeout, transport=transport, verify=verify
         )
+        #: where watch streams go: their own pool (a handed-in client or transport is
+        #: used for both, as the caller set it up)
+        self._stream_http = self._http
+        if http_client is None and transport is None:
+            self._stream_http = httpx.AsyncClient(
+                base_url=self.base_url, timeout=timeout, verify=verify, limits=_STREAM_LIMITS
+            )
         self.services = AsyncObjects(self, _Objects("kalixservices", KalixService, project))
         self.routes = AsyncObjects(self, _Objects("kalixroutes", KalixRoute, project))
         self.secrets = AsyncObjects(self, _Objects("kalixsecrets", KalixSecret, project))
@@ -913,6 +961,7 @@ class AsyncControlPlane(_BaseClient):
             http_client=self._http,
             renew=self._renew,
         )
+        derived._stream_http = self._stream_http
         derived._watch_support = self._watch_support
         return derived
 
@@ -961,7 +1010,7 @@ class AsyncControlPlane(_BaseClient):
 
     async def stream_lines(
         self, call: Call, *, deadline: float | None = None
-    ) -> AsyncIterator[str]:
+    ) -> AsyncGenerator[str, None]:
         """Async twin of :meth:`ControlPlane.stream_lines`."""
         request_id = uuid.uuid4().hex
         started = time.monotonic()
@@ -972,12 +1021,12 @@ class AsyncControlPlane(_BaseClient):
             opened = False
             headers = self._headers(call, request_id, await self._async_token())
             try:
-                async with self._http.stream(
+                async with self._stream_http.stream(
                     call.method,
                     call.path,
                     params=call.params,
                     headers=headers,
-                    timeout=_stream_timeout(self._http.timeout, call),
+                    timeout=_stream_timeout(self._stream_http.timeout, call),
                 ) as response:
                     if response.status_code < 400:
                         opened = True
@@ -1002,6 +1051,8 @@ class AsyncControlPlane(_BaseClient):
     async def aclose(self) -> None:
         if self._owns_http:
             await self._http.aclose()
+            if self._stream_http is not self._http:
+                await self._stream_http.aclose()
 
     async def __aenter__(self) -> AsyncControlPlane:
         return self
@@ -1039,10 +1090,13 @@ class AsyncObjects(Generic[T]):
         deadline: float | None = None,
     ) -> AsyncGenerator[WatchEvent, None]:
         call = self.ops.watch_call(name, resource_version, timeout)
-        async for line in self._c.stream_lines(call, deadline=deadline):
-            event = _watch_event(line)
-            if event is not None:
-                yield event
+        # aclosing: closing this generator closes the stream now, on the caller's task,
+        # not later from the garbage collector (RuntimeError on aclose() there).
+        async with contextlib.aclosing(self._c.stream_lines(call, deadline=deadline)) as lines:
+            async for line in lines:
+                event = _watch_event(line)
+                if event is not None:
+                    yield event
 
     async def wait_for(
         self,

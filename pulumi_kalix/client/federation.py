@@ -70,6 +70,7 @@ _ERRORS: dict[grpc.StatusCode, tuple[type[APIStatusError], int]] = {
     grpc.StatusCode.DATA_LOSS: (ServerError, 500),
 }
 _ALWAYS_RETRIED = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.RESOURCE_EXHAUSTED})
+_RETRIED_IF_IDEMPOTENT = frozenset({grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.CANCELLED})
 
 
 @dataclass(frozen=True)
@@ -219,17 +220,22 @@ class Federation:
                     renewed = True
                     self._renew(token)
                     continue
-                retry = repeatable and (
-                    code in _ALWAYS_RETRIED
-                    or (code == grpc.StatusCode.DEADLINE_EXCEEDED and idempotent)
+                details = exc.details() if callable(getattr(exc, "details", None)) else ""
+                # Not reached at all (refused, no route): the call was never sent, so even
+                # a create may be sent again, for the outage budget (a restart).
+                outage = code == grpc.StatusCode.UNAVAILABLE and _unreachable(details or "")
+                retry = outage or (
+                    repeatable
+                    and (
+                        code in _ALWAYS_RETRIED
+                        # a timeout, or a server shutting down that cancelled the call:
+                        # it may have been applied, so only a call safe to repeat
+                        or (code in _RETRIED_IF_IDEMPOTENT and idempotent)
+                    )
                 )
-                delay = self.retry.delay(attempt, None, self._rng)
+                delay = self.retry.delay(attempt, None, self._rng, outage=outage)
                 elapsed = time.monotonic() - started
-                if (
-                    not retry
-                    or attempt >= self.retry.max_retries
-                    or elapsed + delay > self.retry.max_elapsed
-                ):
+                if not retry or not self.retry.allows(attempt, elapsed + delay, outage=outage):
                     error = status_error(exc, method.name, str(self.endpoint))
                     # Callers of calls that are not idempotent need to know whether an
                     # earlier attempt may have been applied (a create meeting itself).

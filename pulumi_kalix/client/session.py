@@ -17,19 +17,20 @@ time, from settings read then.
 
 from __future__ import annotations
 
+import functools
 import re
 import ssl
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .._proto.kalix.projects.v1alpha import projects_pb2
 from ..errors import ConfigurationError, ForbiddenError, NotFoundError
 from .control_plane import AsyncControlPlane, ControlPlane, RetryPolicy
 from .credentials import Credential
-from .federation import Endpoint, Federation
+from .federation import FEDERATION_RETRY, Endpoint, Federation
 
 #: Renew an access token this long before it expires (as the official SDK does).
 RENEW_BEFORE_SECONDS = 60.0
@@ -188,7 +189,12 @@ class Session:
         with self._lock:
             if self._federation is None:
                 self._federation = Federation(
-                    self.endpoint, token=self.tokens.get, renew=self.tokens.invalidate
+                    self.endpoint,
+                    token=self.tokens.get,
+                    renew=self.tokens.invalidate,
+                    # The settings' outage budget (kalix:retrySeconds): a restart of the
+                    # platform is ridden out on both planes alike.
+                    retry=replace(self.retry, max_retries=FEDERATION_RETRY.max_retries),
                 )
             return self._federation
 
@@ -278,7 +284,7 @@ class Session:
         if region.insecure_skip_tls_verify:
             verify = False
         elif region.certificate_authority:
-            verify = ssl.create_default_context(cadata=region.certificate_authority)
+            verify = _ca_context(region.certificate_authority)
         return url.rstrip("/"), verify
 
     def control_plane(self, project: str) -> ControlPlane:
@@ -320,6 +326,13 @@ class Session:
             if self._federation is not None:
                 self._federation.close()
                 self._federation = None
+
+
+@functools.lru_cache(maxsize=16)
+def _ca_context(cadata: str) -> ssl.SSLContext:
+    """One SSL context per region CA for the process (building one loads and parses
+    the CA: every client made from it would otherwise pay that again)."""
+    return ssl.create_default_context(cadata=cadata)
 
 
 _SESSIONS: dict[tuple[Any, ...], Session] = {}

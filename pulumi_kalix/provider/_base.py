@@ -26,6 +26,7 @@ from pulumi.dynamic import (
 )
 from pulumi.output import Unknown
 
+from .. import _keys
 from ..api import Preconditions, WireModel
 from ..awaiting import WriteMark, status_fingerprint
 from ..claims import CLAIM_KEY, Claim, Holder, StateClaim, claim_annotations, new_id
@@ -51,7 +52,7 @@ T = TypeVar("T", bound=WireModel)
 _engine_log.install_user_facing_errors()
 
 #: Output: the :class:`~pulumi_kalix.awaiting.WriteMark` of the last create or update.
-LAST_WRITE_KEY = "last_write"
+LAST_WRITE_KEY = _keys.LAST_WRITE_KEY
 #: Inputs every kind takes and echoes as outputs.
 COMMON_KEYS = ("project", "adopt")
 

@@ -13,6 +13,7 @@ import yaml
 
 from pulumi_kalix import descriptors as d
 from pulumi_kalix.api import KalixSecret, ObjectMeta, SecretSpec
+from pulumi_kalix.claims import HOSTNAME_LEDGER
 from pulumi_kalix.cli import main
 from pulumi_kalix.client import ControlPlane
 from pulumi_kalix.descriptors.project import load_project, load_service_any
@@ -200,7 +201,9 @@ def snapshot(api: ControlPlane) -> dict[tuple[str, str], tuple[str | None, int |
         for obj in objects.list():
             out[(kind, obj.metadata.name)] = (obj.metadata.uid, obj.metadata.generation)
     for secret in api.secrets.list():
-        out[("secret", secret.metadata.name)] = (secret.metadata.uid, secret.metadata.generation)
+        meta = secret.metadata
+        if meta.name != HOSTNAME_LEDGER:  # our bookkeeping, made by adopting hostnames
+            out[("secret", meta.name)] = (meta.uid, meta.generation)
     for host in api.hostnames.list():
         out[("hostname", host.name)] = (None, None)
     return out

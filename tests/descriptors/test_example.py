@@ -44,18 +44,18 @@ def test_the_example_deploys_what_its_yaml_files_say(engine: Engine, api: Contro
     steps = engine.up(EXAMPLE / "__main__.py")
     ours = [s for s in steps if s.type.startswith("pulumi-python") and "Identity" not in s.type]
     assert sorted((s.op, s.name) for s in ours) == [
+        ("create", "orders"),
+        ("create", "orders"),
         ("create", "shop"),
-        ("create", "shop"),
-        ("create", "shopping-cart"),
     ]
     service_yaml = (EXAMPLE / "service.yaml").read_text()
-    live = api.services.get("shopping-cart")
+    live = api.services.get("orders")
     assert d.dump_service(live) == service_yaml
     (host,) = api.hostnames.list()
     assert host.is_generated
     expected = d.load_route(EXAMPLE / "route.yaml")
     expected.host = host.name
-    route = api.routes.get("shop")
+    route = api.routes.get("orders")
     assert d.dump_route(route) == d.dump_route(expected)
     assert [r.name for r in route.spec.routes] == ["grpc", None]
     outputs = engine.stack_outputs
@@ -70,7 +70,7 @@ def test_the_example_deploys_what_its_yaml_files_say(engine: Engine, api: Contro
 
     second = engine.up(EXAMPLE / "__main__.py")
     assert {s.op for s in second if s.type.startswith("pulumi-python")} == {"same"}
-    assert api.services.get("shopping-cart").metadata.generation == generation
+    assert api.services.get("orders").metadata.generation == generation
 
 
 def test_overrides_win_over_the_descriptor(engine: Engine, api: ControlPlane) -> None:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
+import pytest
 import yaml
 
 from tests.harness import Engine, ResourceHandler, Step
-from tests.harness.aws import moto_server, moto_session
+from tests.harness.aws import MotoServer, moto_server, moto_session
 from tests.lifecycle.conftest import kinds
 from tests.support.local_server import KalixLocalServer
 
@@ -60,3 +61,15 @@ def ops(steps: list[Step]) -> list[tuple[str, str]]:
 
 def op_set(steps: list[Step]) -> set[str]:
     return {s.op for s in kinds(steps)}
+
+
+@pytest.fixture
+def kalix_route53(moto_server: MotoServer) -> Iterator[KalixLocalServer]:
+    """A kalix-local of its own per test: its route53 resolver caches the zone list for a
+    few seconds, and zone ids change when moto is reset. Rechecks DNS every 0.5 s."""
+    with KalixLocalServer(
+        rollout_step_seconds=0.05,
+        dns_resolver="route53",
+        extra_args=["--route53-endpoint", moto_server.url, "--dns-recheck-seconds", "0.5"],
+    ) as server:
+        yield server

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,18 +17,6 @@ from .conftest import example_engine, op_set, ops, program
 
 EXAMPLE = "custom-domain-route53"
 DOMAIN = "shop.example.com"
-
-
-@pytest.fixture
-def kalix_route53(moto_server: MotoServer) -> Iterator[KalixLocalServer]:
-    """A kalix-local of its own per test: its route53 resolver caches the zone list for a
-    few seconds, and zone ids change when moto is reset. Rechecks DNS every 0.5 s."""
-    with KalixLocalServer(
-        rollout_step_seconds=0.05,
-        dns_resolver="route53",
-        extra_args=["--route53-endpoint", moto_server.url, "--dns-recheck-seconds", "0.5"],
-    ) as server:
-        yield server
 
 
 def engine(server: KalixLocalServer, moto: MotoServer, tmp_path: Path, **config: str) -> Engine:
@@ -69,9 +56,9 @@ def test_route_becomes_ready_through_the_route53_record_and_destroy_cleans_up(
     steps = eng.up(program(EXAMPLE))
     assert ops(steps) == [
         ("create", "shop"),
-        ("create", "shop"),
         ("create", "shop-cname"),
-        ("create", "shopping-cart"),
+        ("create", "storefront"),
+        ("create", "storefront"),
         ("create", "zone"),
     ]
     out = eng.stack_outputs
@@ -86,7 +73,7 @@ def test_route_becomes_ready_through_the_route53_record_and_destroy_cleans_up(
         ("example.com.", out["zone_id"])
     ]
     with control_plane(kalix_route53) as api:
-        route = api.routes.get("shop")
+        route = api.routes.get("storefront")
         assert route.status is not None and route_summary(route.status.conditions) == "Ready"
         assert route.spec.host == DOMAIN
 
@@ -112,7 +99,7 @@ def test_without_the_record_the_route_times_out_as_dns_not_verified(
     with pytest.raises(EngineError) as err:
         eng.up(program(EXAMPLE))
     message = str(err.value)
-    assert "route 'shop' in project 'default' did not become ready within 1s" in message
+    assert "route 'storefront' in project 'default' did not become ready within 1s" in message
     assert "DnsNotVerified" in message
     assert "did not resolve to a CNAME record" in message
     assert cname_records(moto_server) == {}

@@ -48,10 +48,10 @@ def test_v1_then_v2_updates_the_route_in_place(
     state = tmp_path / "state.json"
     v1 = engine(kalix, state, 1)
     assert ops(v1.up(program(EXAMPLE))) == [
+        ("create", "grpc-cart"),
         ("create", "product-info"),
         ("create", "shop"),
         ("create", "shop"),
-        ("create", "shopping-cart"),
         ("create", "tls-ca"),
     ]
     out = v1.stack_outputs
@@ -60,7 +60,7 @@ def test_v1_then_v2_updates_the_route_in_place(
     assert out["host"].endswith(".us-east1.kalix.app")
 
     route = api.routes.get("shop")
-    assert route_paths(api) == [(CART, "shopping-cart"), (INFO, "product-info")]
+    assert route_paths(api) == [(CART, "grpc-cart"), (INFO, "product-info")]
     assert route.spec.host == out["host"]
     cors = route.spec.cors_policy
     assert cors is not None
@@ -88,8 +88,8 @@ def test_v1_then_v2_updates_the_route_in_place(
     assert ops(steps) == [
         ("create", "inventory"),
         ("delete", "product-info"),
+        ("same", "grpc-cart"),
         ("same", "shop"),
-        ("same", "shopping-cart"),
         ("same", "tls-ca"),
         ("update", "shop"),
     ]
@@ -99,9 +99,9 @@ def test_v1_then_v2_updates_the_route_in_place(
     assert order.index(("create", "inventory")) < order.index(("update", "shop"))
     route = api.routes.get("shop")
     assert route.metadata.uid == uid  # updated in place, not replaced
-    assert route_paths(api) == [(CART, "shopping-cart"), (INVENTORY, "inventory")]
+    assert route_paths(api) == [(CART, "grpc-cart"), (INVENTORY, "inventory")]
     assert route.spec.validation == validation and route.spec.cors_policy == cors
-    assert sorted(s.metadata.name for s in api.services.list()) == ["inventory", "shopping-cart"]
+    assert sorted(s.metadata.name for s in api.services.list()) == ["grpc-cart", "inventory"]
     assert v2.stack_outputs["route_status"] == "Ready"
     assert v2.stack_outputs["paths"] == [CART, INVENTORY]
 
@@ -109,7 +109,7 @@ def test_v1_then_v2_updates_the_route_in_place(
 
     destroyed = v2.destroy()
     assert ops(destroyed) == [
-        ("delete", n) for n in ["inventory", "shop", "shop", "shopping-cart", "tls-ca"]
+        ("delete", n) for n in ["grpc-cart", "inventory", "shop", "shop", "tls-ca"]
     ]
     assert api.routes.list() == []
     assert api.services.list() == []

@@ -185,7 +185,9 @@ def test_the_default_delay_is_one_second(kalix: KalixLocalServer) -> None:
 def test_a_bad_late_fault_is_refused(
     kalix: KalixLocalServer, body: dict[str, Any], why: str
 ) -> None:
-    response = httpx.post(f"{kalix.url}/_local/federation/faults", json=body, timeout=10)
+    response = httpx.post(
+        f"{kalix.url}/_local/federation/faults", json=body, headers=kalix.admin_headers, timeout=10
+    )
     assert response.status_code == 422, response.text
     assert why in response.text
     assert faults(kalix) == []

@@ -116,6 +116,8 @@ class Engine(Mocks):
     preview_mode: bool
     steps: list[Step]
     logs: list[LogEntry]  # what the provider and the program logged, in arrival order
+    #: URN -> (old inputs or None, checked new inputs) of each resource registered
+    inputs_diffed: dict[str, tuple[Props | None, Props]]
     _state: dict[str, Props]
     _registered: set[str]
     _pending: list[tuple[str, Props]]  # pending deletes (the engine's Delete=true entries)
@@ -314,6 +316,7 @@ class Engine(Mocks):
             self._provider_config = dict(self.config)
         self.steps = []
         self.logs = []
+        self.inputs_diffed = {}
         self._state, self._pending = self._load_all()
         self._registered = set()
         self._failure = None
@@ -477,6 +480,9 @@ class Engine(Mocks):
                 else:
                     news.pop(key, None)
         checked = self._check(backend, urn, old["inputs"] if old and not targeted else {}, news)
+        with self._lock:
+            # What `preview --diff` prints: the display diffs old and checked inputs.
+            self.inputs_diffed[urn] = (old["inputs"] if old else None, checked)
         if old is None and req.importId:
             return self._import(backend, urn, req.importId, checked, meta, step("import"))
         if old is None:

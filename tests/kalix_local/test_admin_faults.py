@@ -93,7 +93,11 @@ def test_fault_drop_after__request_applied(kalix: KalixLocalServer, api: httpx.C
 
 
 def test_faults__invalid_rule(kalix: KalixLocalServer) -> None:
-    response = httpx.post(kalix.url + "/_local/faults", json={"mode": "status", "count": 10**6})
+    response = httpx.post(
+        kalix.url + "/_local/faults",
+        json={"mode": "status", "count": 10**6},
+        headers=kalix.admin_headers,
+    )
     status = assert_status(response, 422, "Invalid")
     assert status["details"]["causes"][0]["field"] == "count"
 
@@ -112,7 +116,9 @@ def test_settings__patch_and_reset(kalix: KalixLocalServer) -> None:
 
 
 def test_settings__unknown_field(kalix: KalixLocalServer) -> None:
-    response = httpx.patch(kalix.url + "/_local/settings", json={"rolloutSpeed": 1})
+    response = httpx.patch(
+        kalix.url + "/_local/settings", json={"rolloutSpeed": 1}, headers=kalix.admin_headers
+    )
     assert_status(response, 422, "Invalid")
 
 

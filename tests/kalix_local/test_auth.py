@@ -84,6 +84,7 @@ def test_token_create_cli_takes_several_projects(
     from kalix_local.store import Store
 
     args = ["token", "create", "--project", "a", "--project", "b", "--data-dir", str(tmp_path)]
+    args.append("--create")  # a new data directory
     assert main(args) == 0
     token = capsys.readouterr().out.strip().splitlines()[-1]
     store = Store(tmp_path / "kalix-local.db")

@@ -1,15 +1,20 @@
-"""The kalix-local command line: serve output and start time, token create."""
+"""The kalix-local command line: serve output and start time, token create, one-line
+errors, --help defaults, IPv6, Ctrl-C with a watch open, client disconnects."""
 
 from __future__ import annotations
 
+import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.support.local_server import REPO_ROOT, KalixLocalServer
+from tests.support.objects import wait_until
 
 
 def test_serve__names_the_token_file_but_never_prints_the_token(tmp_path: Path) -> None:
@@ -53,7 +58,9 @@ def run_kalix_local(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_token_create__prints_token_last(tmp_path: Path) -> None:
-    result = run_kalix_local("token", "create", "--project", "shop", "--data-dir", str(tmp_path))
+    result = run_kalix_local(
+        "token", "create", "--project", "shop", "--data-dir", str(tmp_path), "--create"
+    )
     assert result.returncode == 0, result.stderr
     token = result.stdout.strip().splitlines()[-1]
     assert token.startswith("klx_")
@@ -67,7 +74,7 @@ def test_token_create__prints_token_last(tmp_path: Path) -> None:
 
 def test_token_create__invalid_project(tmp_path: Path) -> None:
     result = run_kalix_local(
-        "token", "create", "--project", "Bad_Name", "--data-dir", str(tmp_path)
+        "token", "create", "--project", "Bad_Name", "--data-dir", str(tmp_path), "--create"
     )
     assert result.returncode == 2
     assert "Bad_Name" in result.stderr
@@ -107,3 +114,202 @@ def test_listening_socket_is_tcp_so_accepted_connections_get_nodelay() -> None:
         assert sock.proto == socket.IPPROTO_TCP
     finally:
         sock.close()
+
+
+# -- one-line errors, --help, --host ::1 ----------------------------------------------
+
+
+def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
+    assert "Traceback" not in result.stderr, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("kalix-local"), lines[0]
+    assert "serving" not in result.stdout
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "says"),
+    [
+        (["--port", "70000"], 2, "--port: must be 0 to 65535 (got 70000)"),
+        (["--federation-port", "-1"], 2, "--federation-port: must be 0 to 65535"),
+        (["--port", "http"], 2, "--port: not a port number: 'http'"),
+        (["--rollout-step-seconds", "0"], 2, "--rollout-step-seconds: must be a positive"),
+        (["--soft-delete-retention-seconds", "nan"], 2, "--soft-delete-retention-seconds"),
+        (["--dns-resolver", "bind"], 2, "--dns-resolver: invalid choice"),
+    ],
+)
+def test_serve__bad_flags_are_one_line_usage_errors(
+    tmp_path: Path, args: list[str], code: int, says: str
+) -> None:
+    result = run_kalix_local("serve", "--data-dir", str(tmp_path / "data"), *args)
+    assert result.returncode == code
+    assert says in one_line_error(result)
+    assert not (tmp_path / "data").exists()  # refused before anything was made
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        (None, "No such file or directory"),
+        ("{not json", "not valid JSON"),
+        ("[1, 2]", "expected a mapping of host to CNAME target"),
+        ('{"shop.example.com": 7}', "host and target must be strings"),
+    ],
+)
+def test_serve__a_bad_dns_static_file_is_one_line(
+    tmp_path: Path, content: str | None, says: str
+) -> None:
+    records = tmp_path / "records.json"
+    if content is not None:
+        records.write_text(content)
+    result = run_kalix_local(
+        "serve", "--data-dir", str(tmp_path / "data"), "--dns-static-file", str(records)
+    )
+    assert result.returncode == 2
+    line = one_line_error(result)
+    assert f"--dns-static-file {records}" in line and says in line
+
+
+def test_serve__an_unusable_data_dir_is_one_line(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    # A path under a regular file: unusable even for root, whom modes do not stop.
+    result = run_kalix_local("serve", "--port", "0", "--data-dir", str(blocker / "data"))
+    assert result.returncode == 1
+    assert f"cannot use --data-dir {blocker / 'data'}: Not a directory" in one_line_error(result)
+
+
+def test_help_shows_the_defaults() -> None:
+    result = run_kalix_local("serve", "--help")
+    assert result.returncode == 0
+    text = " ".join(result.stdout.split())  # argparse wraps lines
+    for shown in (
+        "(default: 127.0.0.1)",
+        "(default: 9000)",
+        "(default: 9001)",
+        "(default: .kalix-local)",
+        "(default: static)",
+        "(default: strict)",
+        "(default: 3600)",
+        "(default: 1209600.0)",
+        "(default 1.0)",
+        "(default 1200)",
+        "(default 0.5)",
+    ):
+        assert shown in text, shown
+
+
+def ipv6_loopback() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not ipv6_loopback(), reason="no IPv6 loopback here")
+def test_serve__on_ipv6_loopback_prints_valid_urls(tmp_path: Path) -> None:
+    with socket.socket(socket.AF_INET6) as probe:
+        probe.bind(("::1", 0))
+        port = probe.getsockname()[1]
+    args = ["--host", "::1", "--port", str(port), "--federation-port", "0"]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kalix_local", "serve", *args, "--data-dir", str(tmp_path)],
+        cwd=REPO_ROOT,
+        env={"PYTHONPATH": str(REPO_ROOT)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        banner = process.stdout.readline()  # the first line, printed once bound
+        assert banner.startswith(f"kalix-local serving http://[::1]:{port} ")
+        url = banner.split()[2]
+        httpx.URL(url)  # a valid URL
+        federation = process.stdout.readline()
+        assert federation.startswith("federation plane: [::1]:")
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.05)
+        else:
+            raise AssertionError("the server on [::1] never answered")
+    finally:
+        process.terminate()
+        process.communicate(timeout=15)
+
+
+# -- token create against a directory with no database ----------------------------------
+
+
+def test_token_create__refuses_a_data_dir_without_a_database(tmp_path: Path) -> None:
+    typo = tmp_path / ".kalix-locl"
+    result = run_kalix_local("token", "create", "--project", "shop", "--data-dir", str(typo))
+    assert result.returncode == 2
+    line = one_line_error(result)
+    assert f"{typo} has no kalix-local database" in line and "--create" in line
+    assert not typo.exists()
+    assert result.stdout == ""  # no token made
+
+
+def test_token_create__against_a_served_data_dir_needs_no_flag(tmp_path: Path) -> None:
+    with KalixLocalServer(tmp_path):
+        pass  # made the database
+    result = run_kalix_local("token", "create", "--project", "shop", "--data-dir", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1].startswith("klx_")
+
+
+# -- shutdown and disconnects ---------------------------------------------------------------
+
+
+def test_ctrl_c_with_a_watch_open_stops_cleanly(tmp_path: Path) -> None:
+    server = KalixLocalServer(tmp_path).start()
+    try:
+        assert server.process is not None
+        with (
+            server.client() as api,
+            api.stream(
+                "GET", server.api_path("kalixservices"), params={"watch": "true"}, timeout=20
+            ) as stream,
+        ):
+            assert stream.status_code == 200
+            server.process.send_signal(signal.SIGINT)
+            assert list(stream.iter_bytes()) == []  # the server ended the stream
+        code = server.process.wait(timeout=20)
+    finally:
+        server.close()
+    assert code == 130  # the shell's code for an interrupted command
+    log = server.log_path.read_text()
+    assert "Traceback" not in log
+    assert "Shutting down" in log and "Application shutdown complete" in log
+    assert "timeout graceful shutdown exceeded" not in log
+
+
+def test_a_client_gone_before_its_body_is_read_is_a_debug_line(tmp_path: Path) -> None:
+    with KalixLocalServer(tmp_path, extra_args=["--log-level", "debug"]) as server:
+        path = server.api_path("kalixservices")
+        request = (
+            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n"
+            f"Authorization: Bearer {server.access_token()}\r\n"
+            "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n"
+            '{"metadata": '
+        )
+        with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+            sock.sendall(request.encode())
+        with server.client() as api:  # the server goes on serving
+            wait_until(
+                lambda: server.log_path.read_text(), lambda log: "client disconnected" in log
+            )
+            assert api.get(path).status_code == 200
+    log = server.log_path.read_text()
+    assert "Traceback" not in log
+    [line] = [line for line in log.splitlines() if "client disconnected" in line]
+    assert f" DEBUG kalix_local.requests: POST {path} client disconnected " in line
+    assert " 500 " not in log

@@ -62,7 +62,10 @@ def test_kill_9_mid_write__acknowledged_writes_survive(tmp_path: Path) -> None:
         threads = [threading.Thread(target=writer, args=(w,)) for w in range(3)]
         for thread in threads:
             thread.start()
-        time.sleep(1.0)
+        # Kill once writes are flowing (not after a fixed time: a loaded machine is slow).
+        deadline = time.monotonic() + 60
+        while len(acknowledged) < 20 and time.monotonic() < deadline:
+            time.sleep(0.05)
         server.kill()
         stop.set()
         for thread in threads:

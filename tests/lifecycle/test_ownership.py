@@ -17,6 +17,7 @@ import pytest
 
 import pulumi_kalix as kalix
 from pulumi_kalix.claims import CLAIM_ANNOTATION, Claim
+from pulumi_kalix.provider.hostname_ledger import HostnameLedger, Pending
 from tests.harness import Engine, EngineError
 from tests.lifecycle.conftest import Stack, make_engine, ops
 
@@ -32,6 +33,11 @@ def service(resource: str = "cart", **kw: Any) -> Callable[[], None]:
     return program
 
 
+def generated() -> None:
+    """A program with one generated hostname, exported as `host`."""
+    pulumi.export("host", kalix.Hostname("gen").hostname)
+
+
 def claim_on(stack: Stack, name: str = "cart") -> Claim | None:
     live = stack.api.services.get(name)
     return Claim.parse((live.metadata.annotations or {}).get(CLAIM_ANNOTATION))
@@ -39,6 +45,11 @@ def claim_on(stack: Stack, name: str = "cart") -> Claim | None:
 
 def state_claim(engine: Engine, resource: str) -> Claim | None:
     return Claim.parse(engine.outputs(resource)["__claim"])
+
+
+def ledger_holder(stack: Stack, hostname: str) -> Claim | None:
+    """Who the hostname claims ledger in the project says holds `hostname`."""
+    return HostnameLedger(stack.api.secrets, "-").read().holder(hostname)
 
 
 def messages(engine: Engine, resource: str, severity: str) -> list[str]:
@@ -111,16 +122,25 @@ def test_replace_of_a_route_and_its_fixed_hostname_keeps_both(stack: Stack) -> N
     assert stack.api.hostnames.list() == [] and stack.api.routes.list() == []
 
 
-def test_replace_of_a_generated_hostname_ends_with_one_new_name(stack: Stack) -> None:
-    def program() -> None:
-        pulumi.export("host", kalix.Hostname("gen").hostname)
-
-    stack.engine.up(program)
+def test_replace_of_a_generated_hostname_keeps_its_name_held_by_the_new_entry(
+    stack: Stack,
+) -> None:
+    stack.engine.up(generated)
     first = stack.engine.stack_outputs["host"]
-    stack.engine.up(program, replace=["gen"])
-    second = stack.engine.stack_outputs["host"]
-    assert second != first
-    assert [h.name for h in stack.api.hostnames.list()] == [second]
+    old_claim = state_claim(stack.engine, "gen")
+    # Create cannot tell a replacement from a retry after a lost state write: both take
+    # back the name the ledger says this resource holds (a rename gets a new one).
+    assert ops(stack.engine.up(generated, replace=["gen"])) == [
+        ("delete-replaced", "gen"),
+        ("replace", "gen"),
+    ]
+    assert stack.engine.stack_outputs["host"] == first
+    assert [h.name for h in stack.api.hostnames.list()] == [first]
+    new_claim = state_claim(stack.engine, "gen")
+    assert new_claim != old_claim and ledger_holder(stack, first) == new_claim
+    stack.engine.destroy()
+    assert stack.api.hostnames.list() == []
+    assert ledger_holder(stack, first) is None
 
 
 def test_rename_with_adopt_takes_the_object_and_the_old_entry_leaves_it(stack: Stack) -> None:
@@ -284,10 +304,7 @@ def late_fault(stack: Stack, delay: float) -> None:
 def test_a_generated_hostname_create_applied_late_is_not_duplicated(stack: Stack) -> None:
     late_fault(stack, 1.0)  # within kalix:lateApplySeconds (10 s by default)
 
-    def program() -> None:
-        pulumi.export("host", kalix.Hostname("gen").hostname)
-
-    stack.engine.up(program)
+    stack.engine.up(generated)
     name = stack.engine.stack_outputs["host"]
     assert [h.name for h in stack.api.hostnames.list()] == [name]
     assert ops(stack.engine.refresh()) == [("same", "gen")]
@@ -296,16 +313,12 @@ def test_a_generated_hostname_create_applied_late_is_not_duplicated(stack: Stack
     assert stack.api.hostnames.list() == []
 
 
-def test_a_create_applied_after_the_window_leaves_one_extra_and_says_so(
-    stack: Stack, tmp_path: Path
-) -> None:
-    engine = make_engine(stack.server, tmp_path / "s.json", {"kalix:lateApplySeconds": "0.5"})
+def late_extra(stack: Stack, engine: Engine) -> tuple[str, str]:
+    """An `up` whose generated create went unanswered past kalix:lateApplySeconds (0.5 s),
+    so it asked again; the first request is applied 2 s late: (ours, the extra)."""
     late_fault(stack, 2.0)
 
-    def program() -> None:
-        pulumi.export("host", kalix.Hostname("gen").hostname)
-
-    engine.up(program)
+    engine.up(generated)
     ours = engine.stack_outputs["host"]
     warnings = messages(engine, "::gen", "warning")
     assert len(warnings) == 1 and "went unanswered" in warnings[0]
@@ -313,6 +326,122 @@ def test_a_create_applied_after_the_window_leaves_one_extra_and_says_so(
     while len(stack.api.hostnames.list()) < 2 and time.monotonic() < deadline:
         time.sleep(0.2)
     names = {h.name for h in stack.api.hostnames.list()}
-    assert ours in names and len(names) == 2  # the late one: not provably ours, kept
+    assert ours in names and len(names) == 2
+    return ours, next(iter(names - {ours}))
+
+
+def test_a_create_applied_after_the_window_is_removed_by_the_next_refresh(
+    stack: Stack, tmp_path: Path
+) -> None:
+    engine = make_engine(stack.server, tmp_path / "s.json", {"kalix:lateApplySeconds": "0.5"})
+    ours, extra = late_extra(stack, engine)
+    assert ops(engine.refresh()) == [("same", "gen")]
+    assert [h.name for h in stack.api.hostnames.list()] == [ours]
+    assert any(extra in m and "late result" in m for m in messages(engine, "::gen", "info"))
+    assert ledger_holder(stack, ours) == state_claim(engine, "gen")
     engine.destroy()
-    assert [h.name for h in stack.api.hostnames.list()] == sorted(names - {ours})
+    assert stack.api.hostnames.list() == []
+
+
+def test_a_create_applied_after_the_window_is_removed_by_destroy(
+    stack: Stack, tmp_path: Path
+) -> None:
+    engine = make_engine(stack.server, tmp_path / "s.json", {"kalix:lateApplySeconds": "0.5"})
+    late_extra(stack, engine)
+    engine.destroy()
+    assert stack.api.hostnames.list() == []
+
+
+def test_a_generated_create_whose_state_write_was_lost_takes_its_name_back(
+    stack: Stack,
+) -> None:
+    stack.engine.up(generated)
+    name = stack.engine.stack_outputs["host"]
+    state = json.loads(stack.state_path.read_text())
+    del state[next(u for u in state if u.endswith("kalix:Hostname::gen"))]
+    stack.state_path.write_text(json.dumps(state))
+    assert ops(stack.engine.up(generated)) == [("create", "gen")]
+    assert stack.engine.stack_outputs["host"] == name
+    assert [h.name for h in stack.api.hostnames.list()] == [name]
+    assert ledger_holder(stack, name) == state_claim(stack.engine, "gen")
+
+
+def test_a_generated_create_that_died_before_its_answer_takes_the_name_it_made(
+    stack: Stack,
+) -> None:
+    stack.engine.up(generated)
+    name = stack.engine.stack_outputs["host"]
+    claim = state_claim(stack.engine, "gen")
+    assert claim is not None
+    # As if the process died after sending CreateHostname: the ledger has only the
+    # pending record written before the call, the state no entry.
+    ledger = HostnameLedger(stack.api.secrets, "-")
+    assert ledger.forget(name, claim)
+    ledger.expect(Pending(claim, frozenset(), unanswered=1, since=time.time()))
+    state = json.loads(stack.state_path.read_text())
+    del state[next(u for u in state if u.endswith("kalix:Hostname::gen"))]
+    stack.state_path.write_text(json.dumps(state))
+    assert ops(stack.engine.up(generated)) == [("create", "gen")]
+    assert stack.engine.stack_outputs["host"] == name  # no second name asked for
+    assert [h.name for h in stack.api.hostnames.list()] == [name]
+    assert ledger_holder(stack, name) == state_claim(stack.engine, "gen")
+    assert ledger.read().pending_of(claim) is None
+
+
+def hostnames(generated: bool = True, **kw: Any) -> Callable[[], None]:
+    def program() -> None:
+        fixed = kalix.Hostname("shop", hostname="shop.example.com", **kw)
+        pulumi.export("fixed", fixed.hostname)
+        if generated:
+            pulumi.export("gen", kalix.Hostname("gen", **kw).hostname)
+
+    return program
+
+
+def test_destroying_the_old_stack_after_another_adopted_its_hostnames_deletes_none(
+    stack: Stack, tmp_path: Path
+) -> None:
+    stack.engine.up(hostnames())
+    gen = stack.engine.stack_outputs["gen"]
+    new_home = other_stack(stack, tmp_path, "prod", stack_name="prod")
+
+    def adopting() -> None:  # what `pulumi-kalix import` writes for both
+        kalix.Hostname("shop", hostname="shop.example.com", adopt=True, delete_adopted=True)
+        kalix.Hostname("gen", hostname=gen, adopt=True, delete_adopted=True)
+
+    new_home.up(adopting)
+    assert ops(stack.engine.destroy()) == [("delete", "gen"), ("delete", "shop")]
+    assert sorted(h.name for h in stack.api.hostnames.list()) == sorted([gen, "shop.example.com"])
+    for resource in ("::shop", "::gen"):
+        warning = messages(stack.engine, resource, "warning")
+        assert len(warning) == 1 and "of stack shop/prod" in warning[0]
+    new_home.destroy()  # it asked to delete what it adopted
+    assert stack.api.hostnames.list() == []
+
+
+def test_two_stacks_with_equal_names_do_not_take_each_others_hostnames(
+    stack: Stack, tmp_path: Path
+) -> None:
+    stack.engine.up(hostnames(generated=False))
+    twin = other_stack(stack, tmp_path, "twin")
+    with pytest.raises(EngineError) as err:
+        twin.up(hostnames(generated=False))
+    assert "held by resource 'shop' of stack shop/dev (identity" in str(err.value)
+    assert "adopt=True" in str(err.value)
+    twin.destroy()
+    assert [h.name for h in stack.api.hostnames.list()] == ["shop.example.com"]
+    assert ledger_holder(stack, "shop.example.com") == state_claim(stack.engine, "shop")
+    stack.engine.destroy()
+    assert stack.api.hostnames.list() == []
+
+
+def test_a_fixed_hostname_create_whose_state_write_was_lost_takes_it_back(stack: Stack) -> None:
+    stack.engine.up(hostnames(generated=False))
+    state = json.loads(stack.state_path.read_text())
+    del state[next(u for u in state if u.endswith("kalix:Hostname::shop"))]
+    stack.state_path.write_text(json.dumps(state))
+    assert ops(stack.engine.up(hostnames(generated=False))) == [("create", "shop")]
+    assert stack.engine.outputs("shop")["adopted"] is False
+    assert ledger_holder(stack, "shop.example.com") == state_claim(stack.engine, "shop")
+    stack.engine.destroy()
+    assert stack.api.hostnames.list() == []

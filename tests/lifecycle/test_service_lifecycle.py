@@ -131,6 +131,38 @@ def test_exposure_gives_a_url_on_a_generated_hostname(stack: Stack) -> None:
     assert {op for op, _ in ops(stack.engine.up(program))} == {"same"}
 
 
+def test_exposure_adopts_a_hostname_the_project_already_has(stack: Stack) -> None:
+    generated = stack.api.hostnames.create().name  # as `akka service expose` made it
+
+    def program() -> None:
+        svc = kalix.Service("cart", image="registry.example/cart:1.0")
+        exposure = kalix.ServiceExposure("cart", service=svc.name, hostname=generated, adopt=True)
+        pulumi.export("url", exposure.url)
+
+    stack.engine.up(program)
+    assert stack.engine.stack_outputs["url"] == f"https://{generated}"
+    assert stack.engine.outputs("cart-host")["adopted"] is True
+    assert stack.api.routes.get("cart").spec.host == generated
+    stack.engine.destroy()
+    # Reserved before the stack took it: left in place (delete_adopted was not asked).
+    assert [h.name for h in stack.api.hostnames.list()] == [generated]
+
+
+def test_exposure_routes_from_a_hostname_resource_of_the_program(stack: Stack) -> None:
+    def program() -> None:
+        host = kalix.Hostname("shop", hostname="shop.example.com")
+        svc = kalix.Service("cart", image="registry.example/cart:1.0")
+        exposure = kalix.ServiceExposure("cart", service=svc.name, hostname=host)
+        pulumi.export("hostname", exposure.hostname)
+
+    steps = stack.engine.up(program)
+    assert ("create", "cart-host") not in ops(steps)  # no second Hostname for the name
+    assert stack.engine.stack_outputs["hostname"] == "shop.example.com"
+    assert stack.api.routes.get("cart").spec.host == "shop.example.com"
+    stack.engine.destroy()
+    assert stack.api.hostnames.list() == []
+
+
 def test_token_never_reaches_state_or_provider_logs(stack: Stack) -> None:
     stack.engine.up(cart())
     assert stack.server.token not in stack.state_text()

@@ -68,7 +68,8 @@ class KalixLocalServer:
 
     ``url``, ``token`` (a refresh token) and ``project`` (the default project's friendly
     name) are what a client needs; ``federation_address`` is the gRPC federation plane;
-    ``admin()`` calls the ``/_local`` admin API; ``stop()``/``kill()``/``restart()``
+    ``admin()`` calls the ``/_local`` admin API (with ``admin_headers``, the
+    credential from ``<data_dir>/admin-token``); ``stop()``/``kill()``/``restart()``
     keep the same ports and data dir, so state persistence can be tested.
 
     The controller lags ``status_lag_seconds`` behind every spec write (0.05 s here, so
@@ -132,6 +133,7 @@ class KalixLocalServer:
         self.process: subprocess.Popen[str] | None = None
         self._access: dict[str, tuple[str, float]] = {}
         self.token = ""
+        self.admin_token = ""
         self.startup_seconds = 0.0
         self.log_path = self.data_dir / "server.log"
 
@@ -166,6 +168,7 @@ class KalixLocalServer:
             raise RuntimeError(f"kalix-local did not start:\n{self.log_path.read_text()}")
         self.startup_seconds = time.monotonic() - started
         self.token = (self.data_dir / "default-token").read_text().strip()
+        self.admin_token = (self.data_dir / "admin-token").read_text().strip()
         return self
 
     def stop(self) -> None:
@@ -267,9 +270,16 @@ class KalixLocalServer:
 
     # -- helpers ----------------------------------------------------------------------
 
+    @property
+    def admin_headers(self) -> dict[str, str]:
+        """The admin API's credential (``<data_dir>/admin-token``), as a header."""
+        return {"Authorization": f"Bearer {self.admin_token}"}
+
     def admin(self, method: str, path: str, json: Any = None) -> Any:
         """Call ``/_local<path>``; raises on an error status; returns the JSON body."""
-        response = httpx.request(method, f"{self.url}/_local{path}", json=json, timeout=30)
+        response = httpx.request(
+            method, f"{self.url}/_local{path}", json=json, headers=self.admin_headers, timeout=30
+        )
         response.raise_for_status()
         return response.json()
 

@@ -1,0 +1,455 @@
+"""Issue 15's figures that need no engine: import time, kalix-local lists, gets, watch
+fan-out and the Ready -> await-return delay, each printed beside its baseline and target.
+
+    .venv/bin/python benchmarks/bench_perf.py [--only import,list,get,fanout,await]
+
+- import: `from pulumi_kalix import Service` against `import pulumi`, in fresh processes
+  (paired, medians).
+- list: a list of 1,000 services end to end (the client's `services.list()`), the raw
+  HTTP part, the server's CPU per list, and the client's decoding one pass
+  (`model_validate_json`, what `list()` does) against per-item validation (the baseline).
+- get: one service at a paced 500 req/s, p50/p99.
+- fanout: 200 watch streams on one service, a change -> each stream's event (p50/p99);
+  200 streams on 200 services, the server's CPU per change against one stream.
+- await: Ready on the server (a separate watch of the collection is the reference) ->
+  `wait_for` returns, 1 and 100 awaits at once on one shared client, against polling
+  every 3 s and 5 s.
+
+Every loop is bounded in count and time; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from typing import Any
+
+import _common
+import httpx
+from _common import header, load, percentile
+
+from tests.support.local_server import KalixLocalServer
+from tests.support.objects import service as service_body
+
+IMAGE = "registry.example/bench:1"
+SERVICES = "kalixservices"
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms"
+
+
+def _cpu(pid: int) -> float:
+    """CPU seconds (user + system) of a process so far, from /proc."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _service(name: str) -> dict[str, Any]:
+    return service_body(name, IMAGE, min_instances=1)
+
+
+# -- import ---------------------------------------------------------------------------
+
+_IMPORT = (
+    "import time; t = time.perf_counter(); import pulumi; a = time.perf_counter(); "
+    "{stmt}; b = time.perf_counter(); print(a - t, b - a)"
+)
+
+
+def bench_import(trials: int) -> None:
+    print("Import time (fresh process each, paired, medians)")
+    env = {**os.environ, "PYTHONPATH": str(_common.REPO)}
+    base: list[float] = []
+    extra: list[float] = []
+    for _ in range(trials):
+        out = subprocess.run(
+            [sys.executable, "-c", _IMPORT.format(stmt="from pulumi_kalix import Service")],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
+            timeout=60,
+        ).stdout.split()
+        base.append(float(out[0]))
+        extra.append(float(out[1]))
+    print(f"  import pulumi (baseline)                  median {_ms(statistics.median(base))}")
+    print(
+        f"  + from pulumi_kalix import Service        median +{_ms(statistics.median(extra))}"
+        "   (target <= +30 ms)"
+    )
+    probe = (
+        "import sys, pulumi; from pulumi_kalix import Service; "
+        "print(sorted(m for m in ('httpx', 'pydantic', 'pulumi_kalix.api', 'pulumi_kalix.client') "
+        "if m in sys.modules))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=60
+    ).stdout.strip()
+    print(f"  modules loaded by it: {loaded}")
+
+
+# -- list / get -------------------------------------------------------------------------
+
+
+def bench_list(server: KalixLocalServer, count: int, lists: int) -> None:
+    from pulumi_kalix.api import KalixService
+    from pulumi_kalix.client import ControlPlane
+
+    print(f"\nList of {count:,} services ({lists} lists, sequential)")
+    assert server.process is not None
+    with ControlPlane(server.url, server.access_token(), server.project_id()) as api:
+        have = len(api.services.list())
+        for i in range(have, count):
+            api.services.create(KalixService.model_validate(_service(f"l-{i:04d}")))
+        api.services.list()  # warm
+        cpu0 = _cpu(server.process.pid)
+        ends: list[float] = []
+        for _ in range(lists):
+            t = time.perf_counter()
+            items = api.services.list()
+            ends.append(time.perf_counter() - t)
+        cpu_per_list = (_cpu(server.process.pid) - cpu0) / lists
+        print(
+            f"  end to end, services.list()   p50 {_ms(percentile(ends, 50))}  "
+            f"p99 {_ms(percentile(ends, 99))}  ({len(items)} items; target p50 <= 20 ms)"
+        )
+        print(f"  kalix-local CPU per list      {_ms(cpu_per_list)}")
+    with server.client() as http:
+        path = server.api_path(SERVICES)
+        raw: list[float] = []
+        body = b""
+        for _ in range(lists):
+            t = time.perf_counter()
+            body = http.get(path).content
+            raw.append(time.perf_counter() - t)
+    print(f"  raw HTTP only                 p50 {_ms(percentile(raw, 50))}")
+    per_item: list[float] = []
+    one_pass: list[float] = []
+    from pulumi_kalix.client.control_plane import _Objects
+
+    ops = _Objects(SERVICES, KalixService, "p")
+    for _ in range(lists):
+        t = time.perf_counter()
+        [KalixService.model_validate(i) for i in json.loads(body).get("items", [])]
+        per_item.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        ops.parse_list(body)
+        one_pass.append(time.perf_counter() - t)
+    print(
+        f"  decode: json.loads + per-item model_validate (baseline) p50 "
+        f"{_ms(percentile(per_item, 50))}; one pass (the client's) p50 "
+        f"{_ms(percentile(one_pass, 50))}"
+    )
+
+
+def bench_get(server: KalixLocalServer, rate: float, seconds: float) -> None:
+    from pulumi_kalix.client import ControlPlane
+
+    print(f"\nGet one service at a paced {rate:g} req/s for {seconds:g} s")
+    with ControlPlane(server.url, server.access_token(), server.project_id()) as api:
+        from pulumi_kalix.api import KalixService
+
+        if api.services.get_or_none("g-one") is None:
+            api.services.create(KalixService.model_validate(_service("g-one")))
+        samples: list[float] = []
+        start = time.perf_counter()
+        for n in range(int(rate * seconds)):
+            due = start + n / rate
+            pause = due - time.perf_counter()
+            if pause > 0:
+                time.sleep(pause)
+            t = time.perf_counter()
+            api.services.get("g-one")
+            samples.append(time.perf_counter() - t)
+        took = time.perf_counter() - start
+    print(
+        f"  {len(samples)} gets in {took:.2f} s: p50 {_ms(percentile(samples, 50))}  "
+        f"p99 {_ms(percentile(samples, 99))}  max {_ms(max(samples))}"
+    )
+
+
+# -- watch fan-out ------------------------------------------------------------------------
+
+
+class _Watchers:
+    """`n` raw watch streams (one connection each) on the given services; each records
+    when it saw which resourceVersion."""
+
+    def __init__(self, server: KalixLocalServer, names: list[str]) -> None:
+        self.server = server
+        self.names = names
+        self.seen: list[dict[str, float]] = [{} for _ in names]
+        self.ready = 0
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.task = asyncio.run_coroutine_threadsafe(self._all(), self.loop)
+
+    async def _all(self) -> None:
+        token = self.server.access_token()
+        limits = httpx.Limits(max_connections=None, max_keepalive_connections=None)
+        async with httpx.AsyncClient(
+            base_url=self.server.url,
+            headers={"Authorization": f"Bearer {token}"},
+            limits=limits,
+            timeout=httpx.Timeout(90.0),
+        ) as http:
+            await asyncio.gather(*(self._one(http, i) for i in range(len(self.names))))
+
+    async def _one(self, http: httpx.AsyncClient, i: int) -> None:
+        params = {
+            "watch": "true",
+            "fieldSelector": f"metadata.name={self.names[i]}",
+            "timeoutSeconds": "60",
+        }
+        seen = self.seen[i]
+        async with http.stream("GET", self.server.api_path(SERVICES), params=params) as resp:
+            first = True
+            async for line in resp.aiter_lines():
+                if not line.strip():
+                    continue
+                event = json.loads(line)
+                seen[event["object"]["metadata"]["resourceVersion"]] = time.perf_counter()
+                if first:
+                    first = False
+                    self.ready += 1
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while self.ready < len(self.names) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if self.ready < len(self.names):
+            raise RuntimeError(f"only {self.ready}/{len(self.names)} watch streams opened")
+
+    def stop(self) -> None:
+        self.task.cancel()
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+
+
+def bench_fanout(server: KalixLocalServer, watchers: int, changes: int) -> None:
+    print(f"\nWatch fan-out: {watchers} watch streams, {changes} changes")
+    assert server.process is not None
+    with server.client() as http:
+        names = [f"w-{i:03d}" for i in range(watchers)]
+        for name in names:
+            r = http.get(server.api_path(SERVICES, name))
+            if r.status_code == 404:
+                http.post(server.api_path(SERVICES), json=_service(name)).raise_for_status()
+        time.sleep(1.0)  # let the rollouts settle: no controller events during the changes
+
+        def change(name: str, n: int) -> tuple[str, float]:
+            sent = time.perf_counter()
+            patch = {"metadata": {"labels": {"n": str(n)}}}
+            r = http.patch(
+                server.api_path(SERVICES, name),
+                json=patch,
+                headers={"content-type": "application/merge-patch+json"},
+            )
+            r.raise_for_status()
+            return str(r.json()["metadata"]["resourceVersion"]), sent
+
+        # All on one service.
+        group = _Watchers(server, [names[0]] * watchers)
+        try:
+            group.wait_ready()
+            delays: list[float] = []
+            for n in range(changes):
+                rv, sent = change(names[0], n)
+                deadline = time.monotonic() + 5
+                while time.monotonic() < deadline and not all(rv in s for s in group.seen):
+                    time.sleep(0.002)
+                delays += [s[rv] - sent for s in group.seen if rv in s]
+                time.sleep(0.05)
+        finally:
+            group.stop()
+        print(
+            f"  {watchers} streams on one service: write sent -> event seen p50 "
+            f"{_ms(percentile(delays, 50))}  p99 {_ms(percentile(delays, 99))}  "
+            f"(n={len(delays)}; target p99 <= 10 ms)"
+        )
+
+        # One stream per service, the change on one of them: CPU per change against a
+        # single stream (the baseline, same run).
+        cpu_per: dict[int, float] = {}
+        for count in (1, watchers):
+            group = _Watchers(server, names[:count])
+            try:
+                group.wait_ready()
+                time.sleep(0.3)
+                cpu0 = _cpu(server.process.pid)
+                for n in range(changes):
+                    change(names[0], 1000 + count * changes + n)
+                    time.sleep(0.05)
+                time.sleep(0.2)
+                cpu_per[count] = (_cpu(server.process.pid) - cpu0) / changes
+            finally:
+                group.stop()
+        print(
+            f"  kalix-local CPU per change: 1 stream (baseline) {_ms(cpu_per[1])}; "
+            f"{watchers} streams on {watchers} services {_ms(cpu_per[watchers])} "
+            f"({cpu_per[watchers] / max(cpu_per[1], 1e-6):.1f}x)"
+        )
+
+
+# -- Ready -> await returns -----------------------------------------------------------------
+
+
+class _Reference:
+    """A watch of the whole collection on its own connection: when each service first
+    showed Ready on the server (within the stream's delivery time)."""
+
+    def __init__(self, server: KalixLocalServer) -> None:
+        self.ready_at: dict[str, float] = {}
+        self._stop = threading.Event()
+        self._server = server
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._opened = threading.Event()
+        self._thread.start()
+        self._opened.wait(10)
+
+    def _run(self) -> None:
+        token = self._server.access_token()
+        with httpx.Client(
+            base_url=self._server.url,
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=httpx.Timeout(120.0),
+        ) as http:
+            params = {"watch": "true", "timeoutSeconds": "110"}
+            try:
+                with http.stream("GET", self._server.api_path(SERVICES), params=params) as r:
+                    self._opened.set()
+                    for line in r.iter_lines():
+                        if self._stop.is_set():
+                            return
+                        if line.strip():
+                            self._see(json.loads(line)["object"])
+            except httpx.TransportError:
+                return  # the server stopped: the run is over
+
+    def _see(self, obj: dict[str, Any]) -> None:
+        name = obj["metadata"]["name"]
+        summary = (obj.get("status") or {}).get("summary")
+        if summary == "Ready" and name not in self.ready_at:
+            self.ready_at[name] = time.perf_counter()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+async def _awaits(
+    server: KalixLocalServer,
+    prefix: str,
+    count: int,
+    interval: float | None,
+    seed: int,
+    one_pool: bool = False,
+) -> list[float]:
+    from pulumi_kalix.client import AsyncControlPlane, PollPolicy
+
+    rng = random.Random(seed)
+    returned: dict[str, float] = {}
+    names = [f"{prefix}-{i:03d}" for i in range(count)]
+    ref = _Reference(server)
+    token = server.access_token()
+    async with (
+        AsyncControlPlane(server.url, token, server.project_id()) as api,
+        httpx.AsyncClient(
+            base_url=server.url, headers={"Authorization": f"Bearer {token}"}, timeout=30
+        ) as http,
+    ):
+        if one_pool:  # the baseline: watches and GETs on one pool of 100 connections
+            await api._stream_http.aclose()
+            api._stream_http = api._http
+
+        def ready(obj: Any) -> bool:
+            return bool(obj is not None and obj.status and obj.status.summary == "Ready")
+
+        async def one(name: str) -> None:
+            # Each await starts as its create returns, as in a program (the rollout
+            # then takes one rollout step).
+            created = await http.post(server.api_path(SERVICES), json=_service(name))
+            created.raise_for_status()
+            if interval is None:
+                await api.services.wait_for(name, ready, timeout=60)
+            else:
+                await asyncio.sleep(rng.uniform(0, interval))  # a random poll phase
+                policy = PollPolicy(interval, 1.0, interval, use_watch=False)
+                await api.services.wait_for(name, ready, timeout=60, poll=policy)
+            returned[name] = time.perf_counter()
+
+        await asyncio.gather(*(one(n) for n in names))
+    await asyncio.sleep(0.1)
+    ref.stop()
+    return [returned[n] - ref.ready_at[n] for n in names if n in ref.ready_at]
+
+
+def bench_await(server: KalixLocalServer, many: int) -> None:
+    print("\nReady on the server -> wait_for returns (reference: a watch of the collection)")
+    runs: list[tuple[str, int, float | None, bool]] = [
+        ("watch + polling (the client), 1 await", 1, None, False),
+        (f"watch + polling (the client), {many} awaits", many, None, False),
+        (f"the same, watches on the GETs' pool (before), {many}", many, None, True),
+        (f"polling every 3 s (baseline), {many} awaits", many, 3.0, False),
+        (f"polling every 5 s (baseline), {many} awaits", many, 5.0, False),
+    ]
+    for i, (label, count, interval, one_pool) in enumerate(runs):
+        delays = asyncio.run(_awaits(server, f"a{i}", count, interval, i, one_pool))
+        if not delays:
+            print(f"  {label:<46} no samples")
+            continue
+        target = "  (target p99 <= 50 ms)" if i == 1 else ""
+        print(
+            f"  {label:<46} p50 {_ms(percentile(delays, 50))}  p99 "
+            f"{_ms(percentile(delays, 99))}  (n={len(delays)}){target}"
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--only", default="import,list,get,fanout,await")
+    parser.add_argument("--import-trials", type=int, default=7)
+    parser.add_argument("--services", type=int, default=1000)
+    parser.add_argument("--lists", type=int, default=20)
+    parser.add_argument("--get-rate", type=float, default=500)
+    parser.add_argument("--get-seconds", type=float, default=2)
+    parser.add_argument("--watchers", type=int, default=200)
+    parser.add_argument("--changes", type=int, default=10)
+    parser.add_argument("--awaits", type=int, default=100)
+    parser.add_argument("--rollout-step", type=float, default=2.0)
+    args = parser.parse_args(argv)
+    only = set(args.only.split(","))
+    header("bench_perf: imports, lists, fan-out, await delay", [sys.executable, *sys.argv])
+    if "import" in only:
+        bench_import(args.import_trials)
+    if only & {"list", "get", "fanout", "await"}:
+        with KalixLocalServer(
+            rollout_step_seconds=args.rollout_step,
+            status_lag_seconds=0.0,
+            record=False,
+            check_contract=False,
+        ) as server:
+            if "list" in only:
+                bench_list(server, args.services, args.lists)
+            if "get" in only:
+                bench_get(server, args.get_rate, args.get_seconds)
+            if "fanout" in only:
+                bench_fanout(server, args.watchers, args.changes)
+            if "await" in only:
+                bench_await(server, args.awaits)
+    print(f"\n# load average at end: {load()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
