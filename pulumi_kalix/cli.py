@@ -1,44 +1,46 @@
-"""`pulumi-kalix`: Kalix descriptors out of a live project, and a Pulumi program for it.
+"""`pulumi-kalix`: Kalix descriptors out of a live project, and Pulumi programs from a
+live project or from descriptor files.
 
 ```
 pulumi-kalix export service NAME [-f FILE]      like `kalix service export`
 pulumi-kalix export route NAME [-f FILE]        like `kalix route export`
-pulumi-kalix export service|route --all         every one, as YAML documents
+pulumi-kalix export service|route --all         every one, as a project descriptor
+                                  [-o yaml|json] (`services`/`routes` work too)
 pulumi-kalix import --project P [--out DIR]     a program adopting the whole project
-pulumi-kalix whoami                             check credential, project, region
+pulumi-kalix convert FILE... --out DIR          a program from descriptor files
+pulumi-kalix whoami [-o text|json]              check credential, project, region
+pulumi-kalix --version
 ```
 Connection settings come from `--api-host`/`--token`/`--project`/`--region`, then
 `AKKA_API_HOST`/`AKKA_TOKEN`/`AKKA_PROJECT`/`AKKA_REGION` (see `pulumi_kalix.config`).
-Exit codes: 0 ok, 1 an API or usage error (one line on stderr), 2 a command-line
-syntax error.
+Exit codes: 0 ok, 1 an API, descriptor or usage error (one line on stderr), 2 a
+command-line syntax error.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
-import textwrap
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .api import REQUIRED_SECRET_KEYS, KalixRoute, KalixSecret, KalixService
+import yaml
+
+from . import codegen
 from .api import Hostname as HostnameObject
 from .claims import HOSTNAME_LEDGER
 from .client import ControlPlane
 from .config import API_HOST, PROJECT, REGION, TOKEN, Settings
 from .descriptors import (
     DescriptorError,
-    adoption_changes,
     dump_all,
     dump_route,
     dump_service,
-    service_descriptor_of,
-    service_unmodeled,
+    unpublished_fields,
 )
+from .descriptors.project import document_data, dump_documents
 from .errors import APIConnectionError, APIStatusError, KalixError, NotFoundError
 
 PROG = "pulumi-kalix"
@@ -115,12 +117,20 @@ def _whoami(args: argparse.Namespace, settings: Settings) -> int:
     credential = settings.credential()
     session = settings.session()
     current = session.federation.current_token() if session.access_token() else None
+    info_out: dict[str, Any] = {
+        "federationPlane": str(session.endpoint),
+        "credential": {"kind": credential.kind, "source": credential.source},
+        "principal": current.name if current else None,
+    }
     lines = [
         f"federation plane: {session.endpoint}",
         f"credential:       {credential.kind} token from {credential.source}",
         f"principal:        {current.name if current else '?'}",
     ]
     projects = list(session.federation.list_projects())
+    info_out["projects"] = [
+        {"name": p.friendly_name, "id": p.name.removeprefix("projects/")} for p in projects
+    ]
     shown = ", ".join(
         f"{p.friendly_name} ({p.name.removeprefix('projects/')})" for p in projects[:20]
     )
@@ -137,9 +147,18 @@ def _whoami(args: argparse.Namespace, settings: Settings) -> int:
         # One call proves the access token works on the control plane too.
         services = session.control_plane(info.id).services.list()
         lines.append(f"services:         {len(services)}")
+        info_out["project"] = {
+            "name": info.friendly_name,
+            "id": info.id,
+            "region": region.name,
+            "primary": bool(region.primary),
+            "controlPlane": url,
+            "services": len(services),
+        }
     else:
         lines.append("project:          (none set: pass --project or set AKKA_PROJECT)")
-    print("\n".join(lines))
+        info_out["project"] = None
+    print(json.dumps(info_out, indent=2) if args.output == "json" else "\n".join(lines))
     return 0
 
 
@@ -147,7 +166,7 @@ def _whoami(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _export(args: argparse.Namespace, settings: Settings) -> int:
-    kind: str = args.kind
+    kind: str = args.export_kind
     with _client(settings) as api:
         objects = api.services if kind == "service" else api.routes
         try:
@@ -160,8 +179,29 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
             raise UsageError(
                 f"{kind} {args.name!r} not found in project {settings.project!r}"
             ) from None
+    for obj in items:
+        # Never dropped silently: a field the descriptor format has no place for.
+        extra = unpublished_fields(obj.spec, "spec")
+        if extra:
+            print(
+                f"Warning: {kind} {obj.metadata.name!r} has fields the published API does "
+                f"not list, left out of the descriptor: {', '.join(extra)}",
+                file=sys.stderr,
+            )
     dump: Callable[[Any], str] = dump_service if kind == "service" else dump_route
-    text = dump_all(dump(obj) for obj in items)
+    if args.output == "json":
+        data: Any = (
+            [document_data(obj) for obj in items]
+            if args.all
+            else yaml.safe_load(dump(items[0]))  # the descriptor itself
+        )
+        text = json.dumps(data, indent=2) + "\n"
+    elif args.all:
+        # A project descriptor: route descriptors carry no name, so many in one file
+        # could not be told apart (`akka project export` names each document).
+        text = dump_documents(items)
+    else:
+        text = dump_all(dump(obj) for obj in items)
     if args.file:
         Path(args.file).write_text(text, encoding="utf-8")
     else:
@@ -174,350 +214,75 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
 # -- import -----------------------------------------------------------------------------------
 
 
-@dataclass
-class _Program:
-    """The generated `__main__.py`, built declaration by declaration."""
-
-    project: str
-    blocks: list[str] = field(default_factory=list)
-    variables: dict[tuple[str, str], str] = field(default_factory=dict)
-    config_keys: dict[str, tuple[str, str, str]] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
-    uses_hashed_basic: bool = False
-
-    def variable(self, kind: str, name: str) -> str:
-        base = f"{kind}_{re.sub(r'[^0-9a-zA-Z_]', '_', name)}".lower()
-        var, n = base, 2
-        while var in self.variables.values():
-            var, n = f"{base}_{n}", n + 1
-        self.variables[(kind, name)] = var
-        return var
-
-    def config_key(self, secret: str, key: str, type_: str) -> str:
-        base = re.sub(r"[^A-Za-z0-9_-]", "_", f"{secret}_{key}")
-        config_key, n = base, 2
-        while config_key in self.config_keys:
-            config_key, n = f"{base}_{n}", n + 1
-        self.config_keys[config_key] = (secret, key, type_)
-        return config_key
-
-    def ref(self, kind: str, name: str, attr: str) -> str:
-        """`<var>.<attr>` when the object is declared here (a dependency), else the literal."""
-        var = self.variables.get((kind, name))
-        return f"{var}.{attr}" if var else _lit(name)
-
-    def declare(
-        self,
-        var: str,
-        ctor: str,
-        resource_name: str,
-        kwargs: list[tuple[str, str]],
-        comments: Sequence[str] = (),
-        disabled: bool = False,
-    ) -> None:
-        lines = [f"# {line}" for c in comments for line in textwrap.wrap(c, 96)]
-        call = [f"{var} = {ctor}(", f"    {_lit(resource_name)},"]
-        call += [f"    {k}={v}," for k, v in kwargs]
-        call += ["    project=PROJECT,", "    adopt=True,", ")"]
-        code = "\n".join(call).splitlines()  # values may span lines
-        lines += [f"# {line}" for line in code] if disabled else code
-        self.blocks.append("\n".join(lines))
-
-
-def _lit(value: Any, indent: int = 1) -> str:
-    """A Python literal; strings in double quotes, collections one item a line."""
-    pad, inner = "    " * indent, "    " * (indent + 1)
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, bool) or value is None or isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, dict):
-        if not value:
-            return "{}"
-        items = [f"{inner}{_lit(str(k))}: {_lit(v, indent + 1)}," for k, v in value.items()]
-        return "{\n" + "\n".join(items) + f"\n{pad}}}"
-    if isinstance(value, list | tuple):
-        if not value:
-            return "[]"
-        items = [f"{inner}{_lit(v, indent + 1)}," for v in value]
-        return "[\n" + "\n".join(items) + f"\n{pad}]"
-    raise TypeError(f"cannot write {type(value).__name__} as a literal")
-
-
-def _code_map(entries: list[tuple[str, str]], indent: int = 1) -> str:
-    """A dict literal whose values are code (e.g. `svc_cart.name`)."""
-    pad, inner = "    " * indent, "    " * (indent + 1)
-    items = [f"{inner}{_lit(k)}: {v}," for k, v in entries]
-    return "{\n" + "\n".join(items) + f"\n{pad}}}"
-
-
-def _code_list(items: list[str], indent: int = 1) -> str:
-    pad, inner = "    " * indent, "    " * (indent + 1)
-    return "[\n" + "\n".join(f"{inner}{i}," for i in items) + f"\n{pad}]"
-
-
-def secret_keys_in_use(services: list[KalixService]) -> dict[str, set[str]]:
-    """The secret keys services reference (env refs, mounted items), by secret name.
-
-    The platform never shows a secret's keys, so this and the keys a secret type
-    requires are all an import can know of them.
-    """
-    keys: dict[str, set[str]] = {}
-    for svc in services:
-        for container in svc.spec.containers:
-            for var in container.env or []:
-                if var.value_from is not None:
-                    ref = var.value_from.secret_key_ref
-                    keys.setdefault(ref.name, set()).add(ref.key)
-            for mount in container.volume_mounts or []:
-                if mount.secret is not None:
-                    for item in mount.secret.items or []:
-                        keys.setdefault(mount.secret.secret_name, set()).add(item.key)
-    return keys
-
-
-def _declare_secret(prog: _Program, secret: KalixSecret, used: set[str]) -> None:
-    name = secret.metadata.name
-    keys = sorted(set(REQUIRED_SECRET_KEYS.get(secret.spec.type, ())) | used)
-    var = prog.variable("secret", name)
-    if not keys:
-        why = (
-            f"secret {name!r}: the platform never shows a secret's keys and no service "
-            "references one"
-        )
-        prog.warnings.append(why)
-        prog.declare(
-            var,
-            "kalix.Secret",
-            name,
-            [("data", "{}")],
-            [f"NOT DECLARED: {why}; list its keys in data= to manage it."],
-            disabled=True,
-        )
-        return
-    data = [
-        (k, f"config.require_secret({_lit(prog.config_key(name, k, secret.spec.type))})")
-        for k in keys
-    ]
-    kwargs = [("data", _code_map(data))]
-    if secret.spec.type != "generic":
-        kwargs.insert(0, ("type", _lit(secret.spec.type)))
-    prog.declare(var, "kalix.Secret", name, kwargs)
-
-
-def _declare_hostname(prog: _Program, host: HostnameObject) -> None:
-    var = prog.variable("host", host.name)
-    kwargs = [("hostname", _lit(host.name))]
-    if host.global_:
-        kwargs.append(("global_", "True"))
-    comments = (
-        ["Generated by Kalix: declared by its name so it is adopted, not generated anew."]
-        if host.is_generated
-        else []
-    )
-    prog.declare(var, "kalix.Hostname", host.name, kwargs, comments)
-
-
-def _declare_service(prog: _Program, svc: KalixService) -> None:
-    from .provider.service import ServiceProvider
-
-    name = svc.metadata.name
-    var = prog.variable("service", name)
-    inputs = ServiceProvider.inputs_from(svc)
-    kwargs = [("image", _lit(inputs["image"]))]
-    for key in (
-        *("env", "secret_env", "optional_secret_env", "min_instances", "max_instances"),
-        *("instance_type", "labels", "restart_requested"),
-        *("cpu_usage_threshold", "volume_mounts", "jwt_keys", "tracing"),
-    ):
-        if inputs.get(key) is not None:
-            kwargs.append((key, _lit(inputs[key])))
-    if inputs.get("paused"):
-        kwargs.append(("paused", "True"))
-    # Secrets read by env vars: declared first, so a fresh deployment creates them first.
-    secrets = sorted(
-        {
-            str(ref).split("/", 1)[0]
-            for key in ("secret_env", "optional_secret_env")
-            for ref in (inputs.get(key) or {}).values()
-        }
-    )
-    deps = [prog.variables[("secret", s)] for s in secrets if ("secret", s) in prog.variables]
-    if deps:
-        kwargs.append(("opts", f"pulumi.ResourceOptions(depends_on=[{', '.join(deps)}])"))
-    comments = []
-    kept = service_unmodeled(service_descriptor_of(name, svc.spec))
-    if kept:
-        comments.append(
-            "Kept as they are on the live service, not managed here: " + ", ".join(kept)
-        )
-    _declare_checked(prog, svc, var, "kalix.Service", name, kwargs, comments)
-
-
-def _declare_route(prog: _Program, route: KalixRoute) -> None:
-    from .provider.route import RouteProvider
-
-    name = route.metadata.name
-    var = prog.variable("route", name)
-    inputs = RouteProvider.inputs_from(route)
-    kwargs = [("hostname", prog.ref("host", inputs["hostname"], "hostname"))]
-    rules = inputs["paths"]
-    if all(not (r["websockets"] or r["streaming"] or r.get("name")) for r in rules):
-        kwargs.append(
-            (
-                "paths",
-                _code_map(
-                    [(r["prefix"], prog.ref("service", r["service"], "name")) for r in rules]
-                ),
-            )
-        )
-    else:
-        items = []
-        for r in rules:
-            args = [_lit(r["prefix"]), prog.ref("service", r["service"], "name")]
-            args += [f"{k}=True" for k in ("websockets", "streaming") if r[k]]
-            args += [f"name={_lit(r['name'])}"] if r.get("name") else []
-            items.append(f"kalix.PathRule({', '.join(args)})")
-        kwargs.append(("paths", _code_list(items)))
-    for key in ("cors_origins", "cors_methods", "client_certificate_subjects"):
-        if inputs.get(key):
-            kwargs.append((key, _lit(inputs[key])))
-    for key in ("client_ca_secret", "server_certificate_secret"):
-        if inputs.get(key):
-            kwargs.append((key, prog.ref("secret", inputs[key], "name")))
-    basic = inputs.get("http_basic")
-    if basic:
-        prog.uses_hashed_basic = True
-        hashes = _lit(basic["password_hashes"], 2)
-        kwargs.append(
-            (
-                "http_basic",
-                f"HashedHttpBasic(\n        realm={_lit(basic['realm'])},\n"
-                f"        password_hashes={hashes},\n    )",
-            )
-        )
-    _declare_checked(prog, route, var, "kalix.Route", name, kwargs, [])
-
-
-def _declare_checked(
-    prog: _Program,
-    obj: KalixService | KalixRoute,
-    var: str,
-    ctor: str,
-    name: str,
-    kwargs: list[tuple[str, str]],
-    comments: list[str],
-) -> None:
-    # An object the resource cannot express as it is would be changed by adoption (for a
-    # service: rolled out): it is written commented out, for the user to decide.
-    changes = adoption_changes(obj)
-    if changes:
-        kind = ctor.split(".")[-1].lower()
-        why = f"adopting {kind} {name!r} would change {', '.join(changes)}"
-        prog.warnings.append(why)
-        comments = [*comments, f"NOT DECLARED: {why}; declare it by hand or leave it unmanaged."]
-    prog.declare(var, ctor, name, kwargs, comments, disabled=bool(changes))
-
-
-def _render(prog: _Program) -> str:
-    header = f'''"""Kalix project {prog.project!r}, as `pulumi-kalix import` found it.
-
-Every object is declared with adopt=True: the first `pulumi up` takes each one over as
-it is (same object, same generation, no rollout) and a second `up` changes nothing.
-Secret values are never written here: they come from stack config (see README.md).
-"""
-
-import pulumi
-
-import pulumi_kalix as kalix
-'''
-    if prog.uses_hashed_basic:
-        header += "from pulumi_kalix.route import HashedHttpBasic\n"
-    header += f"\nPROJECT = {_lit(prog.project)}\n"
-    if prog.config_keys:
-        header += "config = pulumi.Config()\n"
-    return header + "\n\n" + "\n\n".join(prog.blocks) + "\n"
-
-
-def _readme(prog: _Program, counts: dict[str, int]) -> str:
-    what = ", ".join(f"{n} {kind}" for kind, n in counts.items())
-    intro = (
-        f"Written by `pulumi-kalix import --project {prog.project}`: {what}, each declared "
-        "with `adopt=True`, so the first `pulumi up` takes them over as they are (no "
-        "recreation, no rollout) and a second `pulumi up` shows no changes. The program "
-        "needs `pulumi-kalix` installed in its Python environment."
-    )
-    lines = [
-        f"# Kalix project `{prog.project}` in Pulumi",
-        "",
-        *textwrap.wrap(intro, 88),
-        "",
-        "```sh",
-        "pulumi stack init dev",
-        "pulumi config set kalix:apiHost <host:port>  # omit for api.kalix.io:443",
-        f"pulumi config set kalix:project {prog.project}",
-        "pulumi config set --secret kalix:token <refresh or service token>",
-    ]
-    pem = [k for k, (_, key, t) in prog.config_keys.items() if t in ("tls", "tls-ca")]
-    for key, (secret, secret_key, _) in prog.config_keys.items():
-        if key in pem:
-            lines.append(f"pulumi config set --secret {key} < {secret_key}  # PEM of {secret}")
-        else:
-            lines.append(f"pulumi config set --secret {key} '<value of {secret}/{secret_key}>'")
-    lines += ["pulumi up", "```", ""]
-    if prog.config_keys:
-        lines += [
-            "Secret values cannot be read back from Kalix, so set each one to its current",
-            "value: a different value updates the secret when it is adopted.",
-            "",
-        ]
-    if prog.warnings:
-        lines += ["Left commented out in `__main__.py` (adopting them would change them):", ""]
-        lines += [f"- {w}" for w in prog.warnings] + [""]
-    return "\n".join(lines)
-
-
 def _import(args: argparse.Namespace, settings: Settings) -> int:
     project = _project(settings)
     out = Path(args.out or f"kalix-{project}")
-    main_py = out / "__main__.py"
-    if main_py.exists() and not args.force:
-        raise UsageError(f"{main_py} already exists: pass --force to overwrite it")
+    _check_out(out, args.force)
     with _client(settings) as api:
         # The hostname claims ledger is pulumi-kalix's own bookkeeping, not a user secret.
         secrets = [s for s in api.secrets.list() if s.metadata.name != HOSTNAME_LEDGER]
         hostnames = _hostnames(settings)
         services = api.services.list()
         routes = api.routes.list()
-    prog = _Program(project)
-    in_use = secret_keys_in_use(services)
+    prog = codegen.Program(project)
+    in_use = codegen.secret_keys_in_use(services)
     for secret in sorted(secrets, key=lambda o: o.metadata.name):
-        _declare_secret(prog, secret, in_use.get(secret.metadata.name, set()))
+        codegen.declare_live_secret(prog, secret, in_use.get(secret.metadata.name, set()))
     for host in sorted(hostnames, key=lambda h: h.name):
-        _declare_hostname(prog, host)
+        codegen.declare_hostname(prog, host, host.name)
     for svc in sorted(services, key=lambda o: o.metadata.name):
-        _declare_service(prog, svc)
+        codegen.declare_live_service(prog, svc)
     for route in sorted(routes, key=lambda o: o.metadata.name):
-        _declare_route(prog, route)
+        codegen.declare_live_route(prog, route)
     counts = {
         "services": len(services),
         "hostnames": len(hostnames),
         "routes": len(routes),
         "secrets": len(secrets),
     }
+    _write_program(
+        out, prog, counts, f"pulumi-kalix import --project {project}", f"kalix-{project}"
+    )
+    return 0
+
+
+def _check_out(out: Path, force: bool) -> None:
+    main_py = out / "__main__.py"
+    if main_py.exists() and not force:
+        raise UsageError(f"{main_py} already exists: pass --force to overwrite it")
+
+
+def _write_program(
+    out: Path, prog: codegen.Program, counts: dict[str, int], command: str, name: str
+) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    main_py.write_text(_render(prog), encoding="utf-8")
-    stack_name = re.sub(r"[^A-Za-z0-9_.-]", "-", f"kalix-{project}")
+    (out / "__main__.py").write_text(codegen.render(prog), encoding="utf-8")
+    what = f"Kalix project {prog.project}" if prog.project else "Kalix resources"
     (out / "Pulumi.yaml").write_text(
-        f"name: {stack_name}\nruntime: python\n"
-        f"description: Kalix project {project} (imported by pulumi-kalix)\n",
+        codegen.pulumi_yaml(name, f"{what} (written by {command.split(' --')[0]})"),
         encoding="utf-8",
     )
-    (out / "README.md").write_text(_readme(prog, counts), encoding="utf-8")
-    for warning in prog.warnings:
+    (out / "README.md").write_text(codegen.readme(prog, counts, command), encoding="utf-8")
+    for warning in [*prog.warnings, *prog.notes]:
         print(f"Warning: {warning}", file=sys.stderr)
     summary = ", ".join(f"{n} {kind}" for kind, n in counts.items())
     print(f"Wrote {out}/ ({summary}); next: see {out / 'README.md'}", file=sys.stderr)
+
+
+# -- convert ------------------------------------------------------------------------------------
+
+
+def _convert(args: argparse.Namespace, settings: Settings | None) -> int:
+    from .convert import convert_files
+
+    out = Path(args.out)
+    _check_out(out, args.force)
+    prog, counts = convert_files(
+        [Path(f) for f in args.files], project=args.project, hostname=args.hostname
+    )
+    name = f"kalix-{prog.project}" if prog.project else f"kalix-{out.resolve().name}"
+    command = "pulumi-kalix convert " + " ".join(Path(f).name for f in args.files)
+    _write_program(out, prog, counts, command, name)
     return 0
 
 
@@ -546,6 +311,15 @@ def _connection_flags(parser: argparse.ArgumentParser, default: Any) -> None:
     )
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("pulumi-kalix")
+    except PackageNotFoundError:  # a checkout on PYTHONPATH, not installed
+        return "unknown (not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     raw = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(
@@ -559,9 +333,14 @@ def build_parser() -> argparse.ArgumentParser:
             "Examples:\n"
             f"  {PROG} export service my-service -f my-service.yaml\n"
             f"  {PROG} export route acme-ecommerce > routes.yaml\n"
-            f"  {PROG} import --project my-project --out infra/"
+            f"  {PROG} import --project my-project --out infra/\n"
+            f"  {PROG} convert project.yaml --out infra/\n"
+            "\n"
+            "Exit codes: 0 ok; 1 an API, descriptor or usage error (one line on stderr);\n"
+            "2 a command-line syntax error."
         ),
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     _connection_flags(parser, None)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
@@ -578,6 +357,7 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         sub = kinds.add_parser(
             kind,
+            aliases=[f"{kind}s"],  # as the kalix CLI takes `services` and `routes`
             help=f"exports a {kind} descriptor",
             formatter_class=raw,
             description=(
@@ -589,16 +369,28 @@ def build_parser() -> argparse.ArgumentParser:
                 "Examples:\n"
                 f"  {PROG} export {kind} {example}\n"
                 f"  {PROG} export {kind} {example} -f {example}.yaml\n"
-                f"  {PROG} export {kind} --all > {kind}s.yaml"
+                f"  {PROG} export {kind} --all > {kind}s.yaml   # a project descriptor"
             ),
         )
         sub.add_argument("name", nargs="?", metavar=kind.upper(), help=f"the {kind} to export")
-        sub.add_argument("--all", action="store_true", help=f"export every {kind} of the project")
+        sub.add_argument(
+            "--all",
+            action="store_true",
+            help=f"export every {kind} of the project, as a project descriptor "
+            "(`akka project export`'s documents, each named)",
+        )
         sub.add_argument(
             "-f", "--file", metavar="FILE", help="the file to write to (default: stdout)"
         )
+        sub.add_argument(
+            "-o",
+            "--output",
+            choices=("yaml", "json"),
+            default="yaml",
+            help="output format (default: yaml)",
+        )
         _connection_flags(sub, argparse.SUPPRESS)
-        sub.set_defaults(run=_export, parser=sub)
+        sub.set_defaults(run=_export, parser=sub, export_kind=kind)
 
     imp = commands.add_parser(
         "import",
@@ -620,6 +412,40 @@ def build_parser() -> argparse.ArgumentParser:
     _connection_flags(imp, argparse.SUPPRESS)
     imp.set_defaults(run=_import, parser=imp)
 
+    conv = commands.add_parser(
+        "convert",
+        help="write a Pulumi program from service, route and project descriptors",
+        formatter_class=raw,
+        description=(
+            "Writes a Pulumi program (__main__.py, Pulumi.yaml, README.md) with one resource\n"
+            "per document of the descriptor files: service descriptors (`akka service\n"
+            "apply -f`), route descriptors (`kalix route export`) and project descriptors\n"
+            "(`akka project apply -f` / `akka project export`). A route's services and\n"
+            "hostname are referenced as outputs; secret values are read from stack config\n"
+            "(README.md lists the `pulumi config set --secret` commands) and never written.\n"
+            "Kinds no resource manages yet (Observability, Broker, ...) are named, not dropped."
+        ),
+        epilog=(
+            "Examples:\n"
+            f"  {PROG} convert project.yaml --out infra/\n"
+            f"  {PROG} convert service.yaml route.yaml --out infra/ --hostname shop.example.com"
+        ),
+    )
+    conv.add_argument("files", nargs="+", metavar="FILE", help="descriptor files to convert")
+    conv.add_argument("--out", metavar="DIR", required=True, help="the directory to write to")
+    conv.add_argument(
+        "--hostname",
+        metavar="HOST",
+        help="the hostname of routes that name no host (default: a generated hostname)",
+    )
+    conv.add_argument(
+        "--project",
+        metavar="PROJECT",
+        help="the project (default: a Project document's name, else the stack's kalix:project)",
+    )
+    conv.add_argument("--force", action="store_true", help="overwrite an existing program")
+    conv.set_defaults(run=_convert, parser=conv)
+
     who = commands.add_parser(
         "whoami",
         help="check the credential, the project and the region it resolves to",
@@ -630,6 +456,13 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         formatter_class=raw,
     )
+    who.add_argument(
+        "-o",
+        "--output",
+        choices=("text", "json"),
+        default="text",
+        help="output format (default: text)",
+    )
     _connection_flags(who, argparse.SUPPRESS)
     who.set_defaults(run=_whoami, parser=who)
     return parser
@@ -639,10 +472,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)  # exit code 2 on a syntax error
     if args.command == "export" and bool(args.name) == bool(args.all):
-        args.parser.error(f"give a {args.kind.upper()} name or --all (one of them)")
+        args.parser.error(f"give a {args.export_kind.upper()} name or --all (one of them)")
     settings: Settings | None = None
     try:
-        settings = _settings(args)
+        # convert reads files only: no connection settings.
+        settings = None if args.command == "convert" else _settings(args)
         return int(args.run(args, settings))
     except UsageError as exc:
         print(f"Error: {exc}", file=sys.stderr)

@@ -54,17 +54,17 @@ class PathRule:
 
     prefix: str
     service: Input[str]
-    websockets: bool = False
-    streaming: bool = False
+    #: `enableWebSockets`; None leaves it unset (the platform's default, off)
+    websockets: bool | None = None
+    #: `allowStreaming`; None leaves it unset (off)
+    streaming: bool | None = None
     name: str | None = None
 
     def to_input(self) -> dict[str, Any]:
-        rule: dict[str, Any] = {
-            "prefix": self.prefix,
-            "service": self.service,
-            "websockets": self.websockets,
-            "streaming": self.streaming,
-        }
+        rule: dict[str, Any] = {"prefix": self.prefix, "service": self.service}
+        for key in ("websockets", "streaming"):
+            if getattr(self, key) is not None:
+                rule[key] = getattr(self, key)
         if self.name:
             rule["name"] = self.name
         return rule
@@ -136,9 +136,10 @@ class Route(Resource, module="kalix", name="Route"):
         cors_origins: Input[Sequence[Input[str]]] | None = None,
         cors_methods: Input[Sequence[Input[str]]] | None = None,
         client_ca_secret: Input[str] | None = None,
-        client_certificate_subjects: Input[Sequence[Input[str]]] | None = None,
+        client_certificate_subjects: Input[Sequence[Input[str | Mapping[str, str]]]] | None = None,
         server_certificate_secret: Input[str] | None = None,
         http_basic: HttpBasic | None = None,
+        resource_sync: Input[str] | None = None,
         project: Input[str] | None = None,
         adopt: bool = False,
         wait_for_dns: bool = False,
@@ -150,9 +151,13 @@ class Route(Resource, module="kalix", name="Route"):
         :param paths: ordered `{prefix: service}` or a list of :class:`PathRule`.
         :param cors_origins: / cors_methods: enable CORS for these origins and methods.
         :param client_ca_secret: a `tls-ca` Secret; clients must present a certificate it signed.
-        :param client_certificate_subjects: allowed subjects (`*.acme.org`, `client.*`, exact).
+        :param client_certificate_subjects: allowed subjects (`*.acme.org`, `client.*`, exact),
+            or a matcher map with one of `exact`, `has_prefix`, `has_suffix`, `regex`
+            (`{"regex": "^client-[0-9]+[.]acme[.]org$"}`).
         :param server_certificate_secret: a `tls` Secret replacing the platform certificate.
         :param http_basic: :class:`HttpBasic` realm and credentials (hashed in the program).
+        :param resource_sync: `global` or `regional` (multi-region projects); unset keeps
+            the live value, `""` removes it.
         :param wait_for_dns: wait until DNS validation passes and the route is Ready.
         :param dns_timeout: seconds to wait for that (default 600).
         """
@@ -170,6 +175,7 @@ class Route(Resource, module="kalix", name="Route"):
             "client_certificate_subjects": client_certificate_subjects,
             "server_certificate_secret": server_certificate_secret,
             "http_basic": http_basic.to_input() if http_basic else None,
+            "resource_sync": resource_sync,
             "project": project,
             "adopt": adopt,
             "wait_for_dns": wait_for_dns,
@@ -279,7 +285,9 @@ class Route(Resource, module="kalix", name="Route"):
         hostname: Input[str] | None = None,
         **overrides: Any,
     ) -> Route:
-        """A Route from a Kalix route descriptor (the YAML of `kalix route export`).
+        """A Route from a Kalix route descriptor (the YAML of `kalix route export`), or
+        from a Route document of an Akka project descriptor (the one named
+        `resource_name`, or the only one; without a `host` it needs `hostname=`).
 
         ```python
         route = kalix.Route.from_descriptor("route.yaml", "shop", hostname=host.hostname)
@@ -288,12 +296,19 @@ class Route(Resource, module="kalix", name="Route"):
         :param resource_name: default: the `name=` override (a descriptor has no name).
         :param hostname: replaces the descriptor's `host` (e.g. a generated Hostname's).
         :param overrides: Route keyword arguments (`name=`, `project=`, `opts=`, ...).
-        :raises DescriptorError: for an invalid descriptor, or one this resource cannot
-            express (`regex` subject matchers, explicit `false` flags).
+        :raises DescriptorError: for an invalid descriptor.
         """
-        from .descriptors import DescriptorError, load_route, route_inputs
+        from .descriptors import DescriptorError, route_inputs
+        from .descriptors.project import load_route_any, route_with_host
 
-        inputs = route_inputs(load_route(path_or_text))
+        wanted = resource_name or overrides.get("name")
+        spec = load_route_any(path_or_text, wanted if isinstance(wanted, str) else None)
+        if spec.host is None and hostname is None:
+            raise DescriptorError.one(
+                "spec.host", "the route names no host: pass hostname= (e.g. a Hostname's)"
+            )
+        # A project-descriptor Route may leave its host to hostname=, which replaces it.
+        inputs = route_inputs(route_with_host(spec, spec.host or "-"))
         resource_name = resource_name or overrides.get("name")
         if not isinstance(resource_name, str) or not resource_name:
             raise DescriptorError.one(
@@ -340,7 +355,13 @@ class HashedHttpBasic(HttpBasic):
     are not known. Prefer :class:`HttpBasic` with the passwords themselves."""
 
     credentials: Mapping[str, Input[str]] = field(default_factory=dict)
-    password_hashes: Mapping[str, str] = field(default_factory=dict)
+    #: user -> hash; an Output such as `config.require_secret(...)` keeps it out of code
+    password_hashes: Mapping[str, Input[str]] = field(default_factory=dict)
 
     def to_input(self) -> Output[dict[str, Any]]:
-        return Output.secret({"realm": self.realm, "password_hashes": dict(self.password_hashes)})
+        users = sorted(self.password_hashes)
+
+        def hashes(values: list[str]) -> dict[str, Any]:
+            return {"realm": self.realm, "password_hashes": dict(zip(users, values, strict=True))}
+
+        return Output.secret(Output.all(*[self.password_hashes[u] for u in users]).apply(hashes))

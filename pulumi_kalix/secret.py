@@ -1,4 +1,5 @@
-"""`kalix.Secret`: generic, tls or tls-ca secrets for secret env vars and route mTLS.
+"""`kalix.Secret`: generic, tls, tls-ca, symmetric or asymmetric secrets for secret env
+vars, mounts, JWT keys and route mTLS.
 
 ```python
 db = kalix.Secret("db-creds", data={"password": cfg.require_secret("dbPassword")})
@@ -39,7 +40,9 @@ class Secret(Resource, module="kalix", name="Secret"):
     ) -> None:
         """
         :param data: key -> value (plain text; PEM for tls `tls.crt`/`tls.key`, tls-ca `ca.crt`).
-        :param type: `generic` (default), `tls` or `tls-ca`.
+        :param type: `generic` (default), `tls`, `tls-ca`, `symmetric` or `asymmetric`
+            (as `akka secret create` makes them). The data keys of `symmetric` and
+            `asymmetric` secrets are not published, so any keys are taken for them.
         :param name: secret name (default: the resource name).
         """
         refuse_import("secret", resource_name, opts)

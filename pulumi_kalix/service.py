@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
 import pulumi
 from pulumi import Input, Output, ResourceOptions
@@ -43,6 +43,130 @@ if TYPE_CHECKING:
 DEFAULT_WAIT_TIMEOUT = 600.0
 
 
+# -- nested inputs: the published spec shapes, keys in snake_case ----------------------------
+
+
+class ReplicatedReadArgs(TypedDict, total=False):
+    #: `pinned-region`, `request-region` (the platform default), `none`, `static`, `dynamic`
+    primary_selection_mode: str
+
+
+class ReplicationArgs(TypedDict, total=False):
+    """`spec.replication` (multi-region): `{"mode": "replicated-read", "replicated_read":
+    {"primary_selection_mode": "pinned-region"}}`."""
+
+    #: `none`, `replicated-write` or `replicated-read`
+    mode: str
+    replicated_read: ReplicatedReadArgs
+
+
+class AwsWorkloadIdentityArgs(TypedDict):
+    role_arn: str
+
+
+class GcpWorkloadIdentityArgs(TypedDict, total=False):
+    gcp_service_account: str
+
+
+class AzureWorkloadIdentityArgs(TypedDict, total=False):
+    client_id: str
+    tenant_id: str
+
+
+class WorkloadIdentityArgs(TypedDict, total=False):
+    """`spec.workloadIdentity`: the cloud identity the service's instances act as."""
+
+    aws: AwsWorkloadIdentityArgs
+    gcp: GcpWorkloadIdentityArgs
+    azure: AzureWorkloadIdentityArgs
+
+
+class SecretItemArgs(TypedDict, total=False):
+    """One key of a mounted secret projected to a file (`path` is relative)."""
+
+    key: str
+    path: str
+    mode: int
+
+
+class ExternalSecretMountArgs(TypedDict):
+    provider: str
+
+
+class WorkloadIdentityTokenArgs(TypedDict, total=False):
+    audience: str
+    path: str
+    #: at least 600 (the platform default is 3600)
+    expiration_seconds: int
+
+
+class VolumeMountArgs(TypedDict, total=False):
+    """One volume mount: `mount_path` and exactly one source — `secret` (a secret's name,
+    with `default_mode`, `optional` and `items`), `external_secret` or
+    `workload_identity_token`."""
+
+    mount_path: str
+    secret: str
+    default_mode: int
+    optional: bool
+    items: list[SecretItemArgs]
+    external_secret: ExternalSecretMountArgs
+    workload_identity_token: WorkloadIdentityTokenArgs
+
+
+class JwtKeyArgs(TypedDict, total=False):
+    """A JWT key (`spec.jwt.keys`, deprecated by the platform in favour of key sets)."""
+
+    key_id: str
+    algorithm: str
+    secret: str
+    issuer: str
+
+
+class SecretKeyRefArgs(TypedDict, total=False):
+    name: str
+    key: str
+    optional: bool
+
+
+class JwtKeySetArgs(TypedDict, total=False):
+    """A JWKS key set (`spec.jwt.keySets`): exactly one of `secret`, `external_secret`,
+    `jwks_url` and `use_oidc_discovery` (which needs `issuer`)."""
+
+    secret: SecretKeyRefArgs
+    external_secret: SecretKeyRefArgs
+    issuer: str
+    jwks_url: str
+    use_oidc_discovery: bool
+    #: a duration such as `30m` (the platform default is `1h`)
+    refresh_interval: str
+    allowed_algorithms: list[str]
+
+
+class ObjectRefArgs(TypedDict):
+    name: str
+
+
+class TruststoreArgs(TypedDict, total=False):
+    """`spec.tls.truststore`: exactly one of `secret` and `external_secret`."""
+
+    secret: ObjectRefArgs
+    external_secret: ObjectRefArgs
+    #: the key holding the truststore (platform default `truststore`)
+    key: str
+    password_key: str
+    #: `JKS` (platform default) or `PKCS12`
+    type: Literal["JKS", "PKCS12"]
+
+
+class StoreConfigArgs(TypedDict, total=False):
+    """`spec.storeConfig`: the store the service's state lives in."""
+
+    store: ObjectRefArgs
+    database: str
+    secret: ObjectRefArgs
+
+
 class Service(Resource, module="kalix", name="Service"):
     name: Output[str]
     image: Output[str]
@@ -59,6 +183,18 @@ class Service(Resource, module="kalix", name="Service"):
     volume_mounts: Output[list[dict[str, Any]] | None]
     jwt_keys: Output[list[dict[str, Any]] | None]
     tracing: Output[bool | None]
+    runtime_mode: Output[str | None]
+    replication: Output[dict[str, Any] | None]
+    workload_identity: Output[dict[str, Any] | None]
+    jwt_key_sets: Output[list[dict[str, Any]] | None]
+    spec_labels: Output[dict[str, str] | None]
+    spec_annotations: Output[dict[str, str] | None]
+    telemetry_resource_attributes: Output[list[str] | None]
+    truststore: Output[dict[str, Any] | None]
+    service_config: Output[str | None]
+    object_storage: Output[str | None]
+    store_config: Output[dict[str, Any] | None]
+    resource_sync: Output[str | None]
     project: Output[str]
     #: Ready | UpdateInProgress | Unavailable | PartiallyReady | Paused
     status: Output[str]
@@ -83,10 +219,22 @@ class Service(Resource, module="kalix", name="Service"):
         paused: Input[bool] | None = None,
         labels: Input[dict[str, Input[str]]] | None = None,
         cpu_usage_threshold: Input[int] | None = None,
-        volume_mounts: Input[Sequence[Input[Mapping[str, Any]]]] | None = None,
-        jwt_keys: Input[Sequence[Input[Mapping[str, Any]]]] | None = None,
+        volume_mounts: Input[Sequence[Input[VolumeMountArgs | Mapping[str, Any]]]] | None = None,
+        jwt_keys: Input[Sequence[Input[JwtKeyArgs | Mapping[str, Any]]]] | None = None,
         tracing: Input[bool] | None = None,
         restart_requested: Input[str] | None = None,
+        runtime_mode: Input[str] | None = None,
+        replication: Input[ReplicationArgs] | None = None,
+        workload_identity: Input[WorkloadIdentityArgs] | None = None,
+        jwt_key_sets: Input[Sequence[Input[JwtKeySetArgs]]] | None = None,
+        spec_labels: Input[dict[str, Input[str]]] | None = None,
+        spec_annotations: Input[dict[str, Input[str]]] | None = None,
+        telemetry_resource_attributes: Input[Sequence[Input[str]]] | None = None,
+        truststore: Input[TruststoreArgs] | None = None,
+        service_config: Input[str] | None = None,
+        object_storage: Input[str] | None = None,
+        store_config: Input[StoreConfigArgs] | None = None,
+        resource_sync: Input[str] | None = None,
         project: Input[str] | None = None,
         adopt: bool = False,
         wait: bool = True,
@@ -103,14 +251,39 @@ class Service(Resource, module="kalix", name="Service"):
         :param min_instances: / max_instances: autoscaling bounds, 1..10, min <= max.
         :param instance_type: e.g. `small`, `general.medium`, `g1.memory.large`.
         :param paused: scale to zero, keeping data.
+        :param labels: labels of the service *object* (`metadata.labels`, what
+            `labelSelector` lists by); not the spec's labels, see `spec_labels`.
         :param cpu_usage_threshold: autoscaling CPU threshold, 1..100 (percent).
-        :param volume_mounts: secrets mounted as files, each
-            `{"mount_path": "/etc/certs", "secret": "name", "default_mode": 0o644}`.
-        :param jwt_keys: JWT keys in order, each
+        :param volume_mounts: volumes mounted as files (:class:`VolumeMountArgs`), each
+            `{"mount_path": "/etc/certs", "secret": "name", "default_mode": 0o644,
+            "items": [{"key": "ca.crt", "path": "ca.pem"}]}`, or with `external_secret`
+            `{"provider": ...}` or `workload_identity_token` `{"audience", "path"}`.
+            With only secret mounts given, live mounts of the other kinds are kept.
+        :param jwt_keys: JWT keys in order (deprecated by the platform), each
             `{"key_id": "k1", "algorithm": "HS256", "secret": "jwt-secret", "issuer": "..."}`.
         :param tracing: enable telemetry tracing.
         :param restart_requested: an RFC 3339 time; setting a new one restarts every
             instance in a rolling fashion, like `kalix service restart`.
+
+        The inputs below are spec fields the `akka` CLI and console also set: left unset
+        (None) the live value is kept as it is; an empty value (`""`, `{}`, `[]`)
+        removes the field.
+
+        :param runtime_mode: `embedded` (the Akka runtime) or `sidecar` (legacy Kalix).
+        :param replication: multi-region replication (:class:`ReplicationArgs`).
+        :param workload_identity: cloud identity (:class:`WorkloadIdentityArgs`).
+        :param jwt_key_sets: JWKS key sets in order (:class:`JwtKeySetArgs`).
+        :param spec_labels: the spec's labels (`spec.labels`, the descriptor's
+            `labels`: attached to the running service, e.g. as telemetry attributes);
+            disabled by default on the platform. Not the object labels of `labels`.
+        :param spec_annotations: the spec's annotations (`spec.annotations`).
+        :param telemetry_resource_attributes: keys of `spec_labels`/`spec_annotations`
+            exported as OpenTelemetry resource attributes.
+        :param truststore: a custom truststore for outbound TLS (:class:`TruststoreArgs`).
+        :param service_config: the name of a service config (HOCON) to apply.
+        :param object_storage: the name of an object storage to use.
+        :param store_config: where the service's state is stored (:class:`StoreConfigArgs`).
+        :param resource_sync: `global` or `regional` (multi-region projects).
         :param project: Kalix project (default `kalix:project`).
         :param adopt: take over an existing service of the same name.
         :param wait: await the rollout (default True).
@@ -136,6 +309,18 @@ class Service(Resource, module="kalix", name="Service"):
             "jwt_keys": jwt_keys,
             "tracing": tracing,
             "restart_requested": restart_requested,
+            "runtime_mode": runtime_mode,
+            "replication": replication,
+            "workload_identity": workload_identity,
+            "jwt_key_sets": jwt_key_sets,
+            "spec_labels": spec_labels,
+            "spec_annotations": spec_annotations,
+            "telemetry_resource_attributes": telemetry_resource_attributes,
+            "truststore": truststore,
+            "service_config": service_config,
+            "object_storage": object_storage,
+            "store_config": store_config,
+            "resource_sync": resource_sync,
             "project": project,
             "adopt": adopt,
             "wait": wait,
@@ -232,7 +417,9 @@ class Service(Resource, module="kalix", name="Service"):
         resource_name: str | None = None,
         **overrides: Any,
     ) -> Service:
-        """A Service from a Kalix service descriptor (the YAML of `kalix service apply -f`).
+        """A Service from a Kalix service descriptor (the YAML of `kalix service apply -f`),
+        or from a Service document of an Akka project descriptor (`akka project export`;
+        the one named `resource_name`, or the only one).
 
         ```python
         cart = kalix.Service.from_descriptor("service.yaml", min_instances=2)
@@ -243,13 +430,14 @@ class Service(Resource, module="kalix", name="Service"):
             `opts=`, ...); they win over the descriptor.
         `env` becomes the `env`/`secret_env` mappings, so a new service gets its variables
         in name order (an adopted one keeps its live order).
-        :raises DescriptorError: for an invalid descriptor, or one using fields this
-            resource does not model yet (jwt, volumeMounts, telemetry, cpuUsageThreshold,
-            optional secret refs): they are named rather than silently dropped.
+        :raises DescriptorError: for an invalid descriptor, or one using a field this
+            resource cannot carry (an inline `hmacSecretLiteral`, fields outside the
+            published API): they are named rather than silently dropped.
         """
-        from .descriptors import load_service, service_inputs
+        from .descriptors import service_inputs
+        from .descriptors.project import load_service_any
 
-        desc = load_service(path_or_text)
+        desc = load_service_any(path_or_text, resource_name or overrides.get("name"))
         kwargs: dict[str, Any] = {k: v for k, v in service_inputs(desc).items() if v is not None}
         kwargs.update(overrides)
         return cls(resource_name or desc.name, **kwargs)
@@ -257,11 +445,13 @@ class Service(Resource, module="kalix", name="Service"):
     def descriptor(self) -> Output[str]:
         """This service as a Kalix service descriptor (YAML), from its inputs."""
         from .descriptors import service_descriptor
+        from .provider.service import KEPT_WHEN_UNSET
 
         keys = (
             *("name", "image", "env", "secret_env", "optional_secret_env"),
             *("min_instances", "max_instances", "instance_type", "cpu_usage_threshold"),
             *("volume_mounts", "jwt_keys", "tracing"),
+            *KEPT_WHEN_UNSET,
         )
         values = Output.all(*(getattr(self, k) for k in keys))
         return values.apply(lambda v: service_descriptor(dict(zip(keys, v, strict=True))))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pulumi.dynamic import CheckFailure
+from pulumi.dynamic import CheckFailure, ReadResult
 
 from ..api import (
     CORS_METHODS,
@@ -28,6 +28,7 @@ from ..api import (
     StringMatcher,
 )
 from ..api.route import PASSWORD_HASH_PATTERN
+from ..api.sync import ResourceSync
 from ..awaiting import route_summary
 from ..claims import CLAIM_KEY
 from ._base import (
@@ -51,7 +52,12 @@ USER_KEYS = (
     "client_certificate_subjects",
     "server_certificate_secret",
     "http_basic",
+    "resource_sync",
 )
+#: Set by other tools too: unset (None) keeps the live value; "" removes it.
+KEPT_WHEN_UNSET = ("resource_sync",)
+#: A subject matcher given as a map: exactly one of these (the published StringMatcher).
+MATCHER_KEYS = ("exact", "has_prefix", "has_suffix", "regex")
 PROGRAM_KEYS = ("wait_for_dns", "dns_timeout")
 PATH_KEYS = {"prefix", "service", "websockets", "streaming", "name"}
 #: An origin: `*`, or scheme://host[:port] (no path, no trailing '/').
@@ -77,6 +83,21 @@ def subject_text(matcher: StringMatcher) -> str:
     if matcher.has_prefix is not None:
         return f"{matcher.has_prefix}*"
     return matcher.exact or matcher.regex or ""
+
+
+def subject_input(matcher: StringMatcher) -> str | dict[str, str]:
+    """A matcher as `client_certificate_subjects` takes it: the CLI's string form when
+    it reads back as the same matcher, else the matcher as a map (`{"regex": ...}`)."""
+    text = subject_text(matcher)
+    if matcher.regex is None and subject_matcher(text) == matcher:
+        return text
+    return {k: v for k, v in matcher.model_dump().items() if k in MATCHER_KEYS and v is not None}
+
+
+def to_matcher(subject: Any) -> StringMatcher:
+    if isinstance(subject, dict):
+        return StringMatcher.model_validate(subject)
+    return subject_matcher(str(subject))
 
 
 class RouteProvider(ObjectProvider[KalixRoute]):
@@ -108,7 +129,51 @@ class RouteProvider(ObjectProvider[KalixRoute]):
                 )
             )
         out += self._http_basic_failures(news.get("http_basic"))
+        sync = news.get("resource_sync")
+        if sync not in (None, "", "global", "regional") and not is_unknown(sync):
+            out.append(
+                failure("resource_sync", f"resource_sync must be global or regional, got {sync!r}")
+            )
         return out
+
+    def read(self, id_: str, props: Props) -> ReadResult:
+        """Refresh reports drift only in what the program manages: an unset
+        `resource_sync` stays unset, and a flag stored as `False` (states from before
+        flags could be unset) reads back as `False` when the live rule leaves it out."""
+        result = super().read(id_, props)
+        paths = props.get("paths")
+        stored: list[Any] = paths if isinstance(paths, list) else []
+        for view in (v for v in (result.outs, result.inputs) if v):
+            if props.get("resource_sync") is None:
+                view["resource_sync"] = None
+            rules = view.get("paths") or []
+            for rule, old in zip(rules, stored, strict=False):
+                for flag in ("websockets", "streaming"):
+                    if isinstance(old, dict) and old.get(flag) is False and flag not in rule:
+                        rule[flag] = False
+        return result
+
+    def changed_keys(self, olds: Props, news: Props) -> list[str]:
+        # An unset flag and `False` are the same rule to the platform (false is the
+        # default), so states written before flags could be unset show no change.
+        def flags(props: Props) -> Props:
+            paths = props.get("paths")
+            if not isinstance(paths, list) or is_unknown(paths):
+                return props
+            rules = [
+                {
+                    **r,
+                    "websockets": bool(r.get("websockets")),
+                    "streaming": bool(r.get("streaming")),
+                }
+                if isinstance(r, dict)
+                else r
+                for r in paths
+            ]
+            return {**props, "paths": rules}
+
+        changed = super().changed_keys(flags(olds), flags(news))
+        return [k for k in changed if not (k in KEPT_WHEN_UNSET and news.get(k) is None)]
 
     @staticmethod
     def _cors_failures(news: Props) -> list[CheckFailure]:
@@ -146,12 +211,35 @@ class RouteProvider(ObjectProvider[KalixRoute]):
         # as a list (like cors_origins and cors_methods, which refuse one too), a string
         # is most likely a missing pair of brackets, and before this check it was split
         # into one matcher per character. Refusing says so instead of guessing.
+        strings = (
+            [s for s in subjects if not isinstance(s, dict)]
+            if isinstance(subjects, list)
+            else subjects
+        )
         out = string_list_failures(
-            {"client_certificate_subjects": subjects},
+            {"client_certificate_subjects": strings},
             "client_certificate_subjects",
             "['client.acme.org', '*.acme.org']",
         )
         for i, subject in enumerate(subjects if isinstance(subjects, list) else []):
+            if isinstance(subject, dict) and not is_unknown(subject):
+                where = f"client_certificate_subjects[{i}]"
+                extra = sorted(set(subject) - set(MATCHER_KEYS))
+                given = [k for k in MATCHER_KEYS if isinstance(subject.get(k), str)]
+                if extra or len(given) != 1:
+                    out.append(
+                        failure(
+                            where,
+                            f"{where} must be a string or a map with exactly one of "
+                            f"{', '.join(MATCHER_KEYS)}",
+                        )
+                    )
+                elif given == ["regex"]:
+                    try:
+                        re.compile(subject["regex"])
+                    except re.error as exc:
+                        out.append(failure(f"{where}.regex", f"{where}.regex is not valid: {exc}"))
+                continue
             if isinstance(subject, str) and subject.strip("*").strip() == "":
                 out.append(
                     failure(
@@ -239,8 +327,7 @@ class RouteProvider(ObjectProvider[KalixRoute]):
                 {
                     "prefix": r["prefix"],
                     "service": r["service"],
-                    "websockets": bool(r.get("websockets")),
-                    "streaming": bool(r.get("streaming")),
+                    **{k: bool(r[k]) for k in ("websockets", "streaming") if r.get(k) is not None},
                     **({"name": r["name"]} if r.get("name") else {}),
                 }
                 for r in news["paths"]
@@ -262,8 +349,9 @@ class RouteProvider(ObjectProvider[KalixRoute]):
                 name=r.get("name"),
                 prefix=r["prefix"],
                 route=RouteDestination(service=r["service"]),
-                enable_web_sockets=True if r.get("websockets") else None,
-                allow_streaming=True if r.get("streaming") else None,
+                # An explicit False is written as false (a descriptor may say so).
+                enable_web_sockets=r.get("websockets"),
+                allow_streaming=r.get("streaming"),
             )
             for r in props["paths"]
         ]
@@ -287,7 +375,7 @@ class RouteProvider(ObjectProvider[KalixRoute]):
         spec.validation = (
             RouteValidation(
                 client_certificate=ClientCertificateValidation(
-                    subject_matches=[subject_matcher(str(s)) for s in subjects]
+                    subject_matches=[to_matcher(s) for s in subjects]
                 )
                 if subjects
                 else None,
@@ -300,6 +388,9 @@ class RouteProvider(ObjectProvider[KalixRoute]):
             if subjects or basic
             else None
         )
+        sync = props.get("resource_sync")
+        if sync is not None:
+            spec.resource_sync = ResourceSync(mode=sync) if sync else None
         return spec
 
     @staticmethod
@@ -315,8 +406,14 @@ class RouteProvider(ObjectProvider[KalixRoute]):
                 {
                     "prefix": r.prefix,
                     "service": r.route.service,
-                    "websockets": bool(r.enable_web_sockets),
-                    "streaming": bool(r.allow_streaming),
+                    **{
+                        k: v
+                        for k, v in (
+                            ("websockets", r.enable_web_sockets),
+                            ("streaming", r.allow_streaming),
+                        )
+                        if v is not None
+                    },
                     **({"name": r.name} if r.name else {}),
                 }
                 for r in spec.routes
@@ -329,7 +426,7 @@ class RouteProvider(ObjectProvider[KalixRoute]):
                 else None
             ),
             "client_certificate_subjects": (
-                [subject_text(m) for m in cert.subject_matches] if cert else None
+                [subject_input(m) for m in cert.subject_matches] if cert else None
             ),
             "server_certificate_secret": (
                 spec.tls.server_certificate.name
@@ -341,6 +438,7 @@ class RouteProvider(ObjectProvider[KalixRoute]):
                 if basic
                 else None
             ),
+            "resource_sync": spec.resource_sync.mode if spec.resource_sync else None,
         }
 
     @staticmethod

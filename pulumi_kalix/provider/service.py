@@ -11,7 +11,7 @@ import re
 from dataclasses import replace
 from typing import Any
 
-from pulumi.dynamic import CheckFailure
+from pulumi.dynamic import CheckFailure, ReadResult
 
 from ..api import (
     MAX_INSTANCES,
@@ -30,16 +30,30 @@ from ..api.service import (
     ENV_NAME_PATTERN,
     INSTANCE_TYPE_PATTERN,
     JWT_ALGORITHMS,
+    RUNTIME_MODES,
+    ExternalSecretVolumeSource,
     Jwt,
     JwtKey,
+    JwtKeySet,
     ObjectRef,
+    ObjectStorageRef,
+    Replication,
+    RuntimeConfig,
+    SecretItem,
     SecretVolumeSource,
+    ServiceTls,
+    StoreConfig,
     Telemetry,
     Tracing,
+    Truststore,
     VolumeMount,
+    WorkloadIdentity,
+    WorkloadIdentityTokenSource,
 )
+from ..api.sync import RESOURCE_SYNC_MODES, ResourceSync
 from ..awaiting import WriteMark
 from ..claims import CLAIM_KEY
+from . import _spec_args as args
 from ._base import (
     ObjectProvider,
     Props,
@@ -48,12 +62,13 @@ from ._base import (
     check_type,
     failure,
     is_unknown,
+    string_list_failures,
     string_map_failures,
     type_name,
 )
 
-#: Inputs the user owns (compared by diff, echoed as outputs).
-USER_KEYS = (
+#: Inputs always owned by the program: unset means absent from the spec.
+OWNED_KEYS = (
     "name",
     "image",
     "env",
@@ -70,10 +85,48 @@ USER_KEYS = (
     "tracing",
     "restart_requested",
 )
+#: Inputs for spec fields the Akka CLI and console also set (`akka project apply`,
+#: multi-region setup, ...): unset (None) leaves the live value as it is, so a program
+#: that does not mention them never undoes what another tool set; an empty value
+#: ("", {} or []) removes the field.
+KEPT_WHEN_UNSET = (
+    "runtime_mode",
+    "replication",
+    "workload_identity",
+    "jwt_key_sets",
+    "spec_labels",
+    "spec_annotations",
+    "telemetry_resource_attributes",
+    "truststore",
+    "service_config",
+    "object_storage",
+    "store_config",
+    "resource_sync",
+)
+#: Inputs the user owns (compared by diff, echoed as outputs).
+USER_KEYS = (*OWNED_KEYS, *KEPT_WHEN_UNSET)
+#: Nested inputs given as the published wire shape in snake_case (see `_spec_args`).
+MODEL_INPUTS: dict[str, type[Any]] = {
+    "replication": Replication,
+    "workload_identity": WorkloadIdentity,
+    "truststore": Truststore,
+    "store_config": StoreConfig,
+}
+#: The three kinds of volume mount: exactly one of these per mount.
+MOUNT_SOURCES = ("secret", "external_secret", "workload_identity_token")
 #: env-like inputs: plain values, and references `secret/key` (required or optional)
 ENV_KEYS = ("env", "secret_env", "optional_secret_env")
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
-VOLUME_MOUNT_KEYS = ("mount_path", "secret", "default_mode", "optional")
+VOLUME_MOUNT_KEYS = (
+    "mount_path",
+    "secret",
+    "default_mode",
+    "optional",
+    "items",
+    "external_secret",
+    "workload_identity_token",
+)
+JWT_KEY_SET_SOURCES = ("secret", "external_secret", "jwks_url", "use_oidc_discovery")
 JWT_KEY_KEYS = ("key_id", "algorithm", "secret", "issuer")
 #: Inputs that steer the program side only; echoed, never compared.
 PROGRAM_KEYS = ("wait", "wait_timeout")
@@ -251,10 +304,9 @@ class ServiceProvider(ObjectProvider[KalixService]):
             out.append(
                 failure("cpu_usage_threshold", f"cpu_usage_threshold must be 1..100, got {cpu!r}")
             )
-        out += _rule_list_failures(
-            news, "volume_mounts", VOLUME_MOUNT_KEYS, ("mount_path", "secret")
-        )
+        out += _rule_list_failures(news, "volume_mounts", VOLUME_MOUNT_KEYS, ("mount_path",))
         for i, mount in enumerate(_dicts(news.get("volume_mounts"))):
+            out += _mount_failures(mount, f"volume_mounts[{i}]")
             path, mode = mount.get("mount_path"), mount.get("default_mode")
             if isinstance(path, str) and (not path.startswith("/") or ":" in path):
                 out.append(
@@ -263,6 +315,8 @@ class ServiceProvider(ObjectProvider[KalixService]):
                         f"mount_path must be an absolute path without ':', got {path!r}",
                     )
                 )
+            if mount.get("secret") is None:
+                continue
             if (
                 mode is not None
                 and not is_unknown(mode)
@@ -275,6 +329,7 @@ class ServiceProvider(ObjectProvider[KalixService]):
                     )
                 )
             out += check_name(mount.get("secret"), f"volume_mounts[{i}].secret")
+        out += _spec_failures(news)
         out += _rule_list_failures(
             news, "jwt_keys", JWT_KEY_KEYS, ("key_id", "algorithm", "secret")
         )
@@ -322,11 +377,29 @@ class ServiceProvider(ObjectProvider[KalixService]):
             )
         return out
 
+    def read(self, id_: str, props: Props) -> ReadResult:
+        """Refresh reports drift only in what the program manages: a kept-when-unset
+        field it never set, and mounts of the kinds its `volume_mounts` do not use, are
+        read as unset (whatever another tool put there is no drift of this resource)."""
+        result = super().read(id_, props)
+        views = [v for v in (result.outs, result.inputs) if v]
+        for key in KEPT_WHEN_UNSET:
+            if props.get(key) is None:
+                for view in views:
+                    view[key] = None
+        mounts = props.get("volume_mounts") or []
+        if all(m.get("secret") is not None for m in mounts if isinstance(m, dict)):
+            for view in views:
+                ours = [m for m in view.get("volume_mounts") or [] if m.get("secret") is not None]
+                view["volume_mounts"] = ours or None
+        return result
+
     def changed_keys(self, olds: Props, news: Props) -> list[str]:
         changed = super().changed_keys(olds, news)
         if "restart_requested" in changed and news.get("restart_requested") is None:
             changed.remove("restart_requested")  # unset: the live time is left as it is
-        return changed
+        # Unset: the live value is left as it is (see KEPT_WHEN_UNSET).
+        return [k for k in changed if not (k in KEPT_WHEN_UNSET and news.get(k) is None)]
 
     def taken_over(self, props: Props) -> Props:
         """A replacement of a service keeps the object (its data, its hostname routes)
@@ -342,7 +415,7 @@ class ServiceProvider(ObjectProvider[KalixService]):
         return {**props, RESTART_KEY: now}
 
     def normalize(self, news: Props) -> Props:
-        for key in (*ENV_KEYS, "labels"):
+        for key in (*ENV_KEYS, "labels", "spec_labels", "spec_annotations"):
             if isinstance(news.get(key), dict):
                 news[key] = {k: v if is_unknown(v) else str(v) for k, v in news[key].items()}
         for key in ("min_instances", "max_instances", "cpu_usage_threshold"):
@@ -352,7 +425,10 @@ class ServiceProvider(ObjectProvider[KalixService]):
         # whole numbers as ints, so a diff never sees a change that is not there.
         for key in ("volume_mounts", "jwt_keys"):
             if isinstance(news.get(key), list):
-                news[key] = [_compact(rule) for rule in news[key]] or None
+                news[key] = [args.whole_numbers(rule) for rule in news[key]] or None
+        for key in (*MODEL_INPUTS, "jwt_key_sets"):
+            if isinstance(news.get(key), dict | list):
+                news[key] = args.whole_numbers(news[key])
         return news
 
     # -- wire mapping ----------------------------------------------------------------
@@ -408,7 +484,7 @@ class ServiceProvider(ObjectProvider[KalixService]):
                 key_id=k["key_id"],
                 algorithm=k["algorithm"],
                 issuer=k.get("issuer"),
-                secret=ObjectRef(name=k["secret"]),
+                secret=ObjectRef(name=k["secret"]) if k.get("secret") else None,
             )
             for k in props.get("jwt_keys") or []
         ]
@@ -420,7 +496,8 @@ class ServiceProvider(ObjectProvider[KalixService]):
         telemetry = base.telemetry or Telemetry()
         tracing = props.get("tracing")
         telemetry.tracing = Tracing(enabled=bool(tracing)) if tracing is not None else None
-        base.telemetry = telemetry if (telemetry.tracing or telemetry.model_extra) else None
+        base.telemetry = telemetry if _has_content(telemetry) else None
+        _apply_spec_inputs(base, props)
         return base
 
     @staticmethod
@@ -452,19 +529,7 @@ class ServiceProvider(ObjectProvider[KalixService]):
             "paused": bool(obj.spec.paused),
             "labels": obj.metadata.labels or None,
             "cpu_usage_threshold": scaling.cpu_usage_threshold if scaling else None,
-            "volume_mounts": [
-                _compact(
-                    {
-                        "mount_path": m.mount_path,
-                        "secret": m.secret.secret_name,
-                        "default_mode": m.secret.default_mode,
-                        "optional": m.secret.optional,
-                    }
-                )
-                for m in container.volume_mounts or []
-                if m.secret is not None  # the kinds of mount this input manages
-            ]
-            or None,
+            "volume_mounts": [_mount_input(m) for m in container.volume_mounts or []] or None,
             "jwt_keys": [
                 _compact(
                     {
@@ -482,6 +547,7 @@ class ServiceProvider(ObjectProvider[KalixService]):
                 if obj.spec.telemetry and obj.spec.telemetry.tracing
                 else None
             ),
+            **_spec_inputs_from(obj.spec),
         }
 
     @staticmethod
@@ -538,23 +604,192 @@ def _has_content(model: Any) -> bool:
 
 
 def _volume_mounts(live: list[VolumeMount] | None, props: Props) -> list[VolumeMount] | None:
-    """Our secret mounts, each built on the live mount at the same path (so its `items`
-    and other fields survive), then the live mounts we don't manage (external secrets,
-    workload identity tokens) in their order."""
-    by_path = {m.mount_path: m for m in live or [] if m.secret is not None}
+    """The mounts of the `volume_mounts` input, each built on the live mount at the same
+    path (so fields we don't model survive; a secret mount without `items` keeps its live
+    items). When the input has only secret mounts, the live mounts of the other kinds
+    (external secrets, workload identity tokens, set by another tool) are kept after
+    them; an input that has any of those kinds owns the whole list."""
+    by_path = {m.mount_path: m for m in live or []}
+    wanted = props.get("volume_mounts") or []
     mounts: list[VolumeMount] = []
-    for m in props.get("volume_mounts") or []:
+    for m in wanted:
         mount = by_path.get(m["mount_path"])
         mount = mount.model_copy(deep=True) if mount else VolumeMount(mount_path=m["mount_path"])
-        source = mount.secret or SecretVolumeSource(secret_name=m["secret"])
-        source.secret_name = m["secret"]
-        source.default_mode = _int_or_none(m.get("default_mode"))
-        source.optional = m.get("optional")
-        mount.secret = source
+        if m.get("secret") is not None:
+            source = mount.secret or SecretVolumeSource(secret_name=m["secret"])
+            source.secret_name = m["secret"]
+            source.default_mode = _int_or_none(m.get("default_mode"))
+            source.optional = m.get("optional")
+            if m.get("items") is not None:
+                source.items = [
+                    args.to_model(SecretItem, i) or SecretItem(key="", path="") for i in m["items"]
+                ] or None
+            mount.secret = source
+            mount.external_secret = mount.workload_identity_token = None
+        else:
+            mount.secret = None
+            mount.external_secret = args.to_model(
+                ExternalSecretVolumeSource, m.get("external_secret")
+            )
+            mount.workload_identity_token = args.to_model(
+                WorkloadIdentityTokenSource, m.get("workload_identity_token")
+            )
         mounts.append(mount)
-    ours = {m.mount_path for m in mounts}
-    mounts += [m for m in live or [] if m.secret is None and m.mount_path not in ours]
+    if all(m.get("secret") is not None for m in wanted):
+        ours = {m.mount_path for m in mounts}
+        mounts += [m for m in live or [] if m.secret is None and m.mount_path not in ours]
     return mounts or None
+
+
+def _mount_failures(mount: Props, where: str) -> list[CheckFailure]:
+    """One volume mount: exactly one source, and each source's own fields."""
+    out = args.exactly_one(mount, MOUNT_SOURCES, where)
+    if mount.get("secret") is None:
+        for key in ("default_mode", "optional", "items"):
+            if mount.get(key) is not None:
+                out.append(failure(f"{where}.{key}", f"{where}.{key} is only for secret mounts"))
+    out += args.list_failures(SecretItem, mount.get("items"), f"{where}.items")
+    for i, item in enumerate(_dicts(mount.get("items"))):
+        path = item.get("path")
+        if isinstance(path, str) and (path.startswith("/") or ".." in path.split("/")):
+            out.append(
+                failure(
+                    f"{where}.items[{i}].path",
+                    f"{where}.items[{i}].path must be a relative path without '..', got {path!r}",
+                )
+            )
+    out += args.model_failures(
+        ExternalSecretVolumeSource, mount.get("external_secret"), f"{where}.external_secret"
+    )
+    out += args.model_failures(
+        WorkloadIdentityTokenSource,
+        mount.get("workload_identity_token"),
+        f"{where}.workload_identity_token",
+    )
+    return out
+
+
+def _spec_failures(news: Props) -> list[CheckFailure]:
+    """The spec fields other tools also set: runtime mode, replication, workload
+    identity, JWT key sets, spec labels/annotations, telemetry attributes, truststore,
+    service config, object storage, store config and resource sync."""
+    out: list[CheckFailure] = []
+    for key, allowed in (("runtime_mode", RUNTIME_MODES), ("resource_sync", RESOURCE_SYNC_MODES)):
+        value = news.get(key)
+        if value not in (None, "") and not is_unknown(value) and value not in allowed:
+            out.append(failure(key, f"{key} must be one of {', '.join(allowed)}, got {value!r}"))
+    for key, model in MODEL_INPUTS.items():
+        out += args.model_failures(model, news.get(key), key)
+    out += args.exactly_one(news.get("truststore"), ("secret", "external_secret"), "truststore")
+    out += args.list_failures(JwtKeySet, news.get("jwt_key_sets"), "jwt_key_sets")
+    for i, key_set in enumerate(_dicts(news.get("jwt_key_sets"))):
+        where = f"jwt_key_sets[{i}]"
+        out += args.exactly_one(key_set, JWT_KEY_SET_SOURCES, where)
+        if key_set.get("use_oidc_discovery") and not key_set.get("issuer"):
+            out.append(failure(f"{where}.issuer", f"{where}.issuer is required for OIDC discovery"))
+    for key in ("spec_labels", "spec_annotations"):
+        out += string_map_failures(news, key)
+    out += string_list_failures(news, "telemetry_resource_attributes", "['team', 'tier']")
+    attributes = news.get("telemetry_resource_attributes")
+    keys = {*(news.get("spec_labels") or {}), *(news.get("spec_annotations") or {})}
+    if isinstance(attributes, list) and not is_unknown(news.get("spec_labels")):
+        for i, attr in enumerate(attributes):
+            if isinstance(attr, str) and keys and attr not in keys:
+                out.append(
+                    failure(
+                        f"telemetry_resource_attributes[{i}]",
+                        f"telemetry_resource_attributes[{i}] {attr!r} is not a key of "
+                        f"spec_labels or spec_annotations ({', '.join(sorted(keys))})",
+                    )
+                )
+    for key in ("service_config", "object_storage"):
+        value = news.get(key)
+        if value not in (None, ""):
+            out += check_name(value, key)
+    return out
+
+
+def _apply_spec_inputs(base: ServiceSpec, props: Props) -> None:
+    """Set the kept-when-unset fields that are given (see KEPT_WHEN_UNSET)."""
+
+    def given(key: str) -> bool:
+        return props.get(key) is not None
+
+    if given("runtime_mode"):
+        resources = base.resources or ServiceResources()
+        resources.runtime = (
+            RuntimeConfig(mode=props["runtime_mode"]) if props["runtime_mode"] else None
+        )
+        base.resources = resources if _has_content(resources) else None
+    if given("replication"):
+        base.replication = args.to_model(Replication, props["replication"])
+    if given("workload_identity"):
+        base.workload_identity = args.to_model(WorkloadIdentity, props["workload_identity"])
+    if given("store_config"):
+        base.store_config = args.to_model(StoreConfig, props["store_config"])
+    if given("truststore"):
+        tls = base.tls or ServiceTls()
+        tls.truststore = args.to_model(Truststore, props["truststore"])
+        base.tls = tls if _has_content(tls) else None
+    if given("jwt_key_sets"):
+        jwt = base.jwt or Jwt()
+        sets = [args.to_model(JwtKeySet, s) or JwtKeySet() for s in props["jwt_key_sets"]]
+        jwt.key_sets = sets or None
+        base.jwt = jwt if _has_content(jwt) else None
+    if given("spec_labels"):
+        base.labels = {k: str(v) for k, v in props["spec_labels"].items()} or None
+    if given("spec_annotations"):
+        base.annotations = {k: str(v) for k, v in props["spec_annotations"].items()} or None
+    if given("telemetry_resource_attributes"):
+        telemetry = base.telemetry or Telemetry()
+        telemetry.resource_attributes = list(props["telemetry_resource_attributes"]) or None
+        base.telemetry = telemetry if _has_content(telemetry) else None
+    if given("service_config"):
+        name = props["service_config"]
+        base.service_config = ObjectRef(name=name) if name else None
+    if given("object_storage"):
+        name = props["object_storage"]
+        base.object_storage = ObjectStorageRef(name=name) if name else None
+    if given("resource_sync"):
+        mode = props["resource_sync"]
+        base.resource_sync = ResourceSync(mode=mode) if mode else None
+
+
+def _spec_inputs_from(spec: ServiceSpec) -> Props:
+    """The kept-when-unset inputs as the live spec has them."""
+    runtime = spec.resources.runtime if spec.resources else None
+    return {
+        "runtime_mode": runtime.mode if runtime else None,
+        "replication": args.from_model(spec.replication),
+        "workload_identity": args.from_model(spec.workload_identity),
+        "jwt_key_sets": [args.from_model(s) or {} for s in spec.jwt.key_sets]
+        if spec.jwt and spec.jwt.key_sets
+        else None,
+        "spec_labels": dict(spec.labels) if spec.labels else None,
+        "spec_annotations": dict(spec.annotations) if spec.annotations else None,
+        "telemetry_resource_attributes": list(spec.telemetry.resource_attributes)
+        if spec.telemetry and spec.telemetry.resource_attributes
+        else None,
+        "truststore": args.from_model(spec.tls.truststore) if spec.tls else None,
+        "service_config": spec.service_config.name if spec.service_config else None,
+        "object_storage": spec.object_storage.name if spec.object_storage else None,
+        "store_config": args.from_model(spec.store_config),
+        "resource_sync": spec.resource_sync.mode if spec.resource_sync else None,
+    }
+
+
+def _mount_input(mount: VolumeMount) -> Props:
+    """One live volume mount as the `volume_mounts` input has it."""
+    out: Props = {"mount_path": mount.mount_path}
+    if mount.secret is not None:
+        out["secret"] = mount.secret.secret_name
+        out["default_mode"] = mount.secret.default_mode
+        out["optional"] = mount.secret.optional
+        if mount.secret.items:
+            out["items"] = [args.from_model(i) or {} for i in mount.secret.items]
+    out["external_secret"] = args.from_model(mount.external_secret)
+    out["workload_identity_token"] = args.from_model(mount.workload_identity_token)
+    return dict(_compact(out))
 
 
 def _int_or_none(value: Any) -> int | None:

@@ -119,3 +119,107 @@ routes:
 CA_PEM = "-----BEGIN CERTIFICATE-----\nMIIBfakeCA\n-----END CERTIFICATE-----\n"
 CERT_PEM = "-----BEGIN CERTIFICATE-----\nMIIBfakeCert\n-----END CERTIFICATE-----\n"
 KEY_PEM = "-----BEGIN PRIVATE KEY-----\nMIIBfakeKey\n-----END PRIVATE KEY-----\n"
+
+#: A service descriptor with every field the Akka service descriptor reference and
+#: the published API have (as `export` writes it: keys alphabetical).
+EVERY_FIELD_SERVICE_YAML = """\
+name: every-field
+service:
+  annotations:
+    contact: team@acme.org
+  env:
+  - name: MODE
+    value: prod
+  - name: DB_PASSWORD
+    valueFrom:
+      secretKeyRef:
+        key: password
+        name: db-creds
+  image: acme.example/every-field:1.0.0
+  jwt:
+    keySets:
+    - issuer: https://accounts.acme.org
+      refreshInterval: 30m
+      useOidcDiscovery: true
+    - issuer: https://example.com
+      jwksUrl: https://example.com/.well-known/jwks.json
+    - allowedAlgorithms:
+      - RS256
+      - EdDSA
+      issuer: internal-issuer
+      secret:
+        key: jwks.json
+        name: internal-jwks
+    - externalSecret:
+        key: jwks.json
+        name: vault-jwks
+    keys:
+    - algorithm: HS256
+      issuer: https://auth.acme.org
+      keyId: legacy
+      secret:
+        name: jwt-signing
+  labels:
+    team: commerce
+  objectStorage:
+    name: acme-bucket
+  replication:
+    mode: replicated-read
+    replicatedRead:
+      primarySelectionMode: pinned-region
+  resourceSync:
+    mode: global
+  resources:
+    autoscaling:
+      cpuUsageThreshold: 70
+      maxInstances: 4
+      minInstances: 2
+    instanceType: g1.general.small
+    runtime:
+      mode: embedded
+  serviceConfig: every-config
+  storeConfig:
+    database: every
+    secret:
+      name: store-creds
+    store:
+      name: acme-store
+  telemetry:
+    resourceAttributes:
+    - team
+    tracing:
+      enabled: true
+  tls:
+    truststore:
+      key: truststore.p12
+      passwordKey: password
+      secret:
+        name: acme-truststore
+      type: PKCS12
+  volumeMounts:
+  - mountPath: /var/run/secrets/tokens
+    workloadIdentityToken:
+      audience: https://target.example.com
+      expirationSeconds: 3600
+      path: token
+  - externalSecret:
+      provider: vault
+    mountPath: /secrets/vault
+  - mountPath: /etc/acme/certs
+    secret:
+      defaultMode: 288
+      items:
+      - key: ca.crt
+        mode: 256
+        path: ca.pem
+      optional: true
+      secretName: acme-certs
+  workloadIdentity:
+    aws:
+      roleArn: arn:aws:iam::123456789012:role/every-field
+    azure:
+      clientId: c1
+      tenantId: t1
+    gcp:
+      gcpServiceAccount: sa@acme.iam.gserviceaccount.com
+"""

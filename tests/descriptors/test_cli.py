@@ -4,6 +4,7 @@ the engine harness adopts every object without a change."""
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,9 +16,12 @@ from pulumi_kalix.api import KalixSecret, ObjectMeta, SecretSpec
 from pulumi_kalix.claims import HOSTNAME_LEDGER
 from pulumi_kalix.cli import main
 from pulumi_kalix.client import ControlPlane
+from pulumi_kalix.descriptors.project import load_project, load_service_any
 from tests.descriptors.samples import (
+    ADMIN_HASH,
     CA_PEM,
     CERT_PEM,
+    EVERY_FIELD_SERVICE_YAML,
     KEY_PEM,
     ROUTE_YAML,
     SERVICE_YAML,
@@ -115,12 +119,37 @@ def test_export_all_prints_one_document_per_object(
     monkeypatch.setenv("KALIX_PROJECT", kalix.project)
     assert main(["export", "service", "--all"]) == 0
     out = capsys.readouterr().out
+    # A project descriptor, as `akka project export` writes one: each document named.
     docs = list(yaml.safe_load_all(out))
-    assert [doc["name"] for doc in docs] == ["notifications", "product-info", "shopping-cart"]
+    names = [doc["metadata"]["name"] for doc in docs]
+    assert names == ["notifications", "product-info", "shopping-cart"]
+    assert {doc["resource"] for doc in docs} == {"Service"}
     assert out.count("\n---\n") == 2
-    assert main(["export", "route", "--all"]) == 0
-    routes = list(yaml.safe_load_all(capsys.readouterr().out))
-    assert [r["host"] for r in routes] == ["ecommerce.acme.org", generated]
+    assert main(["export", "routes", "--all"]) == 0  # the kalix CLI's plural works too
+    text = capsys.readouterr().out
+    routes = list(yaml.safe_load_all(text))
+    assert [r["spec"]["host"] for r in routes] == ["ecommerce.acme.org", generated]
+    # ... which the resources read back, each route by its name.
+    project = load_project(text)
+    assert [doc.name for doc in project.documents] == ["acme-ecommerce", "storefront"]
+    route = project.documents[0].route
+    assert route is not None and route.to_wire() == d.load_route(ROUTE_YAML).to_wire()
+    assert d.load_service(d.dump_service(api.services.get("shopping-cart"))) == (
+        load_service_any(out, "shopping-cart")
+    )
+
+
+def test_export_json_and_version(
+    kalix: KalixLocalServer, api: ControlPlane, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed(api)
+    assert main(["export", "service", "product-info", "-o", "json", *flags(kalix)]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data == yaml.safe_load(SIMPLE_SERVICE_YAML)
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out.startswith("pulumi-kalix ")
 
 
 def test_export_to_a_file(kalix: KalixLocalServer, api: ControlPlane, tmp_path: Path) -> None:
@@ -189,6 +218,8 @@ def imported_engine(server: KalixLocalServer, program_dir: Path, state: Path) ->
         config_key = f"{secret}_{key}".replace(".", "_")
         assert f"pulumi config set --secret {config_key} " in readme
         config[f"{stack_project}:{config_key}"] = value
+    if "acme-ecommerce_basic_admin" in readme:  # the route's HTTP basic hash
+        config[f"{stack_project}:acme-ecommerce_basic_admin"] = ADMIN_HASH
     return Engine(
         state,
         project=stack_project,
@@ -211,8 +242,9 @@ def test_import_writes_a_program_whose_first_up_adopts_everything_unchanged(
     assert "Warning" not in capsys.readouterr().err
     program = (out / "__main__.py").read_text()
     compile(program, "__main__.py", "exec")
-    for value in SECRET_VALUES.values():  # secret values are never written
+    for value in [*SECRET_VALUES.values(), ADMIN_HASH]:  # secret values are never written
         assert value.strip() not in program and value.strip() not in (out / "README.md").read_text()
+    assert 'config.require_secret("acme-ecommerce_basic_admin")' in program
     assert 'config.require_secret("db-creds_password")' in program
     assert program.count("    adopt=True,\n") == 11  # 4 secrets, 2 hostnames, 3 services, 2 routes
     assert f'hostname="{generated}"' in program
@@ -253,18 +285,24 @@ def test_import_comments_out_what_adoption_would_change(
     kalix: KalixLocalServer, api: ControlPlane, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     seed(api)
-    # A regex subject matcher has no kalix.Route input: adopting would rewrite it.
-    regex = ROUTE_YAML.replace("- exact: partner.example.com", "- regex: ^partner-[0-9]+$")
-    api.routes.create(d.kalix_route("partners", d.load_route(regex)))
+    from pulumi_kalix.api.service import Jwt, JwtKey
+
+    # An inline HMAC secret (deprecated JWT keys) is no kalix.Service input: it would be
+    # stored in plain text, so adopting would drop it.
+    svc = d.load_service(SIMPLE_SERVICE_YAML).to_kalix_service()
+    svc.metadata.name = "legacy"
+    svc.spec.jwt = Jwt(keys=[JwtKey(key_id="k", algorithm="HS256", hmac_secret_literal="c2VjcmV0")])
+    api.services.create(svc)
     out = tmp_path / "infra"
     assert main(["import", "--out", str(out), *flags(kalix)]) == 0
     err = capsys.readouterr().err
-    assert "Warning: adopting route 'partners' would change" in err
+    assert "Warning: adopting service 'legacy' would change jwt.keys[0].hmacSecretLiteral" in err
     program = (out / "__main__.py").read_text()
     compile(program, "__main__.py", "exec")
-    assert "# route_partners = kalix.Route(" in program
-    assert "NOT DECLARED: adopting route 'partners'" in program
-    assert "partners" in (out / "README.md").read_text()
+    assert "# service_legacy = kalix.Service(" in program
+    assert "NOT DECLARED: adopting service 'legacy'" in program
+    assert "c2VjcmV0" not in program
+    assert "legacy" in (out / "README.md").read_text()
 
 
 def test_import_does_not_overwrite_without_force(
@@ -279,7 +317,7 @@ def test_import_does_not_overwrite_without_force(
 
 def test_import_learns_secret_keys_from_env_refs_and_mounted_items() -> None:
     from pulumi_kalix.api import KalixService
-    from pulumi_kalix.cli import secret_keys_in_use
+    from pulumi_kalix.codegen import secret_keys_in_use
 
     svc = KalixService.model_validate(
         {
@@ -310,3 +348,175 @@ def test_import_learns_secret_keys_from_env_refs_and_mounted_items() -> None:
         }
     )
     assert secret_keys_in_use([svc]) == {"db": {"pw"}, "tls": {"tls.crt"}}
+
+
+# -- every field, convert ---------------------------------------------------------------------
+
+
+def test_export_of_a_service_with_every_field_loses_nothing(
+    kalix: KalixLocalServer, api: ControlPlane, capsys: pytest.CaptureFixture[str]
+) -> None:
+    created = api.services.create(d.load_service(EVERY_FIELD_SERVICE_YAML).to_kalix_service())
+    assert main(["export", "service", "every-field", *flags(kalix)]) == 0
+    exported = capsys.readouterr().out
+    assert exported == EVERY_FIELD_SERVICE_YAML
+    # Re-loaded, it is the live object's spec again, field for field.
+    live = api.services.get("every-field")
+    assert d.load_service(exported).to_spec().to_wire() == live.spec.to_wire()
+    assert live.metadata.uid == created.metadata.uid
+
+
+PROJECT_YAML = """\
+resource: Project
+resourceVersion: v1
+metadata:
+  name: acme
+spec:
+  regions: [gcp-us-east1]
+---
+resource: Secret
+resourceVersion: v1
+metadata:
+  name: db-creds
+spec:
+  type: generic
+  data:
+    password: correct horse battery staple
+---
+resource: Service
+resourceVersion: v1
+metadata:
+  name: cart
+spec:
+  image: acme.example/cart:1.0
+  resources:
+    runtime:
+      mode: embedded
+  env:
+  - name: DB_PASSWORD
+    valueFrom:
+      secretKeyRef: {name: db-creds, key: password}
+---
+resource: Route
+resourceVersion: v1
+metadata:
+  name: shop
+spec:
+  validation:
+    httpBasic:
+      realm: shop
+      passwordHashes:
+        admin: ADMIN_HASH
+  routes:
+  - prefix: /
+    route:
+      service: cart
+---
+resource: Observability
+resourceVersion: v1
+spec:
+  exporter:
+    kalixConsole: {}
+""".replace("ADMIN_HASH", ADMIN_HASH)
+
+
+def test_convert_writes_a_program_with_dependencies_wired_and_no_secret_value(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "project.yaml"
+    source.write_text(PROJECT_YAML)
+    out = tmp_path / "infra"
+    args = ["convert", str(source), "--out", str(out), "--hostname", "shop.acme.org"]
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    assert "Warning: " in err and "Observability is not managed by pulumi-kalix" in err
+    program = (out / "__main__.py").read_text()
+    readme = (out / "README.md").read_text()
+    compile(program, "__main__.py", "exec")
+    assert 'PROJECT = "acme"' in program  # from the Project document
+    assert "hostname=host_shop_acme_org.hostname" in program
+    assert '"/": service_cart.name' in program
+    assert "depends_on=[secret_db_creds]" in program
+    assert 'config.require_secret("db-creds_password")' in program
+    assert 'config.require_secret("shop_basic_admin")' in program
+    for value in ("correct horse battery staple", ADMIN_HASH):
+        assert value not in program and value not in readme
+    assert "pulumi config set --secret db-creds_password " in readme
+    assert "pulumi config set --secret shop_basic_admin " in readme
+    assert "Observability" in readme
+    # Refuses to overwrite, in one line with exit code 1.
+    assert main(args) == 1
+    assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_convert_names_what_it_cannot_carry_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "service.yaml"
+    source.write_text(
+        SERVICE_YAML.replace("  image:", "  workloadIdentity:\n    akka: {}\n  image:")
+    )
+    assert main(["convert", str(source), "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("Error: ") and err.count("\n") == 1
+    assert "service.workloadIdentity.akka" in err and "published platform API" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_convert_then_up_creates_what_the_descriptors_say(
+    kalix: KalixLocalServer, api: ControlPlane, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "service.yaml"
+    source.write_text(EVERY_FIELD_SERVICE_YAML)
+    route = tmp_path / "every-route.yaml"
+    route.write_text(
+        "resourceSync:\n  mode: regional\n"
+        "routes:\n- prefix: /\n  enableWebsockets: false\n  route:\n    service: every-field\n"
+    )
+    out = tmp_path / "infra"
+    assert main(["convert", str(source), str(route), "--out", str(out)]) == 0
+    assert "websockets=False" in (out / "__main__.py").read_text()
+    config = kalix.pulumi_config()
+    engine = Engine(
+        tmp_path / "state.json",
+        project=yaml.safe_load((out / "Pulumi.yaml").read_text())["name"],
+        stack="dev",
+        config=config,
+        secret_keys={"kalix:token"},
+        program_dir=out,
+        provider_env={"PYTHONPATH": str(REPO)},
+    )
+    # The secrets it reads exist already (kalix-local checks env refs, as the platform).
+    data = {"password": base64.b64encode(b"pw").decode()}
+    api.secrets.create(
+        KalixSecret(
+            metadata=ObjectMeta(name="db-creds"), spec=SecretSpec(type="generic", data=data)
+        )
+    )
+    engine.up(out / "__main__.py")
+    live = api.services.get("every-field")
+    assert d.dump_service(live) == EVERY_FIELD_SERVICE_YAML
+    (rule,) = api.routes.get("every-route").spec.routes
+    assert rule.enable_web_sockets is False and rule.route.service == "every-field"
+    sync = api.routes.get("every-route").spec.resource_sync
+    assert sync is not None and sync.mode == "regional"
+    second = engine.up(out / "__main__.py")
+    assert {s.op for s in second if s.type.startswith("pulumi-python")} == {"same"}
+
+
+def test_the_readme_convert_example_declares_what_the_readme_says(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = (REPO / "README.md").read_text()
+    start = text.index("For example, `convert` of")
+    block = text[
+        text.index("```yaml\n", start) + 8 : text.index("```", text.index("```yaml", start) + 7)
+    ]
+    source = tmp_path / "project.yaml"
+    source.write_text(block)
+    assert main(["convert", str(source), "--out", str(tmp_path / "infra")]) == 0
+    assert "Observability is not managed" in capsys.readouterr().err
+    program = (tmp_path / "infra" / "__main__.py").read_text()
+    assert 'runtime_mode="embedded"' in program
+    assert "hostname=host_shop_host.hostname" in program
+    assert '"/": service_cart.name' in program

@@ -13,6 +13,7 @@ from pulumi_kalix import descriptors as d
 from pulumi_kalix.api import KalixRoute, KalixService
 from tests.descriptors.samples import (
     ADMIN_HASH,
+    EVERY_FIELD_SERVICE_YAML,
     REFERENCE_EXPORT,
     ROUTE_YAML,
     SERVICE_YAML,
@@ -22,7 +23,7 @@ from tests.descriptors.samples import (
 # -- round trips ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text", [SERVICE_YAML, SIMPLE_SERVICE_YAML])
+@pytest.mark.parametrize("text", [SERVICE_YAML, SIMPLE_SERVICE_YAML, EVERY_FIELD_SERVICE_YAML])
 def test_service_descriptor_round_trips_through_the_wire_byte_for_byte(text: str) -> None:
     obj = d.load_service(text).to_kalix_service()
     # Through JSON as the API carries it, then back to a descriptor.
@@ -86,9 +87,14 @@ def test_the_reference_flow_style_export_loads_and_dumps_in_block_style() -> Non
 def test_dump_leaves_out_fields_a_newer_control_plane_adds() -> None:
     wire = d.load_service(SIMPLE_SERVICE_YAML).to_kalix_service().to_wire()
     wire["spec"]["containers"][0]["resources"] = {"limits": {"cpu": "1"}}
-    wire["spec"]["replication"] = {"mode": "none"}
+    wire["spec"]["futureField"] = {"mode": "none"}
     wire["spec"]["paused"] = False
     assert d.dump_service(KalixService.model_validate(wire)) == SIMPLE_SERVICE_YAML
+    # ... and names them, for export to say so.
+    assert d.unpublished_fields(KalixService.model_validate(wire).spec, "spec") == [
+        "spec.futureField",
+        "spec.containers[0].resources",
+    ]
 
 
 def test_octal_default_modes_are_read_as_octal() -> None:
@@ -131,7 +137,9 @@ def test_a_misspelled_key_names_its_path_line_and_the_allowed_keys() -> None:
     assert err.line == 3
     assert str(err) == (
         "line 3: service.envv: unknown key "
-        "(allowed: env, image, jwt, resources, telemetry, volumeMounts)"
+        "(allowed: annotations, env, image, jwt, labels, objectStorage, replication, "
+        "resourceSync, resources, serviceConfig, storeConfig, telemetry, tls, volumeMounts, "
+        "workloadIdentity)"
     )
 
 
@@ -172,11 +180,6 @@ def test_unknown_keys_at_every_depth_fail(old: str, new: str, path: str, allowed
     [
         ("- name: carts\n", "- nmae: carts\n", "routes[0].nmae"),
         ("  allowOrigins:", "  allowOrigin:", "corsPolicy.allowOrigin"),
-        (
-            "- prefix: /carts",
-            "- prefix: /carts\n  enableWebsockets: true",
-            "routes[0].enableWebsockets",
-        ),
         (
             "    - hasSuffix:",
             "    - suffix:",
@@ -362,16 +365,19 @@ def test_route_inputs_and_back() -> None:
     assert d.route_descriptor(inputs) == ROUTE_YAML
 
 
-def test_route_inputs_refuse_what_kalix_route_would_change() -> None:
+def test_regex_matchers_and_explicit_false_flags_round_trip_through_route_inputs() -> None:
     text = ROUTE_YAML.replace("- exact: partner.example.com", "- regex: ^partner-[0-9]+$")
     text = text.replace("- allowStreaming: true\n", "- allowStreaming: false\n")
-    with pytest.raises(d.DescriptorError) as err:
-        d.route_inputs(d.load_route(text))
-    assert [p.path for p in err.value.problems] == [
-        "routes[1].allowStreaming",
-        "validation.clientCertificate.subjectMatches[1].exact",
-        "validation.clientCertificate.subjectMatches[1].regex",
-    ]
+    inputs = d.route_inputs(d.load_route(text))
+    assert inputs["client_certificate_subjects"] == ["*.acme.org", {"regex": "^partner-[0-9]+$"}]
+    assert inputs["paths"][1]["streaming"] is False
+    assert d.route_descriptor(inputs) == text
+
+
+def test_the_docs_spelling_enable_websockets_loads_as_the_api_field() -> None:
+    text = ROUTE_YAML.replace("  enableWebSockets: true", "  enableWebsockets: true")
+    assert text != ROUTE_YAML
+    assert d.dump_route(d.load_route(text)) == ROUTE_YAML
 
 
 def test_route_descriptor_of_inputs_with_a_paths_mapping() -> None:
@@ -387,7 +393,125 @@ def test_adoption_changes_of_live_objects() -> None:
     assert d.adoption_changes(simple) == []
     assert d.adoption_changes(d.kalix_route("r", d.load_route(ROUTE_YAML))) == []
     regex = ROUTE_YAML.replace("- exact: partner.example.com", "- regex: ^p$")
-    assert d.adoption_changes(d.kalix_route("r", d.load_route(regex))) == [
-        "validation.clientCertificate.subjectMatches[1].exact",
-        "validation.clientCertificate.subjectMatches[1].regex",
-    ]
+    assert d.adoption_changes(d.kalix_route("r", d.load_route(regex))) == []
+    # An inline HMAC secret is no input (it would be stored in plain text).
+    literal = svc.model_copy(deep=True)
+    assert literal.spec.jwt is not None and literal.spec.jwt.keys is not None
+    literal.spec.jwt.keys[0].hmac_secret_literal = "c2VjcmV0"
+    assert d.adoption_changes(literal) == ["jwt.keys[0].hmacSecretLiteral"]
+
+
+# -- every documented field -------------------------------------------------------------------
+
+
+def test_a_descriptor_with_every_field_round_trips_through_service_inputs() -> None:
+    desc = d.load_service(EVERY_FIELD_SERVICE_YAML)
+    inputs = d.service_inputs(desc)
+    assert d.service_descriptor(inputs) == EVERY_FIELD_SERVICE_YAML
+    assert inputs["spec_labels"] == {"team": "commerce"} and "labels" not in inputs
+    assert inputs["runtime_mode"] == "embedded"
+    assert inputs["volume_mounts"][2]["items"] == [{"key": "ca.crt", "path": "ca.pem", "mode": 256}]
+    assert d.adoption_changes(desc.to_kalix_service()) == []
+
+
+def test_empty_sections_as_akka_project_export_writes_them_load_and_round_trip() -> None:
+    text = (
+        "name: cart\nservice:\n  image: acme/cart:1\n"
+        "  jwt: {}\n  resources: {}\n  telemetry: {}\n  tls: {}\n"
+    )
+    desc = d.load_service(text)
+    assert d.service_unmodeled(desc) == []
+    inputs = d.service_inputs(desc)
+    assert inputs == {"name": "cart", "image": "acme/cart:1"}
+    assert d.service_descriptor(inputs) == "name: cart\nservice:\n  image: acme/cart:1\n"
+
+
+def test_a_documented_key_the_api_lacks_is_named_with_the_reason() -> None:
+    text = SIMPLE_SERVICE_YAML.replace("  image:", "  workloadIdentity:\n    akka: {}\n  image:")
+    err = errors(text)
+    assert err.path == "service.workloadIdentity.akka"
+    assert "not in the published platform API" in str(err)
+
+
+def test_an_inline_hmac_secret_is_named_instead_of_dropped() -> None:
+    text = SERVICE_YAML.replace(
+        "      secret:\n        name: jwt-signing\n", "      hmacSecretLiteral: c2VjcmV0\n"
+    )
+    assert text != SERVICE_YAML
+    with pytest.raises(d.DescriptorError) as err:
+        d.service_inputs(d.load_service(text))
+    assert err.value.path == "service.jwt.keys[0].hmacSecretLiteral"
+    assert "kalix.Secret" in str(err.value) and "c2VjcmV0" not in str(err.value)
+
+
+def test_scalar_env_values_read_as_strings_as_the_docs_write_them() -> None:
+    text = SIMPLE_SERVICE_YAML.replace("value: https://catalog.acme.org", "value: true")
+    assert d.service_inputs(d.load_service(text))["env"]["CATALOG_URL"] == "true"
+
+
+def test_a_project_route_without_host_takes_the_hostname_given() -> None:
+    from pulumi_kalix.descriptors.project import load_route_any, route_with_host
+
+    text = (
+        "resource: Route\nresourceVersion: v1\nmetadata:\n  name: api\nspec:\n"
+        "  routes:\n  - prefix: /api\n    route:\n      service: cart\n"
+    )
+    spec = load_route_any(text, "api")
+    assert spec.host is None
+    assert route_with_host(spec, "shop.acme.org").host == "shop.acme.org"
+    with pytest.raises(d.DescriptorError, match="names no host"):
+        route_with_host(spec, None)
+    with pytest.raises(d.DescriptorError, match="no Route named 'web'"):
+        load_route_any(text, "web")
+    # The route descriptor form requires it, as its reference does.
+    with pytest.raises(d.DescriptorError, match="host: Field required"):
+        d.load_route("routes:\n- prefix: /\n  route:\n    service: cart\n")
+
+
+@pytest.mark.parametrize(
+    ("document", "path", "fragment"),
+    [
+        ("resource: Servic\nresourceVersion: v1\nspec: {}\n", "resource", "must be one of Service"),
+        (
+            "resource: Service\nresourceVersion: v2\nmetadata: {name: a}\nspec: {image: a:1}\n",
+            "resourceVersion",
+            "must be v1",
+        ),
+        (
+            "resource: Service\nresourceVersion: v1\nspec: {image: a:1}\n",
+            "metadata.name",
+            "required",
+        ),
+        (
+            "resource: Service\nresourceVersion: v1\nmetadata: {name: a}\nspec: {imag: a:1}\n",
+            "spec.imag",
+            "unknown key",
+        ),
+        (
+            "resource: Secret\nresourceVersion: v1\nmetadata: {name: s}\n"
+            "spec: {type: opaque, data: {k: v}}\n",
+            "spec.type",
+            "must be one of generic, tls",
+        ),
+        (
+            "resource: Route\nresourceVersion: v1\nmetadata: {name: r}\nspec:\n  routes:\n"
+            "  - route: {service: a}\n",
+            "spec.routes[0].prefix",
+            "is required",
+        ),
+    ],
+)
+def test_project_documents_are_checked_with_their_kind_name_and_line(
+    document: str, path: str, fragment: str
+) -> None:
+    from pulumi_kalix.descriptors.project import load_project
+
+    text = (
+        "resource: Secret\nresourceVersion: v1\nmetadata: {name: ok}\n"
+        "spec: {type: generic, data: {k: v}}\n---\n" + document
+    )
+    with pytest.raises(d.DescriptorError) as err:
+        load_project(text)
+    assert err.value.path == path
+    assert fragment in str(err.value)
+    assert err.value.line is not None and err.value.line >= 6

@@ -104,3 +104,40 @@ def test_a_misspelled_key_fails_the_program_with_its_line(engine: Engine, tmp_pa
 
     with pytest.raises(EngineError, match=r"service\.yaml: line 8: service\.imgae: unknown key"):
         engine.up(program)
+
+
+def test_resources_from_a_project_descriptor_by_name(
+    engine: Engine, api: ControlPlane, tmp_path: Path
+) -> None:
+    project = tmp_path / "project.yaml"
+    project.write_text(
+        "resource: Service\nresourceVersion: v1\nmetadata:\n  name: cart\nspec:\n"
+        "  image: acme.example/cart:1.0\n  resources:\n    runtime:\n      mode: embedded\n"
+        "---\nresource: Service\nresourceVersion: v1\nmetadata:\n  name: other\nspec:\n"
+        "  image: acme.example/other:1.0\n"
+        "---\nresource: Route\nresourceVersion: v1\nmetadata:\n  name: api\nspec:\n"
+        "  routes:\n  - prefix: /\n    route:\n      service: cart\n"
+        "---\nresource: Observability\nresourceVersion: v1\nspec:\n  exporter: {}\n"
+    )
+
+    def program() -> None:
+        cart = kalix.Service.from_descriptor(project, "cart")
+        host = kalix.Hostname("api-host")
+        # The Route document names no host: it takes the one given.
+        kalix.Route.from_descriptor(
+            project, "api", hostname=host.hostname, opts=pulumi.ResourceOptions(depends_on=[cart])
+        )
+
+    engine.up(program)
+    live = api.services.get("cart")
+    assert live.spec.resources is not None and live.spec.resources.runtime is not None
+    assert live.spec.resources.runtime.mode == "embedded"
+    assert api.services.get_or_none("other") is None
+    route = api.routes.get("api")
+    assert route.spec.host == engine.outputs("api-host")["hostname"]
+
+    def ambiguous() -> None:
+        kalix.Service.from_descriptor(project)
+
+    with pytest.raises(EngineError, match="2 Service documents in the project descriptor"):
+        engine.up(ambiguous)

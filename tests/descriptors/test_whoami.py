@@ -28,6 +28,22 @@ def test_whoami_shows_the_credential_projects_and_endpoint(
     assert kalix.token not in out
 
 
+def test_whoami_json_has_the_same_facts(
+    kalix: KalixLocalServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    flags = ["--api-host", kalix.api_host, "--token", kalix.token, "--project", "default"]
+    code, out, err = run(capsys, "-o", "json", *flags)
+    assert (code, err) == (0, "")
+    data = json.loads(out)
+    assert data["federationPlane"] == kalix.api_host
+    assert data["credential"]["kind"] == "refresh"
+    assert data["project"]["id"] == kalix.project_id()
+    assert data["project"]["controlPlane"] == kalix.url
+    assert kalix.token not in out
+
+
 def test_whoami_explains_each_problem_in_one_line(
     kalix: KalixLocalServer, capsys: pytest.CaptureFixture[str]
 ) -> None:

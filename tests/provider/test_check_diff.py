@@ -331,3 +331,227 @@ def test_check_failures_never_show_a_secret_value(provider: Any, news: dict[str,
     text = " ".join(f"{f.property} {f.reason}" for f in result.failures)
     assert SECRET_VALUE not in text
     assert "982451" not in text
+
+
+# -- spec fields other tools set too (kept when unset) ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("news", "prop", "fragment"),
+    [
+        ({"runtime_mode": "jvm"}, "runtime_mode", "one of sidecar, embedded, got 'jvm'"),
+        ({"resource_sync": "everywhere"}, "resource_sync", "one of global, regional"),
+        (
+            {"replication": {"mode": "multi-master"}},
+            "replication.mode",
+            "'none', 'replicated-write' or 'replicated-read'",
+        ),
+        (
+            {"replication": {"replicated_read": {"primary_selection_mode": "nearest"}}},
+            "replication.replicated_read.primary_selection_mode",
+            "'pinned-region'",
+        ),
+        (
+            {"replication": {"replicatedRead": {}}},
+            "replication.replicatedRead",
+            "not a known key (allowed: mode, replicated_read)",
+        ),
+        ({"replication": "replicated-read"}, "replication", "replication must be a map, got str"),
+        ({"workload_identity": {"aws": {}}}, "workload_identity.aws.role_arn", "Field required"),
+        (
+            {"workload_identity": {"akka": {}}},
+            "workload_identity.akka",
+            "allowed: aws, azure, gcp",
+        ),
+        ({"truststore": {"secret": {"name": "ts"}, "type": "P12"}}, "truststore.type", "'JKS'"),
+        (
+            {"truststore": {"secret": {"name": "a"}, "external_secret": {"name": "b"}}},
+            "truststore",
+            "exactly one of secret, external_secret (sets secret, external_secret)",
+        ),
+        ({"store_config": {"database": "db"}}, "store_config.store", "Field required"),
+        ({"service_config": "My Config"}, "service_config", "lower-case letters"),
+        ({"object_storage": "a_b"}, "object_storage", "lower-case letters"),
+        ({"spec_labels": {"team": 3}}, "spec_labels.team", "must be a string"),
+        ({"spec_annotations": []}, "spec_annotations", "must be a map of strings"),
+        (
+            {"spec_labels": {"team": "a"}, "telemetry_resource_attributes": ["tier"]},
+            "telemetry_resource_attributes[0]",
+            "'tier' is not a key of spec_labels or spec_annotations (team)",
+        ),
+        ({"telemetry_resource_attributes": "team"}, "telemetry_resource_attributes", "a list"),
+        (
+            {"jwt_key_sets": [{"issuer": "i"}]},
+            "jwt_key_sets[0]",
+            "exactly one of secret, external_secret, jwks_url, use_oidc_discovery (sets none)",
+        ),
+        (
+            {"jwt_key_sets": [{"use_oidc_discovery": True}]},
+            "jwt_key_sets[0].issuer",
+            "required for OIDC discovery",
+        ),
+        (
+            {"jwt_key_sets": [{"jwks_url": "https://x", "allowed_algorithms": ["Ed25519"]}]},
+            "jwt_key_sets[0].allowed_algorithms[0]",
+            "'EdDSA'",
+        ),
+        (
+            {"jwt_key_sets": [{"secret": {"name": "jwks"}}]},
+            "jwt_key_sets[0].secret.key",
+            "Field required",
+        ),
+        (
+            {"volume_mounts": [{"mount_path": "/t", "workload_identity_token": {"path": "t"}}]},
+            "volume_mounts[0].workload_identity_token.audience",
+            "Field required",
+        ),
+        (
+            {
+                "volume_mounts": [
+                    {
+                        "mount_path": "/t",
+                        "workload_identity_token": {
+                            "audience": "a",
+                            "path": "t",
+                            "expiration_seconds": 60,
+                        },
+                    }
+                ]
+            },
+            "volume_mounts[0].workload_identity_token.expiration_seconds",
+            "greater than or equal to 600",
+        ),
+        (
+            {"volume_mounts": [{"mount_path": "/e", "external_secret": {}}]},
+            "volume_mounts[0].external_secret.provider",
+            "Field required",
+        ),
+        (
+            {"volume_mounts": [{"mount_path": "/e", "secret": "s", "external_secret": {}}]},
+            "volume_mounts[0]",
+            "exactly one of secret, external_secret, workload_identity_token",
+        ),
+        (
+            {
+                "volume_mounts": [
+                    {"mount_path": "/e", "external_secret": {"provider": "p"}, "optional": True}
+                ]
+            },
+            "volume_mounts[0].optional",
+            "only for secret mounts",
+        ),
+        (
+            {"volume_mounts": [{"mount_path": "/s", "secret": "s", "items": [{"key": "k"}]}]},
+            "volume_mounts[0].items[0].path",
+            "Field required",
+        ),
+        (
+            {
+                "volume_mounts": [
+                    {"mount_path": "/s", "secret": "s", "items": [{"key": "k", "path": "../x"}]}
+                ]
+            },
+            "volume_mounts[0].items[0].path",
+            "relative path without '..'",
+        ),
+        (
+            {
+                "volume_mounts": [
+                    {
+                        "mount_path": "/s",
+                        "secret": "s",
+                        "items": [{"key": "k", "path": "x", "mode": 1000}],
+                    }
+                ]
+            },
+            "volume_mounts[0].items[0].mode",
+            "0000..0777",
+        ),
+    ],
+)
+def test_service_check_names_the_bad_spec_field(
+    news: dict[str, Any], prop: str, fragment: str
+) -> None:
+    found = failures(ServiceProvider(), {**SERVICE, **news})
+    assert prop in found, found
+    assert fragment in found[prop]
+
+
+EVERY_SPEC_FIELD: dict[str, Any] = {
+    "runtime_mode": "embedded",
+    "replication": {
+        "mode": "replicated-read",
+        "replicated_read": {"primary_selection_mode": "pinned-region"},
+    },
+    "workload_identity": {"aws": {"role_arn": "arn:aws:iam::1:role/cart"}},
+    "jwt_key_sets": [
+        {"issuer": "https://idp.example", "use_oidc_discovery": True},
+        {"secret": {"name": "jwks", "key": "jwks.json"}, "allowed_algorithms": ["RS256"]},
+    ],
+    "spec_labels": {"team": "commerce"},
+    "spec_annotations": {"contact": "team@example.com"},
+    "telemetry_resource_attributes": ["team"],
+    "truststore": {"secret": {"name": "ts"}, "key": "ts.p12", "type": "PKCS12"},
+    "service_config": "cart-config",
+    "object_storage": "cart-bucket",
+    "store_config": {"store": {"name": "pg"}, "database": "cart"},
+    "resource_sync": "global",
+    "volume_mounts": [
+        {"mount_path": "/s", "secret": "s", "items": [{"key": "k", "path": "k.txt", "mode": 256}]},
+        {"mount_path": "/e", "external_secret": {"provider": "vault"}},
+        {
+            "mount_path": "/t",
+            "workload_identity_token": {"audience": "a", "path": "t", "expiration_seconds": 3600},
+        },
+    ],
+}
+
+
+def test_service_check_accepts_every_spec_field() -> None:
+    assert failures(ServiceProvider(), {**SERVICE, **EVERY_SPEC_FIELD}) == {}
+
+
+def test_service_spec_fields_left_unset_are_no_change_and_keep_the_live_value() -> None:
+    from pulumi_kalix.api import KalixService, ObjectMeta
+
+    provider = ServiceProvider()
+    olds = provider.normalize({**SERVICE, **EVERY_SPEC_FIELD})
+    assert provider.changed_keys(olds, {**SERVICE, "volume_mounts": olds["volume_mounts"]}) == []
+    live = KalixService(metadata=ObjectMeta(name="cart"), spec=provider.apply_inputs(None, olds))
+    kept = provider.apply_inputs(live.spec, {**SERVICE, "volume_mounts": olds["volume_mounts"]})
+    assert kept == live.spec
+    # An empty value removes the field.
+    cleared = provider.apply_inputs(live.spec, {**olds, "replication": {}, "service_config": ""})
+    assert cleared.replication is None and cleared.service_config is None
+    assert cleared.workload_identity == live.spec.workload_identity
+
+
+def test_route_check_of_subject_matchers_and_resource_sync() -> None:
+    base = {"name": "r", "hostname": "shop.example.com", "paths": path_inputs({"/": "cart"})}
+    base["client_ca_secret"] = "ca"
+    ok = {**base, "client_certificate_subjects": ["*.acme.org", {"regex": "^c-[0-9]+$"}]}
+    assert failures(RouteProvider(), {**ok, "resource_sync": "regional"}) == {}
+    found = failures(
+        RouteProvider(),
+        {
+            **base,
+            "client_certificate_subjects": [{"regex": "(", "exact": "x"}, {"regex": "("}],
+            "resource_sync": "local",
+        },
+    )
+    assert "exactly one of exact, has_prefix" in found["client_certificate_subjects[0]"]
+    assert "is not valid" in found["client_certificate_subjects[1].regex"]
+    assert "global or regional" in found["resource_sync"]
+
+
+def test_route_flags_unset_and_false_are_no_change() -> None:
+    provider = RouteProvider()
+    base = {"name": "r", "hostname": "shop.example.com"}
+    old = provider.normalize(
+        {**base, "paths": [{"prefix": "/", "service": "c", "websockets": False}]}
+    )
+    new = provider.normalize({**base, "paths": path_inputs([PathRule("/", "c")])})
+    assert "websockets" not in new["paths"][0]
+    assert provider.changed_keys(old, new) == []
+    on = provider.normalize({**base, "paths": path_inputs([PathRule("/", "c", websockets=True)])})
+    assert provider.changed_keys(old, on) == ["paths"]

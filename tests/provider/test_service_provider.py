@@ -298,3 +298,40 @@ def test_an_entry_from_before_claims_still_updates_and_deletes_its_object(
     assert marks[CLAIM_ANNOTATION] == updated.outs["__claim"]
     provider.delete(created.id, updated.outs)
     assert api.services.get_or_none("cart") is None
+
+
+def test_every_spec_field_is_applied_read_back_and_kept_when_unset(
+    provider: ServiceProvider, api: ControlPlane
+) -> None:
+    from tests.provider.test_check_diff import EVERY_SPEC_FIELD
+
+    props = inputs(provider, cart(secret_env=None, **EVERY_SPEC_FIELD))
+    created = provider.create(props)
+    live = api.services.get("cart")
+    spec = live.spec
+    assert spec.resources is not None and spec.resources.runtime is not None
+    assert spec.resources.runtime.mode == "embedded"
+    assert spec.replication is not None and spec.replication.replicated_read is not None
+    assert spec.replication.replicated_read.primary_selection_mode == "pinned-region"
+    assert spec.labels == {"team": "commerce"} and live.metadata.labels == {"team": "shop"}
+    assert spec.telemetry is not None and spec.telemetry.resource_attributes == ["team"]
+    assert spec.service_config is not None and spec.service_config.name == "cart-config"
+    assert spec.resource_sync is not None and spec.resource_sync.mode == "global"
+    kinds = [
+        (m.secret is not None, m.external_secret is not None, m.workload_identity_token is not None)
+        for m in spec.containers[0].volume_mounts or []
+    ]
+    assert kinds == [(True, False, False), (False, True, False), (False, False, True)]
+    # Read back as the same inputs: no diff, no drift.
+    read = provider.read(created.id, created.outs)
+    assert read.inputs is not None
+    for key, value in EVERY_SPEC_FIELD.items():
+        assert read.outs[key] == value, key
+    assert provider.diff(created.id, read.outs, props).changes is False
+    # A program that does not name them leaves them as they are.
+    plain = inputs(provider, cart(secret_env=None, volume_mounts=props["volume_mounts"]))
+    assert provider.diff(created.id, read.outs, plain).changes is False
+    provider.update(created.id, created.outs, {**plain, "image": "registry.example/cart:1.3"})
+    after = api.services.get("cart").spec
+    assert after.image == "registry.example/cart:1.3"
+    assert after.model_copy(update={"containers": spec.containers}) == spec

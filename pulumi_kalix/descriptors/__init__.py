@@ -1,9 +1,11 @@
-"""Kalix service and route descriptors (YAML) <-> the wire models.
+"""Kalix/Akka service and route descriptors (YAML) <-> the wire models (project
+descriptors: :mod:`pulumi_kalix.descriptors.project`).
 
 The service descriptor is what `kalix service apply -f` takes and `kalix service export`
-writes (reference §2): `name` plus a flat `service: {image, env, resources, jwt,
-volumeMounts, telemetry}`, which the API holds as `spec.containers[0]` (container
-`main`) next to `spec.resources`, `spec.jwt` and `spec.telemetry`. The route descriptor
+writes (reference §2): `name` plus a flat `service: {image, env, volumeMounts, ...}`,
+which the API holds as `spec.containers[0]` (container `main`) next to the other spec
+fields (`resources`, `jwt`, `telemetry`, `replication`, `workloadIdentity`, ...: see
+:class:`ServiceDescriptorSpec`). The route descriptor
 (`kalix route export` / `route update -f`, reference §5.4) is the route spec itself:
 `host`, ordered `routes`, `corsPolicy`, `tls`, `validation`.
 
@@ -29,7 +31,7 @@ from typing import Any, TypeVar, Union, get_args, get_origin
 import yaml
 from pydantic import BaseModel, Field, ValidationError
 
-from .api import (
+from ..api import (
     CORS_METHODS,
     MAX_INSTANCES,
     MIN_INSTANCES,
@@ -46,8 +48,17 @@ from .api import (
     VolumeMount,
     WireModel,
 )
-from .api.route import PASSWORD_HASH_PATTERN
-from .api.service import JWT_ALGORITHMS
+from ..api.route import PASSWORD_HASH_PATTERN
+from ..api.service import (
+    JWT_ALGORITHMS,
+    ObjectRef,
+    ObjectStorageRef,
+    Replication,
+    ServiceTls,
+    StoreConfig,
+    WorkloadIdentity,
+)
+from ..api.sync import ResourceSync
 
 #: The container name the API uses for the descriptor's single container.
 CONTAINER_NAME = "main"
@@ -61,7 +72,11 @@ MAX_DEFAULT_MODE = 0o777
 
 
 class ServiceDescriptorSpec(WireModel):
-    """`service:` of a service descriptor (the API's `containers[0]` flattened in)."""
+    """`service:` of a service descriptor (the API's `containers[0]` flattened in), and
+    the `spec` of a project descriptor's Service document. Every field the Akka service
+    descriptor reference documents; `serviceConfig` is a name there (the API's
+    `{name}`). `objectStorage`, `storeConfig` and `resourceSync` are not in the
+    descriptor reference: they take the API's shape (our assumption)."""
 
     image: str = Field(min_length=1)
     env: list[EnvVar] | None = None
@@ -69,6 +84,31 @@ class ServiceDescriptorSpec(WireModel):
     jwt: Jwt | None = None
     volume_mounts: list[VolumeMount] | None = None
     telemetry: Telemetry | None = None
+    labels: dict[str, str] | None = None
+    annotations: dict[str, str] | None = None
+    replication: Replication | None = None
+    tls: ServiceTls | None = None
+    workload_identity: WorkloadIdentity | None = None
+    service_config: str | None = None
+    object_storage: ObjectStorageRef | None = None
+    store_config: StoreConfig | None = None
+    resource_sync: ResourceSync | None = None
+
+
+#: ServiceSpec fields a descriptor carries with the same name and shape.
+SPEC_FIELDS = (
+    "resources",
+    "jwt",
+    "telemetry",
+    "labels",
+    "annotations",
+    "replication",
+    "tls",
+    "workload_identity",
+    "object_storage",
+    "store_config",
+    "resource_sync",
+)
 
 
 class ServiceDescriptor(WireModel):
@@ -89,6 +129,13 @@ class ServiceDescriptor(WireModel):
 
 #: A route descriptor is the route spec (the route's name is not part of it).
 RouteDescriptor = RouteSpec
+
+
+class ProjectRouteSpec(RouteSpec):
+    """A route descriptor whose `host` may be left out (the project form: the route
+    then takes a hostname given by the caller)."""
+
+    host: str | None = None  # type: ignore[assignment]
 
 
 # -- errors ---------------------------------------------------------------------------------
@@ -135,11 +182,13 @@ def load_service(path_or_text: str | os.PathLike[str]) -> ServiceDescriptor:
     return desc
 
 
-def load_route(path_or_text: str | os.PathLike[str]) -> RouteSpec:
-    """A route descriptor (the route spec) from a file (a path) or from YAML text."""
+def load_route(path_or_text: str | os.PathLike[str], *, require_host: bool = True) -> RouteSpec:
+    """A route descriptor (the route spec) from a file (a path) or from YAML text;
+    without `require_host` its `host` may be left out (a ProjectRouteSpec then)."""
     text, source = _read(path_or_text)
-    data, lines = _parse(text, RouteSpec, source)
-    spec = _validate(RouteSpec, data, lines, source)
+    model = RouteSpec if require_host else ProjectRouteSpec
+    data, lines = _parse(text, model, source)
+    spec = _validate(model, data, lines, source)
     problems = [
         Problem(f"routes[{i}].prefix", "is required (e.g. '/' or '/carts')")
         for i, rule in enumerate(data.get("routes") or [])
@@ -191,6 +240,7 @@ def _parse(text: str, model: type[BaseModel], source: str | None) -> tuple[Any, 
     lines: dict[str, int] = {}
     problems: list[Problem] = []
     _walk(node, model, "", lines, problems)
+    data = _spelling_variants(data)
     if problems:
         raise DescriptorError(problems, source)
     return data, lines
@@ -237,9 +287,11 @@ def _walk(
             if key in seen:
                 out.append(Problem(where, "duplicate key", line))
             seen.add(key)
+            key = KEY_VARIANTS.get(key, key) if key not in fields else key
             if key not in fields:
                 allowed = ", ".join(sorted(fields))
-                out.append(Problem(where, f"unknown key (allowed: {allowed})", line))
+                why = UNPUBLISHED.get(re.sub(r"\[\d+\]", "", where).split(".", 1)[-1])
+                out.append(Problem(where, why or f"unknown key (allowed: {allowed})", line))
                 continue
             lines[where] = line
             _walk(value_node, fields[key].annotation, where, lines, out)
@@ -254,6 +306,38 @@ def _walk(
     elif kind is dict and isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             _walk(value_node, item, f"{path}.{key_node.value}", lines, out)
+
+
+#: Spellings the Akka documentation uses for a key (the CLI reads the docs' YAML).
+KEY_VARIANTS = {"enableWebsockets": "enableWebSockets"}
+#: Documented descriptor keys the published platform API does not have (a path below
+#: the top-level key): named as such, since nothing can apply them through the API.
+UNPUBLISHED = {
+    "workloadIdentity.akka": (
+        "Akka platform workload identity is documented for descriptors but is not in the "
+        "published platform API (akka/platform-api), so it cannot be applied through it: "
+        "set it with `akka service apply` and leave it unmanaged (updates keep it)"
+    ),
+}
+
+
+def _spelling_variants(data: Any) -> Any:
+    """`data` with the documented key variants renamed to the API's spelling, and
+    scalar env values (`value: true`, as the project descriptor reference writes one)
+    as the strings the CLI reads them as."""
+    if isinstance(data, list):
+        return [_spelling_variants(v) for v in data]
+    if not isinstance(data, dict):
+        return data
+    out = {KEY_VARIANTS.get(str(k), k): _spelling_variants(v) for k, v in data.items()}
+    env = out.get("env")
+    for var in env if isinstance(env, list) else []:
+        value = var.get("value") if isinstance(var, dict) else None
+        if isinstance(value, bool):
+            var["value"] = "true" if value else "false"
+        elif isinstance(value, int | float):
+            var["value"] = str(value)
+    return out
 
 
 def _line_of(path: str, lines: Mapping[str, int]) -> int | None:
@@ -336,8 +420,13 @@ def _service_problems(desc: ServiceDescriptor) -> list[Problem]:
         where = f"service.volumeMounts[{i}]"
         if ":" in mount.mount_path or not mount.mount_path.startswith("/"):
             out.append(Problem(f"{where}.mountPath", "must be an absolute path without ':'"))
+        sources = [mount.secret, mount.external_secret, mount.workload_identity_token]
+        if sum(source is not None for source in sources) != 1:
+            out.append(
+                Problem(where, "exactly one of secret, externalSecret, workloadIdentityToken")
+            )
         if mount.secret is None:
-            out.append(Problem(f"{where}.secret", "is required (secretName of a secret)"))
+            pass
         elif mount.secret.default_mode is not None and not (
             0 <= mount.secret.default_mode <= MAX_DEFAULT_MODE
         ):
@@ -405,9 +494,8 @@ def service_spec(desc: ServiceDescriptor) -> ServiceSpec:
                 name=CONTAINER_NAME, image=svc.image, env=svc.env, volume_mounts=svc.volume_mounts
             )
         ],
-        resources=svc.resources,
-        jwt=svc.jwt,
-        telemetry=svc.telemetry,
+        service_config=ObjectRef(name=svc.service_config) if svc.service_config else None,
+        **{f: getattr(svc, f) for f in SPEC_FIELDS},
     )
 
 
@@ -426,10 +514,9 @@ def service_descriptor_of(name: str, spec: ServiceSpec) -> ServiceDescriptor:
         service=ServiceDescriptorSpec(
             image=container.image,
             env=container.env,
-            resources=spec.resources,
-            jwt=spec.jwt,
             volume_mounts=container.volume_mounts,
-            telemetry=spec.telemetry,
+            service_config=spec.service_config.name if spec.service_config else None,
+            **{f: getattr(spec, f) for f in SPEC_FIELDS},
         ),
     )
 
@@ -471,6 +558,22 @@ def _declared(model: BaseModel) -> dict[str, Any]:
     return out
 
 
+def unpublished_fields(model: BaseModel, path: str = "") -> list[str]:
+    """Paths of fields `model` holds that no model declares (a newer control plane's):
+    a descriptor leaves them out, so what writes one names them."""
+    out = [f"{path}.{k}" if path else str(k) for k in sorted(model.model_extra or {})]
+    for name, field in type(model).model_fields.items():
+        value = getattr(model, name)
+        where = f"{path}.{field.alias or name}" if path else (field.alias or name)
+        items = value if isinstance(value, list) else [value]
+        for i, item in enumerate(items):
+            if isinstance(item, BaseModel):
+                out += unpublished_fields(
+                    item, f"{where}[{i}]" if isinstance(value, list) else where
+                )
+    return out
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, BaseModel):
         return _declared(value)
@@ -501,17 +604,18 @@ def _yaml(data: Mapping[str, Any]) -> str:
 
 def service_unmodeled(desc: ServiceDescriptor) -> list[str]:
     """Descriptor paths that `kalix.Service` inputs cannot carry: dropped by a round trip
-    (none today; kept as the guard that names any the resource falls behind on)."""
-    from .provider.service import ServiceProvider
+    (an inline `hmacSecretLiteral`; otherwise none, kept as the guard that names any
+    field the resource falls behind on)."""
+    from ..provider.service import ServiceProvider
 
     inputs = ServiceProvider.inputs_from(desc.to_kalix_service())
     return _lost_paths(_declared(desc), _declared(_service_from_inputs(inputs)), env_by_name=True)
 
 
 def route_unmodeled(spec: RouteSpec) -> list[str]:
-    """Descriptor paths that `kalix.Route` inputs cannot carry as they are (`regex`
-    subject matchers, explicit `false` flags): changed by a round trip."""
-    from .provider.route import RouteProvider
+    """Descriptor paths that `kalix.Route` inputs cannot carry as they are: changed by
+    a round trip (none today; the guard that names any the resource falls behind on)."""
+    from ..provider.route import RouteProvider
 
     inputs = RouteProvider.inputs_from(kalix_route("-", spec))
     return _lost_paths(_declared(spec), _declared(RouteProvider.spec_from(inputs, None)))
@@ -523,8 +627,20 @@ def service_inputs(desc: ServiceDescriptor, *, strict: bool = True) -> dict[str,
     With `strict`, fields the resource does not model yet (see :func:`service_unmodeled`)
     raise a DescriptorError naming them instead of being dropped silently.
     """
-    from .provider.service import ServiceProvider
+    from ..provider.service import ServiceProvider
 
+    literal = [
+        Problem(
+            f"service.jwt.keys[{i}].hmacSecretLiteral",
+            "an inline HMAC secret cannot be a resource input (it would be stored in plain "
+            "text): put it in a kalix.Secret under the key `secret.key` and name that "
+            "secret in `secret.name`",
+        )
+        for i, key in enumerate((desc.service.jwt.keys or []) if desc.service.jwt else [])
+        if key.hmac_secret_literal is not None
+    ]
+    if literal:
+        raise DescriptorError(literal)
     if strict and (lost := service_unmodeled(desc)):
         raise DescriptorError(
             [Problem(p, "not supported by kalix.Service yet (it would be dropped)") for p in lost]
@@ -539,7 +655,7 @@ def service_inputs(desc: ServiceDescriptor, *, strict: bool = True) -> dict[str,
 def route_inputs(spec: RouteSpec, *, strict: bool = True) -> dict[str, Any]:
     """`kalix.Route` inputs for a route descriptor (`hostname`, `paths`, CORS, TLS, ...);
     `paths` are dicts with `prefix`, `service`, `websockets`, `streaming`, `name`."""
-    from .provider.route import RouteProvider
+    from ..provider.route import RouteProvider
 
     if strict and (lost := route_unmodeled(spec)):
         raise DescriptorError(
@@ -551,7 +667,7 @@ def route_inputs(spec: RouteSpec, *, strict: bool = True) -> dict[str, Any]:
 
 
 def _service_from_inputs(inputs: Mapping[str, Any]) -> ServiceDescriptor:
-    from .provider.service import ServiceProvider
+    from ..provider.service import ServiceProvider
 
     spec = ServiceProvider.apply_inputs(None, dict(inputs))
     return service_descriptor_of(str(inputs.get("name") or "-"), spec)
@@ -571,7 +687,7 @@ def route_descriptor(source: Mapping[str, Any] | KalixRoute) -> str:
     ..., `http_basic` as `{realm, password_hashes}`)."""
     if isinstance(source, KalixRoute):
         return dump_route(source)
-    from .provider.route import RouteProvider
+    from ..provider.route import RouteProvider
 
     props = dict(source)
     paths = props.get("paths")
@@ -584,11 +700,11 @@ def adoption_changes(obj: KalixService | KalixRoute) -> list[str]:
     """Paths of the live spec that adopting `obj` with the inputs read from it would
     change (each one a write, and for a service a rollout); [] for a lossless adoption."""
     if isinstance(obj, KalixService):
-        from .provider.service import ServiceProvider
+        from ..provider.service import ServiceProvider
 
         after: WireModel = ServiceProvider.apply_inputs(obj.spec, ServiceProvider.inputs_from(obj))
     else:
-        from .provider.route import RouteProvider
+        from ..provider.route import RouteProvider
 
         after = RouteProvider.spec_from(RouteProvider.inputs_from(obj), obj.spec)
     return _lost_paths(obj.spec.to_wire(), after.to_wire())
@@ -612,13 +728,21 @@ def _lost_paths(before: Any, after: Any, path: str = "", *, env_by_name: bool = 
         for i, (b, a) in enumerate(zip(before, after, strict=True)):
             out += _lost_paths(b, a, f"{path}[{i}]", env_by_name=env_by_name)
         return out
-    return [] if before == after else [path]
+    return [] if before == after or (_empty(before) and _empty(after)) else [path]
+
+
+def _empty(value: Any) -> bool:
+    """None, or a section with nothing in it (`tls: {}` as `akka project export` writes)."""
+    if isinstance(value, dict):
+        return all(_empty(v) for v in value.values())
+    return value is None or value == []
 
 
 __all__ = [
     "CONTAINER_NAME",
     "DescriptorError",
     "Problem",
+    "ProjectRouteSpec",
     "RouteDescriptor",
     "ServiceDescriptor",
     "ServiceDescriptorSpec",
@@ -637,4 +761,5 @@ __all__ = [
     "service_inputs",
     "service_spec",
     "service_unmodeled",
+    "unpublished_fields",
 ]
