@@ -144,6 +144,7 @@ class Route(Resource, module="kalix", name="Route"):
         adopt: bool = False,
         wait_for_dns: bool = False,
         dns_timeout: float = DEFAULT_DNS_TIMEOUT,
+        fail_if_not_configured: bool = False,
         opts: ResourceOptions | None = None,
     ) -> None:
         """
@@ -160,6 +161,10 @@ class Route(Resource, module="kalix", name="Route"):
             the live value, `""` removes it.
         :param wait_for_dns: wait until DNS validation passes and the route is Ready.
         :param dns_timeout: seconds to wait for that (default 600).
+        :param fail_if_not_configured: fail the `up` when the route was applied but
+            cannot serve because a service or hostname it names does not exist (by
+            default that is a warning on the route's row: the service may come later,
+            from another stack).
         """
         # The provider (wire models, httpx) is imported on first use, not with this module.
         from .provider.route import RouteProvider
@@ -188,9 +193,9 @@ class Route(Resource, module="kalix", name="Route"):
         mark_run_started()
         super().__init__(RouteProvider(), resource_name, props, opts)
         if not pulumi.runtime.is_dry_run():
-            self._await_validation(wait_for_dns, dns_timeout)
+            self._await_validation(wait_for_dns, dns_timeout, fail_if_not_configured)
 
-    def _await_validation(self, wait_for_dns: bool, timeout: float) -> None:
+    def _await_validation(self, wait_for_dns: bool, timeout: float, strict: bool) -> None:
         from .awaiting import (
             RouteReadiness,
             WriteMark,
@@ -238,10 +243,12 @@ class Route(Resource, module="kalix", name="Route"):
             problem = route_configuration_problem(obj.status.conditions if obj.status else [])
             if problem is not None:
                 # Applied, but it cannot serve (a service or hostname it names does not
-                # exist): not a failure of this run, said on the route's row.
-                pulumi.log.warn(
-                    f"route {name!r} in project {project!r} is NotConfigured: {problem}", self
-                )
+                # exist): said on the route's row, and a failure only when asked.
+                message = f"route {name!r} in project {project!r} is NotConfigured: {problem}"
+                if strict:
+                    pulumi.log.error(f"{message} (fail_if_not_configured=True)", self)
+                    raise AwaitError(f"{message} (fail_if_not_configured=True)")
+                pulumi.log.warn(message, self)
             return RouteProvider.computed(obj)
 
         async def unchanged(name: str, project: str, stored: list[Any]) -> dict[str, Any]:

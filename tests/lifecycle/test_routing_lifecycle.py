@@ -236,3 +236,21 @@ def test_a_route_to_a_service_that_does_not_exist_warns_on_its_row(stack: Stack)
     assert len(warnings) == 1
     assert "route 'shop' in project 'default' is NotConfigured" in warnings[0]
     assert "no-such-service" in warnings[0]
+
+
+def test_a_route_to_a_missing_service_fails_the_up_when_asked(stack: Stack) -> None:
+    def program() -> None:
+        host = kalix.Hostname("shop")
+        kalix.Route(
+            "shop",
+            hostname=host.hostname,
+            paths={"/": "no-such-service"},
+            fail_if_not_configured=True,
+        )
+
+    with pytest.raises(EngineError) as err:
+        stack.engine.up(program)
+    assert "is NotConfigured" in str(err.value) and "fail_if_not_configured=True" in str(err.value)
+    errors = [e for e in stack.engine.logs if e.severity == "error" and e.urn.endswith("::shop")]
+    assert any("no-such-service" in e.message for e in errors)  # on the route's own row
+    assert len(stack.api.routes.list()) == 1  # applied all the same: the next up converges
