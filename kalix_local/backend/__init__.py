@@ -7,6 +7,7 @@ from kalix_local.backend.hostnames import HostnameBackend
 from kalix_local.backend.projects import ProjectBackend
 from kalix_local.backend.routes import RouteBackend
 from kalix_local.backend.secrets import SecretBackend
+from kalix_local.backend.service_configs import ServiceConfigBackend
 from kalix_local.backend.services import ServiceBackend
 from kalix_local.backend.tokens import TokenBackend
 
@@ -17,6 +18,7 @@ class Backend:
         self.services = ServiceBackend(core)
         self.routes = RouteBackend(core)
         self.secrets = SecretBackend(core)
+        self.service_configs = ServiceConfigBackend(core)
         self.hostnames = HostnameBackend(core)
         self.tokens = TokenBackend(core)
         self.projects = ProjectBackend(core, self.tokens)

@@ -61,6 +61,12 @@ from .service import (
     Telemetry,
     VolumeMount,
 )
+from .service_config import (
+    KalixServiceConfig,
+    KalixServiceConfigList,
+    ServiceConfigSpec,
+    ServiceConfigStatus,
+)
 from .status import REASON_FOR_CODE, Status, StatusCause, StatusDetails
 from .sync import RESOURCE_SYNC_MODES, ResourceSync
 from .watch import WatchEvent
@@ -100,6 +106,8 @@ __all__ = [
     "KalixSecret",
     "KalixSecretList",
     "KalixService",
+    "KalixServiceConfig",
+    "KalixServiceConfigList",
     "KalixServiceList",
     "ListMeta",
     "ObjectList",
@@ -115,6 +123,8 @@ __all__ = [
     "RouteValidation",
     "SecretKeyRef",
     "SecretSpec",
+    "ServiceConfigSpec",
+    "ServiceConfigStatus",
     "ServiceResources",
     "ServiceSpec",
     "ServiceStatus",

@@ -55,6 +55,7 @@ from ..api import (
     KalixRoute,
     KalixSecret,
     KalixService,
+    KalixServiceConfig,
     Preconditions,
     Status,
     WatchEvent,
@@ -556,6 +557,9 @@ class ControlPlane(_BaseClient):
         self.services = SyncObjects(self, _Objects("kalixservices", KalixService, project))
         self.routes = SyncObjects(self, _Objects("kalixroutes", KalixRoute, project))
         self.secrets = SyncObjects(self, _Objects("kalixsecrets", KalixSecret, project))
+        self.service_configs = SyncObjects(
+            self, _Objects("kalixserviceconfigs", KalixServiceConfig, project)
+        )
 
     def with_project(self, project: str) -> ControlPlane:
         """The same connection pool, another project."""
@@ -903,6 +907,9 @@ class AsyncControlPlane(_BaseClient):
         self.services = AsyncObjects(self, _Objects("kalixservices", KalixService, project))
         self.routes = AsyncObjects(self, _Objects("kalixroutes", KalixRoute, project))
         self.secrets = AsyncObjects(self, _Objects("kalixsecrets", KalixSecret, project))
+        self.service_configs = AsyncObjects(
+            self, _Objects("kalixserviceconfigs", KalixServiceConfig, project)
+        )
 
     def with_project(self, project: str) -> AsyncControlPlane:
         derived = AsyncControlPlane(
