@@ -18,6 +18,7 @@ _LAZY: dict[str, str] = {
     "PathRule": "pulumi_kalix.route",
     "HttpBasic": "pulumi_kalix.route",
     "Secret": "pulumi_kalix.secret",
+    "ServiceConfig": "pulumi_kalix.service_config",
     "ServiceExposure": "pulumi_kalix.exposure",
     "ControlPlane": "pulumi_kalix.client",
     "AsyncControlPlane": "pulumi_kalix.client",

@@ -11,6 +11,7 @@ from pulumi_kalix.provider.hostname import HostnameProvider
 from pulumi_kalix.provider.route import RouteProvider
 from pulumi_kalix.provider.secret import SecretProvider
 from pulumi_kalix.provider.service import ServiceProvider
+from pulumi_kalix.provider.service_config import ServiceConfigProvider
 from pulumi_kalix.route import PathRule, path_inputs
 
 
@@ -331,3 +332,34 @@ def test_check_failures_never_show_a_secret_value(provider: Any, news: dict[str,
     text = " ".join(f"{f.property} {f.reason}" for f in result.failures)
     assert SECRET_VALUE not in text
     assert "982451" not in text
+
+
+@pytest.mark.parametrize(
+    ("news", "prop", "fragment"),
+    [
+        ({"name": "cfg"}, "config", "config is required"),
+        ({"name": "cfg", "config": ""}, "config", "must not be empty"),
+        ({"name": "cfg", "config": 5}, "config", "must be a string of HOCON text, got a number"),
+        ({"name": "Bad_Name", "config": "a = 1"}, "name", "1-63 lower-case letters"),
+    ],
+)
+def test_service_config_check_names_the_property(
+    news: dict[str, Any], prop: str, fragment: str
+) -> None:
+    found = failures(ServiceConfigProvider(), news)
+    assert list(found) == [prop] and fragment in found[prop]
+
+
+def test_service_config_check_accepts_text_and_an_unknown() -> None:
+    assert failures(ServiceConfigProvider(), {"name": "cfg", "config": "a = 1"}) == {}
+    assert failures(ServiceConfigProvider(), {"name": "cfg", "config": Unknown()}) == {}
+
+
+def test_service_config_diff_updates_the_text_in_place_and_replaces_on_a_new_name() -> None:
+    provider = ServiceConfigProvider()
+    olds = {"name": "cfg", "config": "a = 1", "project": "p"}
+    text = provider.diff("p/cfg", olds, {**olds, "config": "a = 2"})
+    assert text.changes and text.replaces == []
+    renamed = provider.diff("p/cfg", olds, {**olds, "name": "cfg2"})
+    assert renamed.replaces == ["name"] and not renamed.delete_before_replace
+    assert not provider.diff("p/cfg", olds, dict(olds)).changes

@@ -14,8 +14,15 @@ from pulumi_kalix.provider.hostname import HostnameProvider
 from pulumi_kalix.provider.route import RouteProvider
 from pulumi_kalix.provider.secret import SecretProvider
 from pulumi_kalix.provider.service import ServiceProvider
+from pulumi_kalix.provider.service_config import ServiceConfigProvider
 
-PROVIDERS = [ServiceProvider, HostnameProvider, RouteProvider, SecretProvider]
+PROVIDERS = [
+    ServiceProvider,
+    HostnameProvider,
+    RouteProvider,
+    SecretProvider,
+    ServiceConfigProvider,
+]
 REPO = Path(__file__).resolve().parents[2]
 
 
