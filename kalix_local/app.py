@@ -27,7 +27,15 @@ from kalix_local.federation.server import FederationServer
 from kalix_local.http_guard import HostOriginGuard
 from kalix_local.recorder import ExchangeRecorder
 from kalix_local.rollout import Background
-from kalix_local.routes import openapi, projects, routes, secrets, service_configs, services
+from kalix_local.routes import (
+    external_secrets,
+    openapi,
+    projects,
+    routes,
+    secrets,
+    service_configs,
+    services,
+)
 from kalix_local.shutdown import ShutdownSignal
 from kalix_local.store import Store
 from kalix_local.watch import WatchHub
@@ -201,7 +209,7 @@ def create_app(settings: Settings) -> FastAPI:
     def healthz() -> dict[str, Any]:
         return {"status": "ok"}
 
-    for module in (services, routes, secrets, service_configs, projects):
+    for module in (services, routes, secrets, service_configs, external_secrets, projects):
         app.include_router(module.router)
     app.include_router(admin.router)
     app.include_router(admin.project_router)

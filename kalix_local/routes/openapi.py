@@ -17,6 +17,8 @@ from kalix_local.hostname_models import Hostname, HostnameCreate, HostnameList, 
 from kalix_local.routes.deps import MERGE_PATCH
 from pulumi_kalix.api import (
     DeleteOptions,
+    ExternalSecret,
+    ExternalSecretList,
     KalixRoute,
     KalixRouteList,
     KalixSecret,
@@ -38,6 +40,8 @@ _MODELS: tuple[type[WireModel], ...] = (
     KalixSecretList,
     KalixServiceConfig,
     KalixServiceConfigList,
+    ExternalSecret,
+    ExternalSecretList,
     HostnameCreate,
     Hostname,
     HostnameList,

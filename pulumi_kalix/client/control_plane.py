@@ -52,6 +52,7 @@ import httpx
 from ..api import (
     API_PREFIX,
     DeleteOptions,
+    ExternalSecret,
     KalixRoute,
     KalixSecret,
     KalixService,
@@ -560,6 +561,9 @@ class ControlPlane(_BaseClient):
         self.service_configs = SyncObjects(
             self, _Objects("kalixserviceconfigs", KalixServiceConfig, project)
         )
+        self.external_secrets = SyncObjects(
+            self, _Objects("externalsecrets", ExternalSecret, project)
+        )
 
     def with_project(self, project: str) -> ControlPlane:
         """The same connection pool, another project."""
@@ -909,6 +913,9 @@ class AsyncControlPlane(_BaseClient):
         self.secrets = AsyncObjects(self, _Objects("kalixsecrets", KalixSecret, project))
         self.service_configs = AsyncObjects(
             self, _Objects("kalixserviceconfigs", KalixServiceConfig, project)
+        )
+        self.external_secrets = AsyncObjects(
+            self, _Objects("externalsecrets", ExternalSecret, project)
         )
 
     def with_project(self, project: str) -> AsyncControlPlane:
