@@ -19,6 +19,7 @@ _LAZY: dict[str, str] = {
     "HttpBasic": "pulumi_kalix.route",
     "Secret": "pulumi_kalix.secret",
     "ServiceConfig": "pulumi_kalix.service_config",
+    "ExternalSecret": "pulumi_kalix.external_secret",
     "ServiceExposure": "pulumi_kalix.exposure",
     "ControlPlane": "pulumi_kalix.client",
     "AsyncControlPlane": "pulumi_kalix.client",

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from pulumi.output import Unknown
 
+from pulumi_kalix.provider.external_secret import ExternalSecretProvider
 from pulumi_kalix.provider.hostname import HostnameProvider
 from pulumi_kalix.provider.route import RouteProvider
 from pulumi_kalix.provider.secret import SecretProvider
@@ -363,3 +364,63 @@ def test_service_config_diff_updates_the_text_in_place_and_replaces_on_a_new_nam
     renamed = provider.diff("p/cfg", olds, {**olds, "name": "cfg2"})
     assert renamed.replaces == ["name"] and not renamed.delete_before_replace
     assert not provider.diff("p/cfg", olds, dict(olds)).changes
+
+
+GCP_STORE = {"project_id": "acme", "objects": [{"name": "db", "path": "db/password"}]}
+
+
+@pytest.mark.parametrize(
+    ("news", "prop", "fragment"),
+    [
+        ({"name": "store"}, "aws", "exactly one of aws, gcp or azure"),
+        ({"name": "store", "aws": {"objects": []}, "gcp": GCP_STORE}, "gcp", "got aws, gcp"),
+        ({"name": "store", "gcp": "acme"}, "gcp", "must be a map"),
+        ({"name": "store", "gcp": {"objects": []}}, "gcp.projectId", "Field required"),
+        (
+            {"name": "store", "aws": {"objects": [{"name": "db"}]}},
+            "aws.objects[0].type",
+            "required unless the name is an ARN",
+        ),
+        (
+            {"name": "store", "gcp": {**GCP_STORE, "projectid": "x"}},
+            "gcp.projectid",
+            "unknown field",
+        ),
+        (
+            {"name": "store", "azure": {"objects": [{"name": "c", "type": "blob"}]}},
+            "azure.objects[0].type",
+            "'cert', 'key' or 'secret'",
+        ),
+    ],
+)
+def test_external_secret_check_names_the_property(
+    news: dict[str, Any], prop: str, fragment: str
+) -> None:
+    found = failures(ExternalSecretProvider(), news)
+    assert prop in found and fragment in found[prop], found
+
+
+def test_external_secret_check_takes_snake_or_camel_case_and_stores_the_wire_form() -> None:
+    provider = ExternalSecretProvider()
+    camel = {"projectId": "acme", "objects": [{"name": "db", "path": "db/password"}]}
+    for block in (GCP_STORE, camel):
+        result = provider.check({}, {"name": "store", "gcp": block})
+        assert result.failures == []
+        assert result.inputs["gcp"] == camel
+    arn = {
+        "objects": [
+            {"name": "arn:aws:secretsmanager:eu-west-1:1:secret:db", "filePermission": 420.0}
+        ]
+    }
+    result = provider.check({}, {"name": "store", "aws": arn})
+    assert result.failures == [] and result.inputs["aws"]["objects"][0]["filePermission"] == 420
+    assert failures(provider, {"name": "store", "gcp": Unknown()}) == {}
+
+
+def test_external_secret_diff_is_an_update_for_a_new_store_and_a_replace_for_a_name() -> None:
+    provider = ExternalSecretProvider()
+    olds = {"name": "store", "gcp": {"projectId": "acme", "objects": []}, "project": "p"}
+    moved = provider.diff("p/store", olds, {**olds, "gcp": None, "aws": {"objects": []}})
+    assert moved.changes and moved.replaces == []
+    assert provider.diff("p/store", olds, {**olds, "name": "other"}).replaces == ["name"]
+    assert not provider.diff("p/store", olds, dict(olds)).changes

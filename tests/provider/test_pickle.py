@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
+from pulumi_kalix.provider.external_secret import ExternalSecretProvider
 from pulumi_kalix.provider.hostname import HostnameProvider
 from pulumi_kalix.provider.route import RouteProvider
 from pulumi_kalix.provider.secret import SecretProvider
@@ -22,6 +23,7 @@ PROVIDERS = [
     RouteProvider,
     SecretProvider,
     ServiceConfigProvider,
+    ExternalSecretProvider,
 ]
 REPO = Path(__file__).resolve().parents[2]
 
