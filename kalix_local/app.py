@@ -29,6 +29,7 @@ from kalix_local.recorder import ExchangeRecorder
 from kalix_local.rollout import Background
 from kalix_local.routes import (
     external_secrets,
+    object_storages,
     openapi,
     projects,
     routes,
@@ -209,7 +210,8 @@ def create_app(settings: Settings) -> FastAPI:
     def healthz() -> dict[str, Any]:
         return {"status": "ok"}
 
-    for module in (services, routes, secrets, service_configs, external_secrets, projects):
+    kinds = (services, routes, secrets, service_configs, external_secrets, object_storages)
+    for module in (*kinds, projects):
         app.include_router(module.router)
     app.include_router(admin.router)
     app.include_router(admin.project_router)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from kalix_local.backend.core import Core
 from kalix_local.backend.external_secrets import ExternalSecretBackend
 from kalix_local.backend.hostnames import HostnameBackend
+from kalix_local.backend.object_storages import ObjectStorageBackend
 from kalix_local.backend.projects import ProjectBackend
 from kalix_local.backend.routes import RouteBackend
 from kalix_local.backend.secrets import SecretBackend
@@ -21,6 +22,7 @@ class Backend:
         self.secrets = SecretBackend(core)
         self.service_configs = ServiceConfigBackend(core)
         self.external_secrets = ExternalSecretBackend(core)
+        self.object_storages = ObjectStorageBackend(core)
         self.hostnames = HostnameBackend(core)
         self.tokens = TokenBackend(core)
         self.projects = ProjectBackend(core, self.tokens)

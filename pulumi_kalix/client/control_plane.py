@@ -53,6 +53,7 @@ from ..api import (
     API_PREFIX,
     DeleteOptions,
     ExternalSecret,
+    KalixObjectStorage,
     KalixRoute,
     KalixSecret,
     KalixService,
@@ -564,6 +565,9 @@ class ControlPlane(_BaseClient):
         self.external_secrets = SyncObjects(
             self, _Objects("externalsecrets", ExternalSecret, project)
         )
+        self.object_storages = SyncObjects(
+            self, _Objects("kalixobjectstorages", KalixObjectStorage, project)
+        )
 
     def with_project(self, project: str) -> ControlPlane:
         """The same connection pool, another project."""
@@ -916,6 +920,9 @@ class AsyncControlPlane(_BaseClient):
         )
         self.external_secrets = AsyncObjects(
             self, _Objects("externalsecrets", ExternalSecret, project)
+        )
+        self.object_storages = AsyncObjects(
+            self, _Objects("kalixobjectstorages", KalixObjectStorage, project)
         )
 
     def with_project(self, project: str) -> AsyncControlPlane:
