@@ -20,6 +20,7 @@ _LAZY: dict[str, str] = {
     "Secret": "pulumi_kalix.secret",
     "ServiceConfig": "pulumi_kalix.service_config",
     "ExternalSecret": "pulumi_kalix.external_secret",
+    "ObjectStorage": "pulumi_kalix.object_storage",
     "ServiceExposure": "pulumi_kalix.exposure",
     "ControlPlane": "pulumi_kalix.client",
     "AsyncControlPlane": "pulumi_kalix.client",

@@ -5,9 +5,10 @@ Like the platform's controller, this reports in ``status.conditions`` (type
 validated — the rules the published field descriptions state: unique names, a region
 for s3, credentials for azure-blob, a credential mode that fits the provider with the
 fields it needs — and whether each credential reference names an existing secret that
-holds that key. The check runs when the spec changes (a secret created later is not
-noticed until the next spec change: our simplification). ``configHash`` is set when
-the config is valid; ``configSecretName`` is left out (no such secret exists here).
+holds that key. The check runs on every write of the object (a secret created later
+is noticed at the next write, not by itself: our simplification of the controller).
+``configHash`` is set when the config is valid; ``configSecretName`` is left out (no
+such secret exists here).
 """
 
 from __future__ import annotations
@@ -51,6 +52,20 @@ class ObjectStorageBackend(ObjectBackend):
     model = KalixObjectStorage
 
     def on_spec_change(self, tx: Tx, rec: Record, old: Record | None) -> None:
+        rec.body["status"] = self.config_status(tx, rec)
+
+    def _update(
+        self, tx: Tx, old: Record, meta: dict[str, Any], spec: dict[str, Any]
+    ) -> dict[str, Any]:
+        obj = super()._update(tx, old, meta, spec)
+        # A write (even of metadata only) is when the controller looks again: a secret
+        # the config references may exist by now.
+        rec = self._live(tx, old.project, old.name)
+        if self.save_status(tx, rec, self.config_status(tx, rec)):
+            return self.render(rec)
+        return obj
+
+    def config_status(self, tx: Tx, rec: Record) -> dict[str, Any]:
         spec = ObjectStorageSpec.model_validate(rec.body["spec"])
         rules = [f"{f}: {m}" for f, m in bucket_rule_causes(spec.buckets, "spec.buckets")]
         references = _reference_problems(tx, rec.project, spec)
@@ -81,7 +96,7 @@ class ObjectStorageBackend(ObjectBackend):
         if state == "True":
             rendered = json.dumps(rec.body["spec"].get("buckets"), sort_keys=True)
             status["configHash"] = hashlib.sha256(rendered.encode()).hexdigest()
-        rec.body["status"] = status
+        return status
 
 
 def _condition(status: Any) -> dict[str, Any] | None:

@@ -89,6 +89,16 @@ def test_a_missing_secret_or_key_makes_the_config_invalid(
     cond = config_valid(patched)
     assert cond["status"] == "False" and cond["observedGeneration"] == 2
     assert 'secret "s3-creds" has no key "secret"' in cond["message"]
+    # Once the key exists, the next write of the object (here: a label) finds it valid.
+    creds = secret("s3-creds", "generic", {"id": "a", "secret": "b"})
+    current = api.get(kalix.api_path("kalixsecrets", "s3-creds")).json()
+    creds["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
+    assert api.put(kalix.api_path("kalixsecrets", "s3-creds"), json=creds).status_code == 200
+    labelled = api.patch(
+        kalix.api_path(PLURAL, "default"), json={"metadata": {"labels": {"a": "b"}}}, headers=MERGE
+    ).json()
+    assert config_valid(labelled)["status"] == "True"
+    assert labelled["metadata"]["generation"] == 2  # a status change is no new generation
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ from pulumi.output import Unknown
 
 from pulumi_kalix.provider.external_secret import ExternalSecretProvider
 from pulumi_kalix.provider.hostname import HostnameProvider
+from pulumi_kalix.provider.object_storage import ObjectStorageProvider
 from pulumi_kalix.provider.route import RouteProvider
 from pulumi_kalix.provider.secret import SecretProvider
 from pulumi_kalix.provider.service import ServiceProvider
@@ -424,3 +425,60 @@ def test_external_secret_diff_is_an_update_for_a_new_store_and_a_replace_for_a_n
     assert moved.changes and moved.replaces == []
     assert provider.diff("p/store", olds, {**olds, "name": "other"}).replaces == ["name"]
     assert not provider.diff("p/store", olds, dict(olds)).changes
+
+
+GCS_BUCKET = {"name": "exports", "bucket": "acme-exports", "provider": "gcs"}
+
+
+@pytest.mark.parametrize(
+    ("news", "prop", "fragment"),
+    [
+        ({"name": "default"}, "buckets", "buckets is required"),
+        ({"name": "default", "buckets": []}, "buckets", "non-empty list"),
+        (
+            {"name": "default", "buckets": [{**GCS_BUCKET, "provider": "ftp"}]},
+            "buckets[0].provider",
+            "'s3', 'gcs' or 'azure-blob'",
+        ),
+        (
+            {"name": "default", "buckets": [{**GCS_BUCKET, "provider": "s3"}]},
+            "buckets[0].region",
+            "required for provider s3",
+        ),
+        (
+            {"name": "default", "buckets": [GCS_BUCKET, GCS_BUCKET]},
+            "buckets[1].name",
+            "used by another bucket",
+        ),
+        (
+            {
+                "name": "default",
+                "buckets": [{**GCS_BUCKET, "credentials": {"type": "shared-key"}}],
+            },
+            "buckets[0].credentials.type",
+            "not for provider gcs (use one of native, service-account-key)",
+        ),
+        (
+            {"name": "default", "buckets": [GCS_BUCKET], "wait_timeout": 0},
+            "wait_timeout",
+            "positive number",
+        ),
+    ],
+)
+def test_object_storage_check_names_the_property(
+    news: dict[str, Any], prop: str, fragment: str
+) -> None:
+    found = failures(ObjectStorageProvider(), news)
+    assert prop in found and fragment in found[prop], found
+
+
+def test_object_storage_check_stores_the_wire_form() -> None:
+    creds = {"type": "service-account-key", "service_account_key": {"name": "k", "key": "j"}}
+    result = ObjectStorageProvider().check(
+        {}, {"name": "default", "buckets": [{**GCS_BUCKET, "credentials": creds}]}
+    )
+    assert result.failures == []
+    assert result.inputs["buckets"][0]["credentials"] == {
+        "type": "service-account-key",
+        "serviceAccountKey": {"name": "k", "key": "j"},
+    }

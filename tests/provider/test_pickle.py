@@ -12,6 +12,7 @@ from pulumi.dynamic.dynamic import serialize_provider
 
 from pulumi_kalix.provider.external_secret import ExternalSecretProvider
 from pulumi_kalix.provider.hostname import HostnameProvider
+from pulumi_kalix.provider.object_storage import ObjectStorageProvider
 from pulumi_kalix.provider.route import RouteProvider
 from pulumi_kalix.provider.secret import SecretProvider
 from pulumi_kalix.provider.service import ServiceProvider
@@ -24,6 +25,7 @@ PROVIDERS = [
     SecretProvider,
     ServiceConfigProvider,
     ExternalSecretProvider,
+    ObjectStorageProvider,
 ]
 REPO = Path(__file__).resolve().parents[2]
 
