@@ -36,6 +36,7 @@ from kalix_local.routes import (
     secrets,
     service_configs,
     services,
+    stores,
 )
 from kalix_local.shutdown import ShutdownSignal
 from kalix_local.store import Store
@@ -210,7 +211,7 @@ def create_app(settings: Settings) -> FastAPI:
     def healthz() -> dict[str, Any]:
         return {"status": "ok"}
 
-    kinds = (services, routes, secrets, service_configs, external_secrets, object_storages)
+    kinds = (services, routes, secrets, service_configs, external_secrets, object_storages, stores)
     for module in (*kinds, projects):
         app.include_router(module.router)
     app.include_router(admin.router)

@@ -11,6 +11,7 @@ from kalix_local.backend.routes import RouteBackend
 from kalix_local.backend.secrets import SecretBackend
 from kalix_local.backend.service_configs import ServiceConfigBackend
 from kalix_local.backend.services import ServiceBackend
+from kalix_local.backend.stores import StoreBackend
 from kalix_local.backend.tokens import TokenBackend
 
 
@@ -23,6 +24,7 @@ class Backend:
         self.service_configs = ServiceConfigBackend(core)
         self.external_secrets = ExternalSecretBackend(core)
         self.object_storages = ObjectStorageBackend(core)
+        self.stores = StoreBackend(core)
         self.hostnames = HostnameBackend(core)
         self.tokens = TokenBackend(core)
         self.projects = ProjectBackend(core, self.tokens)

@@ -29,6 +29,8 @@ from pulumi_kalix.api import (
     KalixServiceConfig,
     KalixServiceConfigList,
     KalixServiceList,
+    KalixStore,
+    KalixStoreList,
     Status,
     WireModel,
 )
@@ -46,6 +48,8 @@ _MODELS: tuple[type[WireModel], ...] = (
     ExternalSecretList,
     KalixObjectStorage,
     KalixObjectStorageList,
+    KalixStore,
+    KalixStoreList,
     HostnameCreate,
     Hostname,
     HostnameList,

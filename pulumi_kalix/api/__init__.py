@@ -92,6 +92,14 @@ from .service_config import (
     ServiceConfigStatus,
 )
 from .status import REASON_FOR_CODE, Status, StatusCause, StatusDetails
+from .store import (
+    SSL_MODES,
+    STORE_KINDS,
+    KalixStore,
+    KalixStoreList,
+    Postgres,
+    StoreSpec,
+)
 from .sync import RESOURCE_SYNC_MODES, ResourceSync
 from .watch import WatchEvent
 
@@ -119,6 +127,8 @@ __all__ = [
     "ROUTE_SUMMARIES",
     "SECRET_TYPES",
     "SERVICE_SUMMARIES",
+    "SSL_MODES",
+    "STORE_KINDS",
     "Autoscaling",
     "AwsExternalSecret",
     "AzureExternalSecret",
@@ -150,12 +160,15 @@ __all__ = [
     "KalixServiceConfig",
     "KalixServiceConfigList",
     "KalixServiceList",
+    "KalixStore",
+    "KalixStoreList",
     "ListMeta",
     "ObjectList",
     "ObjectMeta",
     "ObjectRef",
     "ObjectStorageSpec",
     "ObjectStorageStatus",
+    "Postgres",
     "Preconditions",
     "ResourceSync",
     "RouteDestination",
@@ -174,6 +187,7 @@ __all__ = [
     "Status",
     "StatusCause",
     "StatusDetails",
+    "StoreSpec",
     "StringMatcher",
     "Telemetry",
     "VolumeMount",

@@ -58,6 +58,7 @@ from ..api import (
     KalixSecret,
     KalixService,
     KalixServiceConfig,
+    KalixStore,
     Preconditions,
     Status,
     WatchEvent,
@@ -568,6 +569,7 @@ class ControlPlane(_BaseClient):
         self.object_storages = SyncObjects(
             self, _Objects("kalixobjectstorages", KalixObjectStorage, project)
         )
+        self.stores = SyncObjects(self, _Objects("kalixstores", KalixStore, project))
 
     def with_project(self, project: str) -> ControlPlane:
         """The same connection pool, another project."""
@@ -924,6 +926,7 @@ class AsyncControlPlane(_BaseClient):
         self.object_storages = AsyncObjects(
             self, _Objects("kalixobjectstorages", KalixObjectStorage, project)
         )
+        self.stores = AsyncObjects(self, _Objects("kalixstores", KalixStore, project))
 
     def with_project(self, project: str) -> AsyncControlPlane:
         derived = AsyncControlPlane(
