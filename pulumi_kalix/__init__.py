@@ -21,6 +21,7 @@ _LAZY: dict[str, str] = {
     "ServiceConfig": "pulumi_kalix.service_config",
     "ExternalSecret": "pulumi_kalix.external_secret",
     "ObjectStorage": "pulumi_kalix.object_storage",
+    "Store": "pulumi_kalix.store",
     "ServiceExposure": "pulumi_kalix.exposure",
     "ControlPlane": "pulumi_kalix.client",
     "AsyncControlPlane": "pulumi_kalix.client",

@@ -98,6 +98,7 @@ from .store import (
     KalixStore,
     KalixStoreList,
     Postgres,
+    PostgresSsl,
     StoreSpec,
 )
 from .sync import RESOURCE_SYNC_MODES, ResourceSync
@@ -169,6 +170,7 @@ __all__ = [
     "ObjectStorageSpec",
     "ObjectStorageStatus",
     "Postgres",
+    "PostgresSsl",
     "Preconditions",
     "ResourceSync",
     "RouteDestination",

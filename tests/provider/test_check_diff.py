@@ -14,6 +14,7 @@ from pulumi_kalix.provider.route import RouteProvider
 from pulumi_kalix.provider.secret import SecretProvider
 from pulumi_kalix.provider.service import ServiceProvider
 from pulumi_kalix.provider.service_config import ServiceConfigProvider
+from pulumi_kalix.provider.store import StoreProvider
 from pulumi_kalix.route import PathRule, path_inputs
 
 
@@ -482,3 +483,43 @@ def test_object_storage_check_stores_the_wire_form() -> None:
         "type": "service-account-key",
         "serviceAccountKey": {"name": "k", "key": "j"},
     }
+
+
+PG = {"host": "db.internal", "credentials": {"secret": {"name": "db-creds"}}}
+
+
+@pytest.mark.parametrize(
+    ("news", "prop", "fragment"),
+    [
+        ({"name": "pg"}, "postgres", "exactly one of in_memory=True or postgres"),
+        ({"name": "pg", "in_memory": True, "postgres": PG}, "postgres", "got both"),
+        ({"name": "pg", "in_memory": "yes"}, "in_memory", "must be a boolean, got str"),
+        ({"name": "pg", "postgres": {**PG, "dialect": "mysql"}}, "postgres.dialect", "postgres"),
+        (
+            {"name": "pg", "postgres": {**PG, "ssl": {"password": "hunter22"}}},
+            "postgres.ssl.password",
+            "ssl_password=",
+        ),
+        ({"name": "pg", "in_memory": True, "ssl_password": "x"}, "ssl_password", "postgres"),
+    ],
+)
+def test_store_check_names_the_property(news: dict[str, Any], prop: str, fragment: str) -> None:
+    found = failures(StoreProvider(), news)
+    assert prop in found and fragment in found[prop], found
+    assert "hunter22" not in str(found)
+
+
+def test_store_diff_sees_a_new_password_through_the_digest_only() -> None:
+    provider = StoreProvider()
+    first = provider.check({}, {"name": "pg", "postgres": PG, "ssl_password": "one-pass"})
+    assert first.failures == [] and "one-pass" not in str(
+        {k: v for k, v in first.inputs.items() if k != "ssl_password"}
+    )
+    olds = {**first.inputs, "project": "p"}
+    again = provider.check({}, {"name": "pg", "postgres": PG, "ssl_password": "one-pass"}).inputs
+    assert not provider.diff("p/pg", olds, {**again, "project": "p"}).changes
+    other = provider.check({}, {"name": "pg", "postgres": PG, "ssl_password": "two-pass"}).inputs
+    changed = provider.diff("p/pg", olds, {**other, "project": "p"})
+    assert changed.changes and changed.replaces == []
+    unknown = provider.diff("p/pg", olds, {**olds, "ssl_password": Unknown()})
+    assert unknown.changes

@@ -17,6 +17,7 @@ from pulumi_kalix.provider.route import RouteProvider
 from pulumi_kalix.provider.secret import SecretProvider
 from pulumi_kalix.provider.service import ServiceProvider
 from pulumi_kalix.provider.service_config import ServiceConfigProvider
+from pulumi_kalix.provider.store import StoreProvider
 
 PROVIDERS = [
     ServiceProvider,
@@ -26,6 +27,7 @@ PROVIDERS = [
     ServiceConfigProvider,
     ExternalSecretProvider,
     ObjectStorageProvider,
+    StoreProvider,
 ]
 REPO = Path(__file__).resolve().parents[2]
 
