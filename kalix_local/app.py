@@ -28,6 +28,7 @@ from kalix_local.http_guard import HostOriginGuard
 from kalix_local.recorder import ExchangeRecorder
 from kalix_local.rollout import Background
 from kalix_local.routes import (
+    container_registry_configs,
     external_secrets,
     object_storages,
     openapi,
@@ -211,8 +212,8 @@ def create_app(settings: Settings) -> FastAPI:
     def healthz() -> dict[str, Any]:
         return {"status": "ok"}
 
-    kinds = (services, routes, secrets, service_configs, external_secrets, object_storages, stores)
-    for module in (*kinds, projects):
+    kinds = (services, routes, secrets, service_configs, external_secrets, object_storages)
+    for module in (*kinds, stores, container_registry_configs, projects):
         app.include_router(module.router)
     app.include_router(admin.router)
     app.include_router(admin.project_router)

@@ -22,6 +22,7 @@ _LAZY: dict[str, str] = {
     "ExternalSecret": "pulumi_kalix.external_secret",
     "ObjectStorage": "pulumi_kalix.object_storage",
     "Store": "pulumi_kalix.store",
+    "ContainerRegistryConfig": "pulumi_kalix.container_registry_config",
     "ServiceExposure": "pulumi_kalix.exposure",
     "ControlPlane": "pulumi_kalix.client",
     "AsyncControlPlane": "pulumi_kalix.client",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kalix_local.backend.container_registry_configs import ContainerRegistryConfigBackend
 from kalix_local.backend.core import Core
 from kalix_local.backend.external_secrets import ExternalSecretBackend
 from kalix_local.backend.hostnames import HostnameBackend
@@ -25,6 +26,7 @@ class Backend:
         self.external_secrets = ExternalSecretBackend(core)
         self.object_storages = ObjectStorageBackend(core)
         self.stores = StoreBackend(core)
+        self.container_registry_configs = ContainerRegistryConfigBackend(core)
         self.hostnames = HostnameBackend(core)
         self.tokens = TokenBackend(core)
         self.projects = ProjectBackend(core, self.tokens)

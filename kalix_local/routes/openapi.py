@@ -16,6 +16,8 @@ from pydantic.json_schema import models_json_schema
 from kalix_local.hostname_models import Hostname, HostnameCreate, HostnameList, Project
 from kalix_local.routes.deps import MERGE_PATCH
 from pulumi_kalix.api import (
+    ContainerRegistryConfig,
+    ContainerRegistryConfigList,
     DeleteOptions,
     ExternalSecret,
     ExternalSecretList,
@@ -50,6 +52,8 @@ _MODELS: tuple[type[WireModel], ...] = (
     KalixObjectStorageList,
     KalixStore,
     KalixStoreList,
+    ContainerRegistryConfig,
+    ContainerRegistryConfigList,
     HostnameCreate,
     Hostname,
     HostnameList,

@@ -6,6 +6,12 @@ Objects follow the published Akka platform API: Kubernetes-style `KalixService`,
 """
 
 from ._base import FieldCause, WireModel, WireValidationError, strict_validate
+from .container_registry_config import (
+    ContainerRegistryConfig,
+    ContainerRegistryConfigList,
+    ContainerRegistryConfigSpec,
+    RegistryMapping,
+)
 from .external_secret import (
     AWS_OBJECT_TYPES,
     AZURE_OBJECT_TYPES,
@@ -137,6 +143,9 @@ __all__ = [
     "ClientCertificateValidation",
     "Condition",
     "Container",
+    "ContainerRegistryConfig",
+    "ContainerRegistryConfigList",
+    "ContainerRegistryConfigSpec",
     "CorsPolicy",
     "DeleteOptions",
     "EnvVar",
@@ -172,6 +181,7 @@ __all__ = [
     "Postgres",
     "PostgresSsl",
     "Preconditions",
+    "RegistryMapping",
     "ResourceSync",
     "RouteDestination",
     "RouteRule",

@@ -51,6 +51,7 @@ import httpx
 
 from ..api import (
     API_PREFIX,
+    ContainerRegistryConfig,
     DeleteOptions,
     ExternalSecret,
     KalixObjectStorage,
@@ -570,6 +571,9 @@ class ControlPlane(_BaseClient):
             self, _Objects("kalixobjectstorages", KalixObjectStorage, project)
         )
         self.stores = SyncObjects(self, _Objects("kalixstores", KalixStore, project))
+        self.container_registry_configs = SyncObjects(
+            self, _Objects("containerregistryconfigs", ContainerRegistryConfig, project)
+        )
 
     def with_project(self, project: str) -> ControlPlane:
         """The same connection pool, another project."""
@@ -927,6 +931,9 @@ class AsyncControlPlane(_BaseClient):
             self, _Objects("kalixobjectstorages", KalixObjectStorage, project)
         )
         self.stores = AsyncObjects(self, _Objects("kalixstores", KalixStore, project))
+        self.container_registry_configs = AsyncObjects(
+            self, _Objects("containerregistryconfigs", ContainerRegistryConfig, project)
+        )
 
     def with_project(self, project: str) -> AsyncControlPlane:
         derived = AsyncControlPlane(

@@ -417,6 +417,7 @@ def test_openapi__documents_request_bodies(kalix_server: KalixLocalServer) -> No
         "externalsecrets",
         "kalixobjectstorages",
         "kalixstores",
+        "containerregistryconfigs",
     }
     assert checked == 3 * len(kinds) + 1  # create/replace/patch of each kind, hostname create
 

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from pulumi.output import Unknown
 
+from pulumi_kalix.provider.container_registry_config import ContainerRegistryConfigProvider
 from pulumi_kalix.provider.external_secret import ExternalSecretProvider
 from pulumi_kalix.provider.hostname import HostnameProvider
 from pulumi_kalix.provider.object_storage import ObjectStorageProvider
@@ -523,3 +524,28 @@ def test_store_diff_sees_a_new_password_through_the_digest_only() -> None:
     assert changed.changes and changed.replaces == []
     unknown = provider.diff("p/pg", olds, {**olds, "ssl_password": Unknown()})
     assert unknown.changes
+
+
+MAPPING = {"match": "registry.example/*", "regions": [{"name": "r1", "registry": "r1.example"}]}
+
+
+@pytest.mark.parametrize(
+    ("news", "prop", "fragment"),
+    [
+        ({"name": "reg"}, "credentials", "set credentials (secret names), mappings, or both"),
+        ({"name": "reg", "credentials": "ghcr-pull"}, "credentials", "list of strings"),
+        ({"name": "reg", "credentials": ["Bad_Name"]}, "credentials[0]", "1-63 lower-case"),
+        ({"name": "reg", "mappings": [{"regions": []}]}, "mappings[0].match", "Field required"),
+        ({"name": "reg", "mappings": {"a": "b"}}, "mappings", "must be a list"),
+    ],
+)
+def test_container_registry_config_check_names_the_property(
+    news: dict[str, Any], prop: str, fragment: str
+) -> None:
+    found = failures(ContainerRegistryConfigProvider(), news)
+    assert prop in found and fragment in found[prop], found
+
+
+def test_container_registry_config_check_accepts_credentials_and_mappings() -> None:
+    news = {"name": "reg", "credentials": ["ghcr-pull"], "mappings": [MAPPING]}
+    assert failures(ContainerRegistryConfigProvider(), news) == {}

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
+from pulumi_kalix.provider.container_registry_config import ContainerRegistryConfigProvider
 from pulumi_kalix.provider.external_secret import ExternalSecretProvider
 from pulumi_kalix.provider.hostname import HostnameProvider
 from pulumi_kalix.provider.object_storage import ObjectStorageProvider
@@ -28,6 +29,7 @@ PROVIDERS = [
     ExternalSecretProvider,
     ObjectStorageProvider,
     StoreProvider,
+    ContainerRegistryConfigProvider,
 ]
 REPO = Path(__file__).resolve().parents[2]
 
