@@ -27,7 +27,18 @@ from kalix_local.federation.server import FederationServer
 from kalix_local.http_guard import HostOriginGuard
 from kalix_local.recorder import ExchangeRecorder
 from kalix_local.rollout import Background
-from kalix_local.routes import openapi, projects, routes, secrets, services
+from kalix_local.routes import (
+    container_registry_configs,
+    external_secrets,
+    object_storages,
+    openapi,
+    projects,
+    routes,
+    secrets,
+    service_configs,
+    services,
+    stores,
+)
 from kalix_local.shutdown import ShutdownSignal
 from kalix_local.store import Store
 from kalix_local.watch import WatchHub
@@ -201,7 +212,8 @@ def create_app(settings: Settings) -> FastAPI:
     def healthz() -> dict[str, Any]:
         return {"status": "ok"}
 
-    for module in (services, routes, secrets, projects):
+    kinds = (services, routes, secrets, service_configs, external_secrets, object_storages)
+    for module in (*kinds, stores, container_registry_configs, projects):
         app.include_router(module.router)
     app.include_router(admin.router)
     app.include_router(admin.project_router)

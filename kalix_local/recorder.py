@@ -36,6 +36,8 @@ from kalix_local.config import MAX_BODY_BYTES
 RECORDED_PREFIX = "/apis/"
 SECRET_PLURAL = "kalixsecrets"
 SECRET_KINDS = ("KalixSecret", "KalixSecretList")
+#: A store's ``postgres.ssl.password`` is secret too (kalix_local/backend/stores.py).
+STORE_PLURAL = "kalixstores"
 #: Bodies above this are not kept (the request limit is MAX_BODY_BYTES; lists may be big).
 MAX_REQUEST_BYTES = MAX_BODY_BYTES
 MAX_RESPONSE_BYTES = 32 * MAX_BODY_BYTES
@@ -81,6 +83,24 @@ def redact_secret_data(body: Any) -> list[str]:
         elif data is not None:  # not a map: keep nothing of it
             removed.extend([data] if isinstance(data, str) else [])
             obj["spec"]["data"] = ""
+    return removed
+
+
+def redact_store_passwords(body: Any) -> list[str]:
+    """Blank ``spec.postgres.ssl.password`` (of an object or of each list item) in place;
+    returns the values removed."""
+    removed: list[str] = []
+    if not isinstance(body, dict):
+        return removed
+    items = body.get("items")
+    for obj in [body, *(items if isinstance(items, list) else [])]:
+        spec = obj.get("spec") if isinstance(obj, dict) else None
+        postgres = spec.get("postgres") if isinstance(spec, dict) else None
+        ssl = postgres.get("ssl") if isinstance(postgres, dict) else None
+        if isinstance(ssl, dict) and "password" in ssl:
+            if isinstance(ssl["password"], str):
+                removed.append(ssl["password"])
+            ssl["password"] = ""
     return removed
 
 
@@ -136,6 +156,8 @@ class _Exchange:
             isinstance(b, dict) and b.get("kind") in SECRET_KINDS for b in (request, response)
         ):
             secrets = redact_secret_data(request) + redact_secret_data(response)
+        if STORE_PLURAL in self.path.split("/"):
+            secrets += redact_store_passwords(request) + redact_store_passwords(response)
         secrets = sorted({s for s in secrets if len(s) >= MIN_SCRUBBED_LENGTH}, key=len)[::-1]
         line: dict[str, Any] = {
             "time": round(time.time(), 3),

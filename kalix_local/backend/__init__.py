@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from kalix_local.backend.container_registry_configs import ContainerRegistryConfigBackend
 from kalix_local.backend.core import Core
+from kalix_local.backend.external_secrets import ExternalSecretBackend
 from kalix_local.backend.hostnames import HostnameBackend
+from kalix_local.backend.object_storages import ObjectStorageBackend
 from kalix_local.backend.projects import ProjectBackend
 from kalix_local.backend.routes import RouteBackend
 from kalix_local.backend.secrets import SecretBackend
+from kalix_local.backend.service_configs import ServiceConfigBackend
 from kalix_local.backend.services import ServiceBackend
+from kalix_local.backend.stores import StoreBackend
 from kalix_local.backend.tokens import TokenBackend
 
 
@@ -17,6 +22,11 @@ class Backend:
         self.services = ServiceBackend(core)
         self.routes = RouteBackend(core)
         self.secrets = SecretBackend(core)
+        self.service_configs = ServiceConfigBackend(core)
+        self.external_secrets = ExternalSecretBackend(core)
+        self.object_storages = ObjectStorageBackend(core)
+        self.stores = StoreBackend(core)
+        self.container_registry_configs = ContainerRegistryConfigBackend(core)
         self.hostnames = HostnameBackend(core)
         self.tokens = TokenBackend(core)
         self.projects = ProjectBackend(core, self.tokens)

@@ -55,10 +55,15 @@ from pydantic import BaseModel, Field
 
 from ..api import (
     API_PREFIX,
+    ContainerRegistryConfig,
     DeleteOptions,
+    ExternalSecret,
+    KalixObjectStorage,
     KalixRoute,
     KalixSecret,
     KalixService,
+    KalixServiceConfig,
+    KalixStore,
     Preconditions,
     Status,
     WatchEvent,
@@ -596,6 +601,19 @@ class ControlPlane(_BaseClient):
         self.services = SyncObjects(self, _Objects("kalixservices", KalixService, project))
         self.routes = SyncObjects(self, _Objects("kalixroutes", KalixRoute, project))
         self.secrets = SyncObjects(self, _Objects("kalixsecrets", KalixSecret, project))
+        self.service_configs = SyncObjects(
+            self, _Objects("kalixserviceconfigs", KalixServiceConfig, project)
+        )
+        self.external_secrets = SyncObjects(
+            self, _Objects("externalsecrets", ExternalSecret, project)
+        )
+        self.object_storages = SyncObjects(
+            self, _Objects("kalixobjectstorages", KalixObjectStorage, project)
+        )
+        self.stores = SyncObjects(self, _Objects("kalixstores", KalixStore, project))
+        self.container_registry_configs = SyncObjects(
+            self, _Objects("containerregistryconfigs", ContainerRegistryConfig, project)
+        )
 
     def with_project(self, project: str) -> ControlPlane:
         """The same connection pool, another project."""
@@ -951,6 +969,19 @@ class AsyncControlPlane(_BaseClient):
         self.services = AsyncObjects(self, _Objects("kalixservices", KalixService, project))
         self.routes = AsyncObjects(self, _Objects("kalixroutes", KalixRoute, project))
         self.secrets = AsyncObjects(self, _Objects("kalixsecrets", KalixSecret, project))
+        self.service_configs = AsyncObjects(
+            self, _Objects("kalixserviceconfigs", KalixServiceConfig, project)
+        )
+        self.external_secrets = AsyncObjects(
+            self, _Objects("externalsecrets", ExternalSecret, project)
+        )
+        self.object_storages = AsyncObjects(
+            self, _Objects("kalixobjectstorages", KalixObjectStorage, project)
+        )
+        self.stores = AsyncObjects(self, _Objects("kalixstores", KalixStore, project))
+        self.container_registry_configs = AsyncObjects(
+            self, _Objects("containerregistryconfigs", ContainerRegistryConfig, project)
+        )
 
     def with_project(self, project: str) -> AsyncControlPlane:
         derived = AsyncControlPlane(

@@ -408,7 +408,18 @@ def test_openapi__documents_request_bodies(kalix_server: KalixLocalServer) -> No
             assert "422" not in responses, (method, path)
             error = resolve(document, responses["default"]["content"]["application/json"]["schema"])
             assert error["properties"]["kind"]["const"] == "Status"
-    assert checked == 3 * 3 + 1  # create/replace/patch of three kinds, hostname create
+    kinds = {p.split("/")[6] for p in document["paths"] if p.startswith(API)}
+    assert kinds == {
+        "kalixservices",
+        "kalixroutes",
+        "kalixsecrets",
+        "kalixserviceconfigs",
+        "externalsecrets",
+        "kalixobjectstorages",
+        "kalixstores",
+        "containerregistryconfigs",
+    }
+    assert checked == 3 * len(kinds) + 1  # create/replace/patch of each kind, hostname create
 
     obj = document["paths"][f"{API}/{{project}}/kalixservices/{{name}}"]["get"]
     schema = obj["responses"]["200"]["content"]["application/json"]["schema"]

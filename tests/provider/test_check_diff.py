@@ -7,10 +7,15 @@ from typing import Any
 import pytest
 from pulumi.output import Unknown
 
+from pulumi_kalix.provider.container_registry_config import ContainerRegistryConfigProvider
+from pulumi_kalix.provider.external_secret import ExternalSecretProvider
 from pulumi_kalix.provider.hostname import HostnameProvider
+from pulumi_kalix.provider.object_storage import ObjectStorageProvider
 from pulumi_kalix.provider.route import RouteProvider
 from pulumi_kalix.provider.secret import SecretProvider
 from pulumi_kalix.provider.service import ServiceProvider
+from pulumi_kalix.provider.service_config import ServiceConfigProvider
+from pulumi_kalix.provider.store import StoreProvider
 from pulumi_kalix.route import PathRule, path_inputs
 
 
@@ -555,3 +560,216 @@ def test_route_flags_unset_and_false_are_no_change() -> None:
     assert provider.changed_keys(old, new) == []
     on = provider.normalize({**base, "paths": path_inputs([PathRule("/", "c", websockets=True)])})
     assert provider.changed_keys(old, on) == ["paths"]
+
+
+@pytest.mark.parametrize(
+    ("news", "prop", "fragment"),
+    [
+        ({"name": "cfg"}, "config", "config is required"),
+        ({"name": "cfg", "config": ""}, "config", "must not be empty"),
+        ({"name": "cfg", "config": 5}, "config", "must be a string of HOCON text, got a number"),
+        ({"name": "Bad_Name", "config": "a = 1"}, "name", "1-63 lower-case letters"),
+    ],
+)
+def test_service_config_check_names_the_property(
+    news: dict[str, Any], prop: str, fragment: str
+) -> None:
+    found = failures(ServiceConfigProvider(), news)
+    assert list(found) == [prop] and fragment in found[prop]
+
+
+def test_service_config_check_accepts_text_and_an_unknown() -> None:
+    assert failures(ServiceConfigProvider(), {"name": "cfg", "config": "a = 1"}) == {}
+    assert failures(ServiceConfigProvider(), {"name": "cfg", "config": Unknown()}) == {}
+
+
+def test_service_config_diff_updates_the_text_in_place_and_replaces_on_a_new_name() -> None:
+    provider = ServiceConfigProvider()
+    olds = {"name": "cfg", "config": "a = 1", "project": "p"}
+    text = provider.diff("p/cfg", olds, {**olds, "config": "a = 2"})
+    assert text.changes and text.replaces == []
+    renamed = provider.diff("p/cfg", olds, {**olds, "name": "cfg2"})
+    assert renamed.replaces == ["name"] and not renamed.delete_before_replace
+    assert not provider.diff("p/cfg", olds, dict(olds)).changes
+
+
+GCP_STORE = {"project_id": "acme", "objects": [{"name": "db", "path": "db/password"}]}
+
+
+@pytest.mark.parametrize(
+    ("news", "prop", "fragment"),
+    [
+        ({"name": "store"}, "aws", "exactly one of aws, gcp or azure"),
+        ({"name": "store", "aws": {"objects": []}, "gcp": GCP_STORE}, "gcp", "got aws, gcp"),
+        ({"name": "store", "gcp": "acme"}, "gcp", "must be a map"),
+        ({"name": "store", "gcp": {"objects": []}}, "gcp.projectId", "Field required"),
+        (
+            {"name": "store", "aws": {"objects": [{"name": "db"}]}},
+            "aws.objects[0].type",
+            "required unless the name is an ARN",
+        ),
+        (
+            {"name": "store", "gcp": {**GCP_STORE, "projectid": "x"}},
+            "gcp.projectid",
+            "unknown field",
+        ),
+        (
+            {"name": "store", "azure": {"objects": [{"name": "c", "type": "blob"}]}},
+            "azure.objects[0].type",
+            "'cert', 'key' or 'secret'",
+        ),
+    ],
+)
+def test_external_secret_check_names_the_property(
+    news: dict[str, Any], prop: str, fragment: str
+) -> None:
+    found = failures(ExternalSecretProvider(), news)
+    assert prop in found and fragment in found[prop], found
+
+
+def test_external_secret_check_takes_snake_or_camel_case_and_stores_the_wire_form() -> None:
+    provider = ExternalSecretProvider()
+    camel = {"projectId": "acme", "objects": [{"name": "db", "path": "db/password"}]}
+    for block in (GCP_STORE, camel):
+        result = provider.check({}, {"name": "store", "gcp": block})
+        assert result.failures == []
+        assert result.inputs["gcp"] == camel
+    arn = {
+        "objects": [
+            {"name": "arn:aws:secretsmanager:eu-west-1:1:secret:db", "filePermission": 420.0}
+        ]
+    }
+    result = provider.check({}, {"name": "store", "aws": arn})
+    assert result.failures == [] and result.inputs["aws"]["objects"][0]["filePermission"] == 420
+    assert failures(provider, {"name": "store", "gcp": Unknown()}) == {}
+
+
+def test_external_secret_diff_is_an_update_for_a_new_store_and_a_replace_for_a_name() -> None:
+    provider = ExternalSecretProvider()
+    olds = {"name": "store", "gcp": {"projectId": "acme", "objects": []}, "project": "p"}
+    moved = provider.diff("p/store", olds, {**olds, "gcp": None, "aws": {"objects": []}})
+    assert moved.changes and moved.replaces == []
+    assert provider.diff("p/store", olds, {**olds, "name": "other"}).replaces == ["name"]
+    assert not provider.diff("p/store", olds, dict(olds)).changes
+
+
+GCS_BUCKET = {"name": "exports", "bucket": "acme-exports", "provider": "gcs"}
+
+
+@pytest.mark.parametrize(
+    ("news", "prop", "fragment"),
+    [
+        ({"name": "default"}, "buckets", "buckets is required"),
+        ({"name": "default", "buckets": []}, "buckets", "non-empty list"),
+        (
+            {"name": "default", "buckets": [{**GCS_BUCKET, "provider": "ftp"}]},
+            "buckets[0].provider",
+            "'s3', 'gcs' or 'azure-blob'",
+        ),
+        (
+            {"name": "default", "buckets": [{**GCS_BUCKET, "provider": "s3"}]},
+            "buckets[0].region",
+            "required for provider s3",
+        ),
+        (
+            {"name": "default", "buckets": [GCS_BUCKET, GCS_BUCKET]},
+            "buckets[1].name",
+            "used by another bucket",
+        ),
+        (
+            {
+                "name": "default",
+                "buckets": [{**GCS_BUCKET, "credentials": {"type": "shared-key"}}],
+            },
+            "buckets[0].credentials.type",
+            "not for provider gcs (use one of native, service-account-key)",
+        ),
+        (
+            {"name": "default", "buckets": [GCS_BUCKET], "wait_timeout": 0},
+            "wait_timeout",
+            "positive number",
+        ),
+    ],
+)
+def test_object_storage_check_names_the_property(
+    news: dict[str, Any], prop: str, fragment: str
+) -> None:
+    found = failures(ObjectStorageProvider(), news)
+    assert prop in found and fragment in found[prop], found
+
+
+def test_object_storage_check_stores_the_wire_form() -> None:
+    creds = {"type": "service-account-key", "service_account_key": {"name": "k", "key": "j"}}
+    result = ObjectStorageProvider().check(
+        {}, {"name": "default", "buckets": [{**GCS_BUCKET, "credentials": creds}]}
+    )
+    assert result.failures == []
+    assert result.inputs["buckets"][0]["credentials"] == {
+        "type": "service-account-key",
+        "serviceAccountKey": {"name": "k", "key": "j"},
+    }
+
+
+PG = {"host": "db.internal", "credentials": {"secret": {"name": "db-creds"}}}
+
+
+@pytest.mark.parametrize(
+    ("news", "prop", "fragment"),
+    [
+        ({"name": "pg"}, "postgres", "exactly one of in_memory=True or postgres"),
+        ({"name": "pg", "in_memory": True, "postgres": PG}, "postgres", "got both"),
+        ({"name": "pg", "in_memory": "yes"}, "in_memory", "must be a boolean, got str"),
+        ({"name": "pg", "postgres": {**PG, "dialect": "mysql"}}, "postgres.dialect", "postgres"),
+        (
+            {"name": "pg", "postgres": {**PG, "ssl": {"password": "hunter22"}}},
+            "postgres.ssl.password",
+            "ssl_password=",
+        ),
+        ({"name": "pg", "in_memory": True, "ssl_password": "x"}, "ssl_password", "postgres"),
+    ],
+)
+def test_store_check_names_the_property(news: dict[str, Any], prop: str, fragment: str) -> None:
+    found = failures(StoreProvider(), news)
+    assert prop in found and fragment in found[prop], found
+    assert "hunter22" not in str(found)
+
+
+def test_store_diff_sees_a_new_password_through_the_digest_only() -> None:
+    provider = StoreProvider()
+    first = provider.check({}, {"name": "pg", "postgres": PG, "ssl_password": "one-pass"})
+    assert first.failures == [] and "one-pass" not in str(
+        {k: v for k, v in first.inputs.items() if k != "ssl_password"}
+    )
+    olds = {**first.inputs, "project": "p"}
+    again = provider.check({}, {"name": "pg", "postgres": PG, "ssl_password": "one-pass"}).inputs
+    assert not provider.diff("p/pg", olds, {**again, "project": "p"}).changes
+    other = provider.check({}, {"name": "pg", "postgres": PG, "ssl_password": "two-pass"}).inputs
+    changed = provider.diff("p/pg", olds, {**other, "project": "p"})
+    assert changed.changes and changed.replaces == []
+    unknown = provider.diff("p/pg", olds, {**olds, "ssl_password": Unknown()})
+    assert unknown.changes
+
+
+MAPPING = {"match": "registry.example/*", "regions": [{"name": "r1", "registry": "r1.example"}]}
+
+
+@pytest.mark.parametrize(
+    ("news", "prop", "fragment"),
+    [
+        ({"name": "reg"}, "credentials", "set credentials (secret names), mappings, or both"),
+        ({"name": "reg", "credentials": "ghcr-pull"}, "credentials", "list of strings"),
+        ({"name": "reg", "credentials": ["Bad_Name"]}, "credentials[0]", "1-63 lower-case"),
+        ({"name": "reg", "mappings": [{"regions": []}]}, "mappings[0].match", "Field required"),
+        ({"name": "reg", "mappings": {"a": "b"}}, "mappings", "must be a list"),
+    ],
+)
+def test_container_registry_config_check_names_the_property(
+    news: dict[str, Any], prop: str, fragment: str
+) -> None:
+    found = failures(ContainerRegistryConfigProvider(), news)
+    assert prop in found and fragment in found[prop], found
+
+
+def test_container_registry_config_check_accepts_credentials_and_mappings() -> None:
+    news = {"name": "reg", "credentials": ["ghcr-pull"], "mappings": [MAPPING]}
+    assert failures(ContainerRegistryConfigProvider(), news) == {}

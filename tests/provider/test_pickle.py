@@ -10,12 +10,27 @@ from pathlib import Path
 import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
+from pulumi_kalix.provider.container_registry_config import ContainerRegistryConfigProvider
+from pulumi_kalix.provider.external_secret import ExternalSecretProvider
 from pulumi_kalix.provider.hostname import HostnameProvider
+from pulumi_kalix.provider.object_storage import ObjectStorageProvider
 from pulumi_kalix.provider.route import RouteProvider
 from pulumi_kalix.provider.secret import SecretProvider
 from pulumi_kalix.provider.service import ServiceProvider
+from pulumi_kalix.provider.service_config import ServiceConfigProvider
+from pulumi_kalix.provider.store import StoreProvider
 
-PROVIDERS = [ServiceProvider, HostnameProvider, RouteProvider, SecretProvider]
+PROVIDERS = [
+    ServiceProvider,
+    HostnameProvider,
+    RouteProvider,
+    SecretProvider,
+    ServiceConfigProvider,
+    ExternalSecretProvider,
+    ObjectStorageProvider,
+    StoreProvider,
+    ContainerRegistryConfigProvider,
+]
 REPO = Path(__file__).resolve().parents[2]
 
 
