@@ -158,24 +158,7 @@ def test_a_valid_sample_converts_to_a_program_without_its_secret_values(
                 assert f"pulumi config set --secret {config_key} " in readme
 
 
-#: One sample of each shape previewed through the engine (each preview starts a
-#: provider process): the complete project, a route without host and one with mTLS,
-#: and services using the newer spec fields.
-PREVIEWED = (
-    "project-descriptor-491",
-    "project-descriptor-111",
-    "tls-certificates-144",
-    "invoke-service-268",
-    "setup-56",
-    "custom-truststore-41",
-    "jwts-315",
-    "workload-identity-45",
-    "external-secrets-491",
-    "observability-exports-92",
-)
-
-
-@pytest.mark.parametrize("sample", [s for s in VALID if s.id in PREVIEWED], ids=lambda s: s.id)
+@pytest.mark.parametrize("sample", VALID, ids=lambda s: s.id)
 def test_the_converted_program_previews_without_a_check_failure(
     sample: Sample, kalix: KalixLocalServer, tmp_path: Path
 ) -> None:
