@@ -120,10 +120,15 @@ class Route(Resource, module="kalix", name="Route"):
     project: Output[str]
     #: Ready | Validating | DnsNotVerified | NotConfigured
     status: Output[str]
+    #: the published status conditions, `status` is derived from them
     conditions: Output[list[dict[str, Any]]]
+    #: the hostname the route serves (`spec.host`)
     host: Output[str]
+    #: `https://<host>`
     url: Output[str]
+    #: the object's `metadata.generation`
     generation: Output[int]
+    #: the platform's UID of the object (`metadata.uid`)
     uid: Output[str]
 
     def __init__(
@@ -150,7 +155,9 @@ class Route(Resource, module="kalix", name="Route"):
         """
         :param hostname: a hostname of the project (e.g. `Hostname(...).hostname`).
         :param paths: ordered `{prefix: service}` or a list of :class:`PathRule`.
-        :param cors_origins: / cors_methods: enable CORS for these origins and methods.
+        :param name: the route's name (default: the resource name); a change replaces it.
+        :param cors_origins: enable CORS for these origins.
+        :param cors_methods: the HTTP methods CORS allows for them.
         :param client_ca_secret: a `tls-ca` Secret; clients must present a certificate it signed.
         :param client_certificate_subjects: allowed subjects (`*.acme.org`, `client.*`, exact),
             or a matcher map with one of `exact`, `has_prefix`, `has_suffix`, `regex`
@@ -159,6 +166,9 @@ class Route(Resource, module="kalix", name="Route"):
         :param http_basic: :class:`HttpBasic` realm and credentials (hashed in the program).
         :param resource_sync: `global` or `regional` (multi-region projects); unset keeps
             the live value, `""` removes it.
+        :param project: project name or UUID (default: `kalix:project`).
+        :param adopt: take over an existing route of that name that this resource did
+            not create.
         :param wait_for_dns: wait until DNS validation passes and the route is Ready.
         :param dns_timeout: seconds to wait for that (default 600).
         :param fail_if_not_configured: fail the `up` when the route was applied but
