@@ -52,12 +52,15 @@ SETTLE_TIMEOUT = 30.0
 class PathRule:
     """One path rule: requests whose path starts with `prefix` go to `service`."""
 
+    #: the path prefix, e.g. `/` or a gRPC service's `/package.Service`
     prefix: str
+    #: the name of the service the requests go to (e.g. `svc.name`)
     service: Input[str]
     #: `enableWebSockets`; None leaves it unset (the platform's default, off)
     websockets: bool | None = None
     #: `allowStreaming`; None leaves it unset (off)
     streaming: bool | None = None
+    #: the rule's name (optional; the platform's `name` of a path rule)
     name: str | None = None
 
     def to_input(self) -> dict[str, Any]:
@@ -74,8 +77,11 @@ class PathRule:
 class HttpBasic:
     """HTTP basic authentication; passwords are hashed here, in the program."""
 
+    #: the realm browsers show
     realm: str
+    #: user -> password (use `config.require_secret(...)`); only the hashes leave the program
     credentials: Mapping[str, Input[str]]
+    #: the hash function (a `hashlib` name); hashes are sent as `<algorithm>:<base64>`
     algorithm: str = "sha256"
 
     def to_input(self) -> Output[dict[str, Any]]:

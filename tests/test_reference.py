@@ -5,13 +5,14 @@ makes of the code today."""
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.machinery
 import importlib.util
 import inspect
 import subprocess
 import sys
 from types import ModuleType
-from typing import Any
+from typing import Any, is_typeddict
 
 import pulumi
 import pytest
@@ -109,3 +110,42 @@ def test_every_declared_output_appears_with_its_type(cls: type[Any]) -> None:
     for name, value in declared.items():
         row = f"| `{name}` | `{str(value).replace('|', chr(92) + '|')}` |"
         assert row in outputs, f"{cls.__name__}.{name}: no output row {row!r}"
+
+
+def nested_types() -> list[type[Any]]:
+    """The public dataclasses and TypedDicts next to each resource (`PathRule`,
+    `HashedHttpBasic`, `ReplicationArgs`, ...): what its nested inputs take."""
+    found = []
+    for cls in exported_resources():
+        module = sys.modules[cls.__module__]
+        for name, value in vars(module).items():
+            if (
+                inspect.isclass(value)
+                and value.__module__ == module.__name__
+                and not name.startswith("_")
+                and (dataclasses.is_dataclass(value) or is_typeddict(value))
+            ):
+                found.append(value)
+    return found
+
+
+def test_there_are_nested_types_to_document() -> None:
+    names = {t.__name__ for t in nested_types()}
+    assert {"PathRule", "HttpBasic", "HashedHttpBasic", "VolumeMountArgs"} <= names
+
+
+@pytest.mark.parametrize("helper", nested_types(), ids=lambda t: t.__name__)
+def test_every_field_of_a_nested_type_appears_with_its_type(helper: type[Any]) -> None:
+    section = reference_section()
+    heading = f"`{helper.__module__}.{helper.__name__}`: "
+    assert heading in section, f"no table for {helper.__name__}"
+    start = section.index(heading)
+    end = section.find("\n\n`", start + 1)
+    table = section[start : end if end != -1 else len(section)]
+    annotations = vars(helper).get("__annotations__", {})
+    if dataclasses.is_dataclass(helper):
+        annotations = {f.name: f.type for f in dataclasses.fields(helper)}
+    assert annotations, helper
+    for name, value in annotations.items():
+        row = f"| `{name}` | `{str(value).replace('|', chr(92) + '|')}` |"
+        assert row in table, f"{helper.__name__}.{name}: no row {row!r}"
