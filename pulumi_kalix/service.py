@@ -436,9 +436,11 @@ class Service(Resource, module="kalix", name="Service"):
             `opts=`, ...); they win over the descriptor.
         `env` becomes the `env`/`secret_env` mappings, so a new service gets its variables
         in name order (an adopted one keeps its live order).
-        :raises DescriptorError: for an invalid descriptor, or one using a field this
-            resource cannot carry (an inline `hmacSecretLiteral`, fields outside the
-            published API): they are named rather than silently dropped.
+        :raises DescriptorError: for an invalid descriptor (a key outside the published
+            descriptor is named with its line and the keys allowed there), or one using
+            the only field this resource cannot carry, an inline `hmacSecretLiteral` (it
+            would be stored in plain text: put it in a `kalix.Secret`); every other
+            published field maps to an input.
         """
         from .descriptors import service_inputs
         from .descriptors.project import load_service_any
