@@ -144,9 +144,9 @@ async def _await_state(
             f"{describe(exc.last)}"
         ) from None
     except ResourceFailedError as exc:
-        raise AwaitError(
-            f"{kind} {name!r} in project {project!r} failed: {exc}; {describe(exc.last)}"
-        ) from None
+        # The failure says the status and the failing condition already; describing
+        # `exc.last` again repeated both ("status Unavailable: ...; Unavailable: ...").
+        raise AwaitError(f"{kind} {name!r} in project {project!r} failed: {exc}") from None
     except APIConnectionError as exc:
         raise AwaitError(
             f"waiting for {kind} {name!r}: {unreachable_hint(exc.url or settings.api_host, exc)}"

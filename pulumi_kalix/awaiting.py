@@ -229,8 +229,12 @@ class ServiceReadiness:
             if self._failing_since is None:
                 self._failing_since = now
             if now - self._failing_since >= self.windows.failure_grace_seconds:
+                # The whole story once: the progress line has the status, the
+                # condition the reason (the caller adds nothing from `last`).
                 raise ResourceFailedError(
-                    f"status {status.summary}: {failed.message or failed.reason}", last=obj
+                    f"{service_progress(obj)}; {failed.type}={failed.status} "
+                    f"{failed.reason}: {failed.message or 'no message'}",
+                    last=obj,
                 )
             self.waiting_for = "the platform to retry a failing rollout"
             return False

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -106,7 +107,35 @@ def _explain(exc: Exception, settings: Settings | None) -> str:
             )
         causes = "; ".join(f"{f}: {m}" if f else m for f, m in exc.causes)
         return f"{exc.reason or exc.status_code}: {causes or exc.message}"
-    return " ".join(str(exc).split())  # one line
+    return _as_cli_hint(" ".join(str(exc).split()))  # one line
+
+
+#: Stack config keys named in messages shared with the provider, and this command's flag.
+_FLAGS = {
+    "kalix:apiHost": "--api-host",
+    "kalix:project": "--project",
+    "kalix:region": "--region",
+    "kalix:token": "--token",
+}
+_CONFIG_SET = re.compile(r"`pulumi config set (?:--secret )?(kalix:\w+) ([^`]*)`( or )?")
+
+
+def _as_cli_hint(message: str) -> str:
+    """The provider's messages say how to set stack config; a `pulumi-kalix` user has
+    flags instead (and the environment, which the messages name too)."""
+
+    def command(match: re.Match[str]) -> str:
+        flag = _FLAGS.get(match.group(1))
+        if flag is None:  # no flag: the environment variable that follows is the way
+            return ""
+        return f"`{flag} {match.group(2)}`{match.group(3) or ''}"
+
+    message = _CONFIG_SET.sub(command, message)
+    message = message.replace(" (or pass project= to the resource)", "")
+    message = message.replace("kalix:controlPlaneUrl", "AKKA_CONTROL_PLANE_URL")
+    for key, flag in _FLAGS.items():
+        message = message.replace(key, flag)
+    return message
 
 
 # -- whoami -----------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ class ContainerRegistryConfig(Resource, module="kalix", name="ContainerRegistryC
     credentials: Output[list[str] | None]
     mappings: Output[list[dict[str, Any]] | None]
     project: Output[str]
+    #: the platform's UID of the object (`metadata.uid`)
     uid: Output[str]
 
     def __init__(

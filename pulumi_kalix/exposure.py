@@ -18,8 +18,11 @@ CORS_METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
 
 
 class ServiceExposure(ComponentResource):
+    #: the hostname the route serves
     hostname: Output[str]
+    #: the route's `url`
     url: Output[str]
+    #: the route's `status`
     status: Output[str]
 
     def __init__(
@@ -42,8 +45,11 @@ class ServiceExposure(ComponentResource):
             reserved by a child `Hostname` (``<name>-host``); with `adopt=True` one the
             project already has is taken over instead (and left on destroy, as adopted
             hostnames are). Omitted: a generated hostname.
+        :param uri_prefix: the path prefix routed to the service.
         :param route_name: name of the route (default: the resource name, like the CLI's
             route named after the service).
+        :param project: project name or UUID (default: `kalix:project`), for the
+            hostname and the route.
         :param adopt: take over a hostname and a route that already exist (e.g. made by
             `akka service expose`), as every resource's `adopt` does.
         """

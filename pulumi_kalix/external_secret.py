@@ -33,6 +33,7 @@ class ExternalSecret(Resource, module="kalix", name="ExternalSecret"):
     gcp: Output[dict[str, Any] | None]
     azure: Output[dict[str, Any] | None]
     project: Output[str]
+    #: the platform's UID of the object (`metadata.uid`)
     uid: Output[str]
 
     def __init__(

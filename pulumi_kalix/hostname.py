@@ -23,10 +23,15 @@ from ._program import claim_input, refuse_import
 
 class Hostname(Resource, module="kalix", name="Hostname"):
     hostname: Output[str]
+    #: True when the platform generated the name
     generated: Output[bool]
+    #: the region the hostname was reserved in
     region: Output[str]
+    #: the region's ingress address your CNAME record points at (`""` for generated names)
     cname: Output[str]
     project: Output[str]
+    #: True when this resource took over a hostname it did not create (left in place
+    #: on delete unless `delete_adopted`)
     adopted: Output[bool]
 
     def __init__(

@@ -29,10 +29,14 @@ from .provider.object_storage import ObjectStorageProvider
 class ObjectStorage(Resource, module="kalix", name="ObjectStorage"):
     name: Output[str]
     buckets: Output[list[dict[str, Any]]]
+    #: the status condition on the configuration: True, False, or None before the platform reported
     config_valid: Output[bool | None]
+    #: the published status conditions
     conditions: Output[list[dict[str, Any]]]
+    #: the platform's hash of the applied configuration (`status.configHash`)
     config_hash: Output[str]
     project: Output[str]
+    #: the platform's UID of the object (`metadata.uid`)
     uid: Output[str]
 
     def __init__(

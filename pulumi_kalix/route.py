@@ -52,12 +52,15 @@ SETTLE_TIMEOUT = 30.0
 class PathRule:
     """One path rule: requests whose path starts with `prefix` go to `service`."""
 
+    #: the path prefix, e.g. `/` or a gRPC service's `/package.Service`
     prefix: str
+    #: the name of the service the requests go to (e.g. `svc.name`)
     service: Input[str]
     #: `enableWebSockets`; None leaves it unset (the platform's default, off)
     websockets: bool | None = None
     #: `allowStreaming`; None leaves it unset (off)
     streaming: bool | None = None
+    #: the rule's name (optional; the platform's `name` of a path rule)
     name: str | None = None
 
     def to_input(self) -> dict[str, Any]:
@@ -74,8 +77,11 @@ class PathRule:
 class HttpBasic:
     """HTTP basic authentication; passwords are hashed here, in the program."""
 
+    #: the realm browsers show
     realm: str
+    #: user -> password (use `config.require_secret(...)`); only the hashes leave the program
     credentials: Mapping[str, Input[str]]
+    #: the hash function (a `hashlib` name); hashes are sent as `<algorithm>:<base64>`
     algorithm: str = "sha256"
 
     def to_input(self) -> Output[dict[str, Any]]:
@@ -120,10 +126,15 @@ class Route(Resource, module="kalix", name="Route"):
     project: Output[str]
     #: Ready | Validating | DnsNotVerified | NotConfigured
     status: Output[str]
+    #: the published status conditions, `status` is derived from them
     conditions: Output[list[dict[str, Any]]]
+    #: the hostname the route serves (`spec.host`)
     host: Output[str]
+    #: `https://<host>`
     url: Output[str]
+    #: the object's `metadata.generation`
     generation: Output[int]
+    #: the platform's UID of the object (`metadata.uid`)
     uid: Output[str]
 
     def __init__(
@@ -150,7 +161,9 @@ class Route(Resource, module="kalix", name="Route"):
         """
         :param hostname: a hostname of the project (e.g. `Hostname(...).hostname`).
         :param paths: ordered `{prefix: service}` or a list of :class:`PathRule`.
-        :param cors_origins: / cors_methods: enable CORS for these origins and methods.
+        :param name: the route's name (default: the resource name); a change replaces it.
+        :param cors_origins: enable CORS for these origins.
+        :param cors_methods: the HTTP methods CORS allows for them.
         :param client_ca_secret: a `tls-ca` Secret; clients must present a certificate it signed.
         :param client_certificate_subjects: allowed subjects (`*.acme.org`, `client.*`, exact),
             or a matcher map with one of `exact`, `has_prefix`, `has_suffix`, `regex`
@@ -159,6 +172,9 @@ class Route(Resource, module="kalix", name="Route"):
         :param http_basic: :class:`HttpBasic` realm and credentials (hashed in the program).
         :param resource_sync: `global` or `regional` (multi-region projects); unset keeps
             the live value, `""` removes it.
+        :param project: project name or UUID (default: `kalix:project`).
+        :param adopt: take over an existing route of that name that this resource did
+            not create.
         :param wait_for_dns: wait until DNS validation passes and the route is Ready.
         :param dns_timeout: seconds to wait for that (default 600).
         :param fail_if_not_configured: fail the `up` when the route was applied but

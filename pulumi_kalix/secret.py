@@ -23,8 +23,10 @@ from ._program import claim_input, refuse_import
 class Secret(Resource, module="kalix", name="Secret"):
     name: Output[str]
     type: Output[str]
+    #: the data keys, from your inputs (the platform never shows a secret's keys)
     keys: Output[list[str]]
     project: Output[str]
+    #: the platform's UID of the object (`metadata.uid`)
     uid: Output[str]
 
     def __init__(
@@ -44,6 +46,9 @@ class Secret(Resource, module="kalix", name="Secret"):
             (as `akka secret create` makes them). The data keys of `symmetric` and
             `asymmetric` secrets are not published, so any keys are taken for them.
         :param name: secret name (default: the resource name).
+        :param project: project name or UUID (default: `kalix:project`).
+        :param adopt: take over an existing secret of that name that this resource did
+            not create.
         """
         refuse_import("secret", resource_name, opts)
         props: dict[str, Any] = {

@@ -198,10 +198,15 @@ class Service(Resource, module="kalix", name="Service"):
     project: Output[str]
     #: Ready | UpdateInProgress | Unavailable | PartiallyReady | Paused
     status: Output[str]
+    #: instances ready now, as the platform reports
     ready_instances: Output[int]
+    #: the published status conditions
     conditions: Output[list[dict[str, Any]]]
+    #: the object's `metadata.generation`
     generation: Output[int]
+    #: the platform's UID of the object (`metadata.uid`)
     uid: Output[str]
+    #: when the object was created (RFC 3339)
     created_at: Output[str]
 
     def __init__(
@@ -248,7 +253,8 @@ class Service(Resource, module="kalix", name="Service"):
         :param secret_env: variables read from secrets, `{"VAR": "secret-name/key"}`.
         :param optional_secret_env: the same, but the service starts without them when
             the secret or key is missing.
-        :param min_instances: / max_instances: autoscaling bounds, 1..10, min <= max.
+        :param min_instances: the lower autoscaling bound, 1..10, at most `max_instances`.
+        :param max_instances: the upper autoscaling bound, 1..10.
         :param instance_type: e.g. `small`, `general.medium`, `g1.memory.large`.
         :param paused: scale to zero, keeping data.
         :param labels: labels of the service *object* (`metadata.labels`, what
@@ -430,9 +436,11 @@ class Service(Resource, module="kalix", name="Service"):
             `opts=`, ...); they win over the descriptor.
         `env` becomes the `env`/`secret_env` mappings, so a new service gets its variables
         in name order (an adopted one keeps its live order).
-        :raises DescriptorError: for an invalid descriptor, or one using a field this
-            resource cannot carry (an inline `hmacSecretLiteral`, fields outside the
-            published API): they are named rather than silently dropped.
+        :raises DescriptorError: for an invalid descriptor (a key outside the published
+            descriptor is named with its line and the keys allowed there), or one using
+            the only field this resource cannot carry, an inline `hmacSecretLiteral` (it
+            would be stored in plain text: put it in a `kalix.Secret`); every other
+            published field maps to an input.
         """
         from .descriptors import service_inputs
         from .descriptors.project import load_service_any

@@ -25,6 +25,7 @@ class ServiceConfig(Resource, module="kalix", name="ServiceConfig"):
     name: Output[str]
     config: Output[str]
     project: Output[str]
+    #: the platform's UID of the object (`metadata.uid`)
     uid: Output[str]
 
     def __init__(

@@ -30,9 +30,12 @@ class Store(Resource, module="kalix", name="Store"):
     name: Output[str]
     in_memory: Output[bool | None]
     postgres: Output[dict[str, Any] | None]
+    #: the status summary, as the platform reports it
     summary: Output[str]
+    #: the published status conditions
     conditions: Output[list[dict[str, Any]]]
     project: Output[str]
+    #: the platform's UID of the object (`metadata.uid`)
     uid: Output[str]
 
     def __init__(
@@ -49,6 +52,7 @@ class Store(Resource, module="kalix", name="Store"):
     ) -> None:
         """Set exactly one of `in_memory=True` and `postgres`.
 
+        :param in_memory: an in-memory store instead of PostgreSQL.
         :param postgres: `{"host", "port" (default 5432), "database", "dialect"
             (postgres), "google_cloud_sql": {"instance_name"}, "credentials": {"secret":
             {"name"}, "username_key", "password_key", "database_key"}, "ssl": {"mode"

@@ -166,8 +166,11 @@ def test_a_rollout_failure_fails_only_after_the_grace_period() -> None:
     assert ready(failing) is False
     assert ready.failing and ready.wake_at() == T0 + WINDOWS.failure_grace_seconds
     clock.now += WINDOWS.failure_grace_seconds
-    with pytest.raises(ResourceFailedError, match='secret "db" not found'):
+    with pytest.raises(ResourceFailedError, match='secret "db" not found') as info:
         ready(failing)
+    assert str(info.value) == (
+        'Unavailable: 1/1 instances ready; Progressing=False RolloutFailed: secret "db" not found'
+    )
 
 
 def test_a_failure_that_clears_within_the_grace_period_does_not_fail() -> None:

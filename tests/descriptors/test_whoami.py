@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from pulumi_kalix.cli import main
@@ -63,3 +65,22 @@ def test_whoami_explains_each_problem_in_one_line(
         assert code == 1, case
         assert err.startswith("Error: ") and err.count("\n") == 1, (case, err)
         assert expected in err, (case, err)
+
+
+def test_whoami_hints_at_its_own_flags_not_at_pulumi_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Messages shared with the provider say `pulumi config set kalix:...`; here the way
+    # to set the same thing is this command's flag.
+    for variable in ("AKKA_TOKEN", "KALIX_TOKEN", "AKKA_OAUTH_TOKEN", "AKKA_OAUTH_TOKEN_FILE"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))  # no `akka` CLI with a stored token
+    cases = {
+        "no credential": (["--api-host", "http://127.0.0.1:1"], "`--token <token>`"),
+        "bad address": (["--api-host", "ftp://x", "--token", "t"], "--api-host 'ftp://x'"),
+    }
+    for case, (argv, expected) in cases.items():
+        code, _out, err = run(capsys, *argv)
+        assert code == 1, case
+        assert expected in err, (case, err)
+        assert "pulumi config" not in err and "kalix:" not in err, (case, err)

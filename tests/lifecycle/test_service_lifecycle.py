@@ -94,6 +94,8 @@ def test_failed_rollout_fails_the_up_naming_status_and_condition(stack: Stack) -
     assert "service 'cart' in project 'default' failed" in text
     assert "Unavailable" in text
     assert "image not found" in text
+    # Each said once: the failure is not followed by a description repeating it.
+    assert text.count("Unavailable") == 1 and text.count("image not found") == 1, text
     # The service was created, so it stays in state: nothing is orphaned.
     assert "cart" in {u.rsplit("::", 1)[-1] for u in stack.engine.load()}
     assert ops(stack.engine.up(cart())) == [("update", "cart")]
