@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kalix_local.backend.brokers import BrokerBackend
 from kalix_local.backend.container_registry_configs import ContainerRegistryConfigBackend
 from kalix_local.backend.core import Core
 from kalix_local.backend.external_secrets import ExternalSecretBackend
@@ -27,6 +28,7 @@ class Backend:
         self.object_storages = ObjectStorageBackend(core)
         self.stores = StoreBackend(core)
         self.container_registry_configs = ContainerRegistryConfigBackend(core)
+        self.brokers = BrokerBackend(core)
         self.hostnames = HostnameBackend(core)
         self.tokens = TokenBackend(core)
         self.projects = ProjectBackend(core, self.tokens)

@@ -58,6 +58,7 @@ from ..api import (
     ContainerRegistryConfig,
     DeleteOptions,
     ExternalSecret,
+    KalixBroker,
     KalixObjectStorage,
     KalixRoute,
     KalixSecret,
@@ -614,6 +615,7 @@ class ControlPlane(_BaseClient):
         self.container_registry_configs = SyncObjects(
             self, _Objects("containerregistryconfigs", ContainerRegistryConfig, project)
         )
+        self.brokers = SyncObjects(self, _Objects("kalixbrokers", KalixBroker, project))
 
     def with_project(self, project: str) -> ControlPlane:
         """The same connection pool, another project."""
@@ -982,6 +984,7 @@ class AsyncControlPlane(_BaseClient):
         self.container_registry_configs = AsyncObjects(
             self, _Objects("containerregistryconfigs", ContainerRegistryConfig, project)
         )
+        self.brokers = AsyncObjects(self, _Objects("kalixbrokers", KalixBroker, project))
 
     def with_project(self, project: str) -> AsyncControlPlane:
         derived = AsyncControlPlane(

@@ -418,6 +418,7 @@ def test_openapi__documents_request_bodies(kalix_server: KalixLocalServer) -> No
         "kalixobjectstorages",
         "kalixstores",
         "containerregistryconfigs",
+        "kalixbrokers",
     }
     assert checked == 3 * len(kinds) + 1  # create/replace/patch of each kind, hostname create
 

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from pulumi.output import Unknown
 
+from pulumi_kalix.provider.broker import BrokerProvider
 from pulumi_kalix.provider.container_registry_config import ContainerRegistryConfigProvider
 from pulumi_kalix.provider.external_secret import ExternalSecretProvider
 from pulumi_kalix.provider.hostname import HostnameProvider
@@ -773,3 +774,65 @@ def test_container_registry_config_check_names_the_property(
 def test_container_registry_config_check_accepts_credentials_and_mappings() -> None:
     news = {"name": "reg", "credentials": ["ghcr-pull"], "mappings": [MAPPING]}
     assert failures(ContainerRegistryConfigProvider(), news) == {}
+
+
+KAFKA = {
+    "servers": ["kafka.internal:9092"],
+    "username": "svc",
+    "auth_mechanism": "SCRAM-SHA-512",
+    "password_secret": {"name": "kafka", "key": "password"},
+}
+
+
+@pytest.mark.parametrize(
+    ("news", "prop", "fragment"),
+    [
+        ({"name": "ev", "type": "rabbitmq"}, "type", "one of google-pubsub, kafka, eventhubs"),
+        ({"name": "ev", "type": "kafka"}, "kafka", "required when type is 'kafka'"),
+        (
+            {"name": "ev", "type": "kafka", "kafka": KAFKA, "google_pubsub": {}},
+            "google_pubsub",
+            "only read when type is",
+        ),
+        (
+            {"name": "ev", "type": "kafka", "kafka": {**KAFKA, "auth_mechanism": "GSSAPI"}},
+            "kafka.auth_mechanism",
+            "SCRAM-SHA-256",
+        ),
+        ({"name": "ev", "type": "kafka", "kafka": {**KAFKA, "servers": []}}, "kafka.servers", "1"),
+        (
+            {"name": "ev", "type": "kafka", "kafka": {**KAFKA, "password": "hunter22"}},
+            "kafka.password",
+            "",
+        ),
+        ({"name": "ev", "type": "kafka", "kafka": "kafka:9092"}, "kafka", "must be a map"),
+        (
+            {
+                "name": "ev",
+                "type": "google-pubsub",
+                "google_pubsub": {
+                    "workloadIdentity": True,
+                    "gcp_key_secret": {"name": "k", "key": "j"},
+                },
+            },
+            "google_pubsub.workload_identity",
+            "not both",
+        ),
+        (
+            {"name": "ev", "type": "kafka", "kafka": KAFKA, "description": 3},
+            "description",
+            "must be a string, got a number",
+        ),
+    ],
+)
+def test_broker_check_names_the_property(news: dict[str, Any], prop: str, fragment: str) -> None:
+    found = failures(BrokerProvider(), news)
+    assert prop in found and fragment in found[prop], found
+    assert "hunter22" not in str(found)
+
+
+def test_broker_check_stores_the_wire_form() -> None:
+    checked = BrokerProvider().check({}, {"name": "ev", "type": "kafka", "kafka": KAFKA})
+    assert checked.failures == []
+    assert checked.inputs["kafka"]["authMechanism"] == "SCRAM-SHA-512"
+    assert checked.inputs["kafka"]["passwordSecret"] == {"name": "kafka", "key": "password"}

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
+from pulumi_kalix.provider.broker import BrokerProvider
 from pulumi_kalix.provider.container_registry_config import ContainerRegistryConfigProvider
 from pulumi_kalix.provider.external_secret import ExternalSecretProvider
 from pulumi_kalix.provider.hostname import HostnameProvider
@@ -30,6 +31,7 @@ PROVIDERS = [
     ObjectStorageProvider,
     StoreProvider,
     ContainerRegistryConfigProvider,
+    BrokerProvider,
 ]
 REPO = Path(__file__).resolve().parents[2]
 
