@@ -38,6 +38,7 @@ from .external_secret import (
 from .meta import (
     API_PREFIX,
     API_VERSION,
+    API_VERSION_V1BETA1,
     DELETE_OPTIONS_API_VERSION,
     OWNER_ANNOTATION,
     Condition,
@@ -46,6 +47,7 @@ from .meta import (
     ObjectList,
     ObjectMeta,
     Preconditions,
+    api_prefix,
     condition,
     merge_patch,
 )
@@ -60,6 +62,13 @@ from .object_storage import (
     ObjectStorageSpec,
     ObjectStorageStatus,
     bucket_rule_causes,
+)
+from .observability import (
+    SIGNAL_EXPORTERS,
+    KalixObservability,
+    KalixObservabilityList,
+    ObservabilitySpec,
+    azure_monitor_paths,
 )
 from .project import Hostname
 from .route import (
@@ -124,6 +133,7 @@ from .watch import WatchEvent
 __all__ = [
     "API_PREFIX",
     "API_VERSION",
+    "API_VERSION_V1BETA1",
     "AWS_OBJECT_TYPES",
     "AZURE_OBJECT_TYPES",
     "BROKER_BLOCKS",
@@ -148,6 +158,7 @@ __all__ = [
     "ROUTE_SUMMARIES",
     "SECRET_TYPES",
     "SERVICE_SUMMARIES",
+    "SIGNAL_EXPORTERS",
     "SSL_MODES",
     "STORE_KINDS",
     "Autoscaling",
@@ -182,6 +193,8 @@ __all__ = [
     "KalixBrokerList",
     "KalixObjectStorage",
     "KalixObjectStorageList",
+    "KalixObservability",
+    "KalixObservabilityList",
     "KalixRoute",
     "KalixRouteList",
     "KalixSecret",
@@ -198,6 +211,7 @@ __all__ = [
     "ObjectRef",
     "ObjectStorageSpec",
     "ObjectStorageStatus",
+    "ObservabilitySpec",
     "Postgres",
     "PostgresSsl",
     "Preconditions",
@@ -226,6 +240,8 @@ __all__ = [
     "WatchEvent",
     "WireModel",
     "WireValidationError",
+    "api_prefix",
+    "azure_monitor_paths",
     "bucket_rule_causes",
     "condition",
     "merge_patch",

@@ -54,12 +54,14 @@ import httpx
 from pydantic import BaseModel, Field
 
 from ..api import (
-    API_PREFIX,
+    API_VERSION,
+    API_VERSION_V1BETA1,
     ContainerRegistryConfig,
     DeleteOptions,
     ExternalSecret,
     KalixBroker,
     KalixObjectStorage,
+    KalixObservability,
     KalixRoute,
     KalixSecret,
     KalixService,
@@ -69,6 +71,7 @@ from ..api import (
     Status,
     WatchEvent,
     WireModel,
+    api_prefix,
 )
 from ..errors import (
     APIConnectionError,
@@ -447,13 +450,16 @@ _STREAM_LIMITS = httpx.Limits(max_connections=None, max_keepalive_connections=No
 class _Objects(Generic[T]):
     """Operations on one Kubernetes-style collection (`kalixservices`, ...)."""
 
-    def __init__(self, plural: str, model: type[T], project: str) -> None:
+    def __init__(
+        self, plural: str, model: type[T], project: str, api_version: str = API_VERSION
+    ) -> None:
         self.plural = plural
         self.model = model
         self.project = project
+        self.prefix = api_prefix(api_version)
 
     def path(self, name: str | None = None) -> str:
-        base = f"{API_PREFIX}/{self.project}/{self.plural}"
+        base = f"{self.prefix}/{self.project}/{self.plural}"
         if name is None:
             return base
         if not name:
@@ -616,6 +622,10 @@ class ControlPlane(_BaseClient):
             self, _Objects("containerregistryconfigs", ContainerRegistryConfig, project)
         )
         self.brokers = SyncObjects(self, _Objects("kalixbrokers", KalixBroker, project))
+        self.observabilities = SyncObjects(
+            self,
+            _Objects("kalixobservabilities", KalixObservability, project, API_VERSION_V1BETA1),
+        )
 
     def with_project(self, project: str) -> ControlPlane:
         """The same connection pool, another project."""
@@ -985,6 +995,10 @@ class AsyncControlPlane(_BaseClient):
             self, _Objects("containerregistryconfigs", ContainerRegistryConfig, project)
         )
         self.brokers = AsyncObjects(self, _Objects("kalixbrokers", KalixBroker, project))
+        self.observabilities = AsyncObjects(
+            self,
+            _Objects("kalixobservabilities", KalixObservability, project, API_VERSION_V1BETA1),
+        )
 
     def with_project(self, project: str) -> AsyncControlPlane:
         derived = AsyncControlPlane(
