@@ -24,6 +24,7 @@ _LAZY: dict[str, str] = {
     "Store": "pulumi_kalix.store",
     "ContainerRegistryConfig": "pulumi_kalix.container_registry_config",
     "Broker": "pulumi_kalix.broker",
+    "Observability": "pulumi_kalix.observability",
     "ServiceExposure": "pulumi_kalix.exposure",
     "ControlPlane": "pulumi_kalix.client",
     "AsyncControlPlane": "pulumi_kalix.client",

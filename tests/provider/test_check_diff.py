@@ -12,6 +12,7 @@ from pulumi_kalix.provider.container_registry_config import ContainerRegistryCon
 from pulumi_kalix.provider.external_secret import ExternalSecretProvider
 from pulumi_kalix.provider.hostname import HostnameProvider
 from pulumi_kalix.provider.object_storage import ObjectStorageProvider
+from pulumi_kalix.provider.observability import ObservabilityProvider
 from pulumi_kalix.provider.route import RouteProvider
 from pulumi_kalix.provider.secret import SecretProvider
 from pulumi_kalix.provider.service import ServiceProvider
@@ -836,3 +837,62 @@ def test_broker_check_stores_the_wire_form() -> None:
     assert checked.failures == []
     assert checked.inputs["kafka"]["authMechanism"] == "SCRAM-SHA-512"
     assert checked.inputs["kafka"]["passwordSecret"] == {"name": "kafka", "key": "password"}
+
+
+OTLP = {"otlp": {"endpoint": "collector.internal:4317"}}
+
+
+@pytest.mark.parametrize(
+    ("news", "prop", "fragment"),
+    [
+        ({"name": "t", "traces": OTLP}, "traces", "must be a list"),
+        ({"name": "t", "traces": [{}]}, "traces[0]", "one exporter"),
+        ({"name": "t", "logs": [{"kalix_console": {}}]}, "logs[0].kalix_console", "unknown field"),
+        (
+            {"name": "t", "exporters": [{"otlp_http": {"encoding": "xml"}}]},
+            "exporters[0].otlp_http.encoding",
+            "'proto' or 'json'",
+        ),
+        (
+            {"name": "t", "traces": [{"azure_monitor": {"connection_string": "hunter22"}}]},
+            "traces[0].azure_monitor.connection_string",
+            "azure_monitor_connection_string=",
+        ),
+        (
+            {"name": "t", "traces": [{"azure_monitor": {}}]},
+            "azure_monitor_connection_string",
+            "needs azure_monitor_connection_string=",
+        ),
+        (
+            {"name": "t", "traces": [OTLP], "azure_monitor_connection_string": "hunter22"},
+            "azure_monitor_connection_string",
+            "needs an azure_monitor exporter",
+        ),
+        ({"name": "t", "heap_dump": {"aws": {"bucket": "b"}}}, "heap_dump.aws.region", "required"),
+        ({"name": "t", "log_level": 3}, "log_level", "must be a string"),
+    ],
+)
+def test_observability_check_names_the_property(
+    news: dict[str, Any], prop: str, fragment: str
+) -> None:
+    found = failures(ObservabilityProvider(), news)
+    assert prop in found and fragment in found[prop], found
+    assert "hunter22" not in str(found)
+
+
+def test_observability_diff_sees_a_new_connection_string_through_the_digest_only() -> None:
+    provider = ObservabilityProvider()
+    news = {"name": "t", "traces": [{"azure_monitor": {}}]}
+    first = provider.check({}, {**news, "azure_monitor_connection_string": "one-string"})
+    assert first.failures == [] and first.inputs["traces"] == [{"azureMonitor": {}}]
+    assert "one-string" not in str(
+        {k: v for k, v in first.inputs.items() if k != "azure_monitor_connection_string"}
+    )
+    olds = {**first.inputs, "project": "p"}
+    again = provider.check({}, {**news, "azure_monitor_connection_string": "one-string"})
+    assert not provider.diff("p/t", olds, {**again.inputs, "project": "p"}).changes
+    other = provider.check({}, {**news, "azure_monitor_connection_string": "two-string"})
+    changed = provider.diff("p/t", olds, {**other.inputs, "project": "p"})
+    assert changed.changes and changed.replaces == []
+    unknown = {**olds, "azure_monitor_connection_string": Unknown()}
+    assert provider.diff("p/t", olds, unknown).changes

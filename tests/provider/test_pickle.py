@@ -15,6 +15,7 @@ from pulumi_kalix.provider.container_registry_config import ContainerRegistryCon
 from pulumi_kalix.provider.external_secret import ExternalSecretProvider
 from pulumi_kalix.provider.hostname import HostnameProvider
 from pulumi_kalix.provider.object_storage import ObjectStorageProvider
+from pulumi_kalix.provider.observability import ObservabilityProvider
 from pulumi_kalix.provider.route import RouteProvider
 from pulumi_kalix.provider.secret import SecretProvider
 from pulumi_kalix.provider.service import ServiceProvider
@@ -32,6 +33,7 @@ PROVIDERS = [
     StoreProvider,
     ContainerRegistryConfigProvider,
     BrokerProvider,
+    ObservabilityProvider,
 ]
 REPO = Path(__file__).resolve().parents[2]
 
