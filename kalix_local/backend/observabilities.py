@@ -1,11 +1,11 @@
 """Observabilities (v1beta1): where services export traces, metrics and logs.
 
 ``azureMonitor.connectionString`` is the one secret value: write-only, like a secret's
-data. It is kept in ``internal`` by position (``traces[0]``, ...) and never shown; an
-update without it keeps the stored one of the same position, and an ``azureMonitor``
-block with neither is invalid (the published schema requires it). The published status
-has only ``observabilityPlatform`` (which internal pipelines are used) and
-``resourceSyncStatus``; nothing here exports telemetry, so there is no status.
+data. It is kept in ``internal`` by position (``traces[0]``, ...) and shown blank (the
+published schema requires the field); an update without it, or with it blank, keeps the
+stored one of the same position, and an ``azureMonitor`` block with neither is invalid.
+The published status has only ``observabilityPlatform`` (which internal pipelines are
+used) and ``resourceSyncStatus``; nothing here exports telemetry, so there is no status.
 """
 
 from __future__ import annotations
@@ -49,8 +49,9 @@ class ObservabilityBackend(ObjectBackend):
         for signal, i in azure_monitor_paths(shown):
             block = shown[signal][i]["azureMonitor"]
             at = f"{signal}[{i}]"
-            if "connectionString" in block:
-                strings[at] = block.pop("connectionString")
+            given = block.pop("connectionString", None)
+            if given:
+                strings[at] = given
             elif at in kept:
                 strings[at] = kept[at]  # write-only: kept when left out
             else:
@@ -58,6 +59,14 @@ class ObservabilityBackend(ObjectBackend):
         if missing:
             raise Invalid(self.kind, old.name if old is not None else "", missing)
         return shown, {"connectionStrings": strings}
+
+    def render_spec(self, rec: Record) -> dict[str, Any]:
+        # Published as required: shown blank, never the value (a blank one written back
+        # keeps the stored one).
+        spec = copy.deepcopy(super().render_spec(rec))
+        for signal, i in azure_monitor_paths(spec):
+            spec[signal][i]["azureMonitor"]["connectionString"] = ""
+        return spec
 
     def spec_state(self, rec: Record) -> Any:
         return (rec.body.get("spec"), rec.internal.get("connectionStrings"))

@@ -35,7 +35,7 @@ SPEC = {
     "heapDump": {"platformManaged": {"pathPrefix": "dumps/"}},
     "logLevel": "info",
 }
-SHOWN = {**SPEC, "traces": [{"kalixConsole": {}}, {"azureMonitor": {}}]}
+SHOWN = {**SPEC, "traces": [{"kalixConsole": {}}, {"azureMonitor": {"connectionString": ""}}]}
 
 
 def observability(spec: dict[str, Any], **meta: Any) -> dict[str, Any]:
@@ -81,10 +81,15 @@ def test_updates_keep_or_change_the_connection_string(
     kalix: KalixLocalServer, api: httpx.Client
 ) -> None:
     created = api.post(path(kalix), json=observability(SPEC)).json()
-    # Left out: kept (no new generation); a merge patch leaves it too.
+    # Shown blank and written back blank, or left out: kept (no new generation); a merge
+    # patch leaves it too.
     rv = created["metadata"]["resourceVersion"]
     same = api.put(path(kalix, "telemetry"), json=observability(SHOWN, resourceVersion=rv))
     assert same.json()["metadata"]["generation"] == 1, same.text
+    left_out = {**SPEC, "traces": [{"kalixConsole": {}}, {"azureMonitor": {}}]}
+    rv = same.json()["metadata"]["resourceVersion"]
+    again = api.put(path(kalix, "telemetry"), json=observability(left_out, resourceVersion=rv))
+    assert again.json()["metadata"]["generation"] == 1, again.text
     patched = api.patch(
         path(kalix, "telemetry"),
         content=json.dumps({"spec": {"logLevel": "debug"}}),
@@ -97,7 +102,7 @@ def test_updates_keep_or_change_the_connection_string(
     rv = patched.json()["metadata"]["resourceVersion"]
     changed = api.put(path(kalix, "telemetry"), json=observability(spec, resourceVersion=rv))
     assert changed.json()["metadata"]["generation"] == 3
-    assert changed.json()["spec"]["traces"][1] == {"azureMonitor": {}}
+    assert changed.json()["spec"]["traces"][1] == {"azureMonitor": {"connectionString": ""}}
     deleted = api.delete(path(kalix, "telemetry"))
     assert deleted.status_code == 200 and deleted.json()["kind"] == "Status"
     assert_status(api.get(path(kalix, "telemetry")), 404, "NotFound")
