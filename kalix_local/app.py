@@ -28,9 +28,11 @@ from kalix_local.http_guard import HostOriginGuard
 from kalix_local.recorder import ExchangeRecorder
 from kalix_local.rollout import Background
 from kalix_local.routes import (
+    brokers,
     container_registry_configs,
     external_secrets,
     object_storages,
+    observabilities,
     openapi,
     projects,
     routes,
@@ -213,7 +215,7 @@ def create_app(settings: Settings) -> FastAPI:
         return {"status": "ok"}
 
     kinds = (services, routes, secrets, service_configs, external_secrets, object_storages)
-    for module in (*kinds, stores, container_registry_configs, projects):
+    for module in (*kinds, stores, container_registry_configs, brokers, observabilities, projects):
         app.include_router(module.router)
     app.include_router(admin.router)
     app.include_router(admin.project_router)

@@ -38,6 +38,8 @@ SECRET_PLURAL = "kalixsecrets"
 SECRET_KINDS = ("KalixSecret", "KalixSecretList")
 #: A store's ``postgres.ssl.password`` is secret too (kalix_local/backend/stores.py).
 STORE_PLURAL = "kalixstores"
+#: So is an observability's ``azureMonitor.connectionString`` (backend/observabilities.py).
+OBSERVABILITY_PLURAL = "kalixobservabilities"
 #: Bodies above this are not kept (the request limit is MAX_BODY_BYTES; lists may be big).
 MAX_REQUEST_BYTES = MAX_BODY_BYTES
 MAX_RESPONSE_BYTES = 32 * MAX_BODY_BYTES
@@ -104,6 +106,25 @@ def redact_store_passwords(body: Any) -> list[str]:
     return removed
 
 
+def redact_connection_strings(body: Any) -> list[str]:
+    """Blank every ``azureMonitor.connectionString`` of an observability (or of each list
+    item) in place; returns the values removed."""
+    removed: list[str] = []
+    if not isinstance(body, dict):
+        return removed
+    items = body.get("items")
+    for obj in [body, *(items if isinstance(items, list) else [])]:
+        spec = obj.get("spec") if isinstance(obj, dict) else None
+        for exporters in spec.values() if isinstance(spec, dict) else []:
+            for exporter in exporters if isinstance(exporters, list) else []:
+                block = exporter.get("azureMonitor") if isinstance(exporter, dict) else None
+                if isinstance(block, dict) and "connectionString" in block:
+                    if isinstance(block["connectionString"], str):
+                        removed.append(block["connectionString"])
+                    block["connectionString"] = ""
+    return removed
+
+
 def scrub(value: Any, secrets: list[str]) -> Any:
     """``value`` with every occurrence of a secret value removed from its strings."""
     if isinstance(value, str):
@@ -158,6 +179,8 @@ class _Exchange:
             secrets = redact_secret_data(request) + redact_secret_data(response)
         if STORE_PLURAL in self.path.split("/"):
             secrets += redact_store_passwords(request) + redact_store_passwords(response)
+        if OBSERVABILITY_PLURAL in self.path.split("/"):
+            secrets += redact_connection_strings(request) + redact_connection_strings(response)
         secrets = sorted({s for s in secrets if len(s) >= MIN_SCRUBBED_LENGTH}, key=len)[::-1]
         line: dict[str, Any] = {
             "time": round(time.time(), 3),

@@ -23,6 +23,8 @@ _LAZY: dict[str, str] = {
     "ObjectStorage": "pulumi_kalix.object_storage",
     "Store": "pulumi_kalix.store",
     "ContainerRegistryConfig": "pulumi_kalix.container_registry_config",
+    "Broker": "pulumi_kalix.broker",
+    "Observability": "pulumi_kalix.observability",
     "ServiceExposure": "pulumi_kalix.exposure",
     "ControlPlane": "pulumi_kalix.client",
     "AsyncControlPlane": "pulumi_kalix.client",

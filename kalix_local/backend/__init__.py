@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from kalix_local.backend.brokers import BrokerBackend
 from kalix_local.backend.container_registry_configs import ContainerRegistryConfigBackend
 from kalix_local.backend.core import Core
 from kalix_local.backend.external_secrets import ExternalSecretBackend
 from kalix_local.backend.hostnames import HostnameBackend
 from kalix_local.backend.object_storages import ObjectStorageBackend
+from kalix_local.backend.observabilities import ObservabilityBackend
 from kalix_local.backend.projects import ProjectBackend
 from kalix_local.backend.routes import RouteBackend
 from kalix_local.backend.secrets import SecretBackend
@@ -27,6 +29,8 @@ class Backend:
         self.object_storages = ObjectStorageBackend(core)
         self.stores = StoreBackend(core)
         self.container_registry_configs = ContainerRegistryConfigBackend(core)
+        self.brokers = BrokerBackend(core)
+        self.observabilities = ObservabilityBackend(core)
         self.hostnames = HostnameBackend(core)
         self.tokens = TokenBackend(core)
         self.projects = ProjectBackend(core, self.tokens)

@@ -68,6 +68,8 @@ class ObjectBackend:
     kind = ""
     plural = ""
     model: type[WireModel] = WireModel
+    #: Per kind: every published kind is v1alpha1 but kalixobservabilities (v1beta1).
+    api_version = API_VERSION
 
     def __init__(self, core: Core) -> None:
         self.core = core
@@ -114,7 +116,7 @@ class ObjectBackend:
             if user_meta.get(key) is not None:
                 meta[key] = user_meta[key]
         obj: dict[str, Any] = {
-            "apiVersion": API_VERSION,
+            "apiVersion": self.api_version,
             "kind": self.kind,
             "metadata": meta,
             "spec": self.render_spec(rec),
@@ -151,8 +153,8 @@ class ObjectBackend:
                 causes.append(("metadata.name", error))
             elif url_name is not None and name is not None and name != url_name:
                 causes.append(("metadata.name", f'must match the name in the URL ("{url_name}")'))
-        if body.get("apiVersion") not in (None, API_VERSION):
-            causes.append(("apiVersion", f"must be {API_VERSION}"))
+        if body.get("apiVersion") not in (None, self.api_version):
+            causes.append(("apiVersion", f"must be {self.api_version}"))
         namespace = meta.get("namespace")
         if namespace is not None and namespace != project:
             causes.append(
@@ -182,7 +184,7 @@ class ObjectBackend:
             if labels_match(r.body.get("metadata", {}).get("labels"), labels)
         ]
         return {
-            "apiVersion": API_VERSION,
+            "apiVersion": self.api_version,
             "kind": f"{self.kind}List",
             "metadata": {"resourceVersion": str(rv)},
             "items": items,

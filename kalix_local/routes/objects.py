@@ -19,7 +19,7 @@ from kalix_local.routes import openapi
 from kalix_local.routes.deps import JsonBody, MergePatchBody, get_backend, require_token
 from kalix_local.shutdown import until_shutdown
 from kalix_local.watch import DEFAULT_TIMEOUT_SECONDS, MAX_TIMEOUT_SECONDS, Watch
-from pulumi_kalix.api import API_PREFIX, WireModel
+from pulumi_kalix.api import API_VERSION, WireModel, api_prefix
 
 KindGetter = Callable[[Backend], ObjectBackend]
 #: What pydantic (and so FastAPI) reads as a boolean query parameter.
@@ -95,10 +95,11 @@ def object_router(
     get_kind: KindGetter,
     model: type[WireModel],
     list_model: type[WireModel],
+    api_version: str = API_VERSION,
 ) -> APIRouter:
     """The router of one kind; ``model``/``list_model`` only document the bodies."""
     router = APIRouter(
-        prefix=f"{API_PREFIX}/{{project}}/{plural}",
+        prefix=f"{api_prefix(api_version)}/{{project}}/{plural}",
         tags=[tag],
         dependencies=[Depends(require_token)],
     )

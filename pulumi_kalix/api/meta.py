@@ -10,6 +10,15 @@ from ._base import WireModel
 
 API_VERSION = "kalix.io/v1alpha1"
 API_PREFIX = "/apis/kalix.io/v1alpha1/namespaces"
+#: The one published kind of another version: `kalixobservabilities`.
+API_VERSION_V1BETA1 = "kalix.io/v1beta1"
+
+
+def api_prefix(api_version: str) -> str:
+    """The collection prefix of a kind's version (`API_PREFIX` for v1alpha1)."""
+    return f"/apis/{api_version}/namespaces"
+
+
 #: ``DeleteOptions`` is a Kubernetes meta type: ``v1`` (or ``meta.k8s.io/v1``), not kalix.io.
 DELETE_OPTIONS_API_VERSION = "v1"
 

@@ -54,11 +54,14 @@ import httpx
 from pydantic import BaseModel, Field
 
 from ..api import (
-    API_PREFIX,
+    API_VERSION,
+    API_VERSION_V1BETA1,
     ContainerRegistryConfig,
     DeleteOptions,
     ExternalSecret,
+    KalixBroker,
     KalixObjectStorage,
+    KalixObservability,
     KalixRoute,
     KalixSecret,
     KalixService,
@@ -68,6 +71,7 @@ from ..api import (
     Status,
     WatchEvent,
     WireModel,
+    api_prefix,
 )
 from ..errors import (
     APIConnectionError,
@@ -446,13 +450,16 @@ _STREAM_LIMITS = httpx.Limits(max_connections=None, max_keepalive_connections=No
 class _Objects(Generic[T]):
     """Operations on one Kubernetes-style collection (`kalixservices`, ...)."""
 
-    def __init__(self, plural: str, model: type[T], project: str) -> None:
+    def __init__(
+        self, plural: str, model: type[T], project: str, api_version: str = API_VERSION
+    ) -> None:
         self.plural = plural
         self.model = model
         self.project = project
+        self.prefix = api_prefix(api_version)
 
     def path(self, name: str | None = None) -> str:
-        base = f"{API_PREFIX}/{self.project}/{self.plural}"
+        base = f"{self.prefix}/{self.project}/{self.plural}"
         if name is None:
             return base
         if not name:
@@ -613,6 +620,11 @@ class ControlPlane(_BaseClient):
         self.stores = SyncObjects(self, _Objects("kalixstores", KalixStore, project))
         self.container_registry_configs = SyncObjects(
             self, _Objects("containerregistryconfigs", ContainerRegistryConfig, project)
+        )
+        self.brokers = SyncObjects(self, _Objects("kalixbrokers", KalixBroker, project))
+        self.observabilities = SyncObjects(
+            self,
+            _Objects("kalixobservabilities", KalixObservability, project, API_VERSION_V1BETA1),
         )
 
     def with_project(self, project: str) -> ControlPlane:
@@ -981,6 +993,11 @@ class AsyncControlPlane(_BaseClient):
         self.stores = AsyncObjects(self, _Objects("kalixstores", KalixStore, project))
         self.container_registry_configs = AsyncObjects(
             self, _Objects("containerregistryconfigs", ContainerRegistryConfig, project)
+        )
+        self.brokers = AsyncObjects(self, _Objects("kalixbrokers", KalixBroker, project))
+        self.observabilities = AsyncObjects(
+            self,
+            _Objects("kalixobservabilities", KalixObservability, project, API_VERSION_V1BETA1),
         )
 
     def with_project(self, project: str) -> AsyncControlPlane:

@@ -42,6 +42,8 @@ from tests.support.objects import (
 )
 
 API = "/apis/kalix.io/v1alpha1/namespaces"
+#: kalixobservabilities only.
+API_V1BETA1 = "/apis/kalix.io/v1beta1/namespaces"
 PROJECTS = "/kalix.io/v1alpha/projects"
 #: The namespace the fuzz aims at: the default project's UUID once the server is up
 #: (the control plane takes no friendly names).
@@ -390,7 +392,7 @@ def test_openapi__documents_request_bodies(kalix_server: KalixLocalServer) -> No
     document = httpx.get(f"{kalix_server.url}/openapi.json", timeout=10).json()
     checked = 0
     for path, operations in document["paths"].items():
-        if not path.startswith((API, PROJECTS)):
+        if not path.startswith((API, API_V1BETA1, PROJECTS)):
             continue  # /_local admin and /healthz are not the API
         for method, operation in operations.items():
             if method in ("post", "put") and not path.endswith("/restore"):  # restore: no body
@@ -408,7 +410,7 @@ def test_openapi__documents_request_bodies(kalix_server: KalixLocalServer) -> No
             assert "422" not in responses, (method, path)
             error = resolve(document, responses["default"]["content"]["application/json"]["schema"])
             assert error["properties"]["kind"]["const"] == "Status"
-    kinds = {p.split("/")[6] for p in document["paths"] if p.startswith(API)}
+    kinds = {p.split("/")[6] for p in document["paths"] if p.startswith((API, API_V1BETA1))}
     assert kinds == {
         "kalixservices",
         "kalixroutes",
@@ -418,6 +420,8 @@ def test_openapi__documents_request_bodies(kalix_server: KalixLocalServer) -> No
         "kalixobjectstorages",
         "kalixstores",
         "containerregistryconfigs",
+        "kalixbrokers",
+        "kalixobservabilities",
     }
     assert checked == 3 * len(kinds) + 1  # create/replace/patch of each kind, hostname create
 

@@ -7,10 +7,12 @@ from typing import Any
 import pytest
 from pulumi.output import Unknown
 
+from pulumi_kalix.provider.broker import BrokerProvider
 from pulumi_kalix.provider.container_registry_config import ContainerRegistryConfigProvider
 from pulumi_kalix.provider.external_secret import ExternalSecretProvider
 from pulumi_kalix.provider.hostname import HostnameProvider
 from pulumi_kalix.provider.object_storage import ObjectStorageProvider
+from pulumi_kalix.provider.observability import ObservabilityProvider
 from pulumi_kalix.provider.route import RouteProvider
 from pulumi_kalix.provider.secret import SecretProvider
 from pulumi_kalix.provider.service import ServiceProvider
@@ -773,3 +775,124 @@ def test_container_registry_config_check_names_the_property(
 def test_container_registry_config_check_accepts_credentials_and_mappings() -> None:
     news = {"name": "reg", "credentials": ["ghcr-pull"], "mappings": [MAPPING]}
     assert failures(ContainerRegistryConfigProvider(), news) == {}
+
+
+KAFKA = {
+    "servers": ["kafka.internal:9092"],
+    "username": "svc",
+    "auth_mechanism": "SCRAM-SHA-512",
+    "password_secret": {"name": "kafka", "key": "password"},
+}
+
+
+@pytest.mark.parametrize(
+    ("news", "prop", "fragment"),
+    [
+        ({"name": "ev", "type": "rabbitmq"}, "type", "one of google-pubsub, kafka, eventhubs"),
+        ({"name": "ev", "type": "kafka"}, "kafka", "required when type is 'kafka'"),
+        (
+            {"name": "ev", "type": "kafka", "kafka": KAFKA, "google_pubsub": {}},
+            "google_pubsub",
+            "only read when type is",
+        ),
+        (
+            {"name": "ev", "type": "kafka", "kafka": {**KAFKA, "auth_mechanism": "GSSAPI"}},
+            "kafka.auth_mechanism",
+            "SCRAM-SHA-256",
+        ),
+        ({"name": "ev", "type": "kafka", "kafka": {**KAFKA, "servers": []}}, "kafka.servers", "1"),
+        (
+            {"name": "ev", "type": "kafka", "kafka": {**KAFKA, "password": "hunter22"}},
+            "kafka.password",
+            "",
+        ),
+        ({"name": "ev", "type": "kafka", "kafka": "kafka:9092"}, "kafka", "must be a map"),
+        (
+            {
+                "name": "ev",
+                "type": "google-pubsub",
+                "google_pubsub": {
+                    "workloadIdentity": True,
+                    "gcp_key_secret": {"name": "k", "key": "j"},
+                },
+            },
+            "google_pubsub.workload_identity",
+            "not both",
+        ),
+        (
+            {"name": "ev", "type": "kafka", "kafka": KAFKA, "description": 3},
+            "description",
+            "must be a string, got a number",
+        ),
+    ],
+)
+def test_broker_check_names_the_property(news: dict[str, Any], prop: str, fragment: str) -> None:
+    found = failures(BrokerProvider(), news)
+    assert prop in found and fragment in found[prop], found
+    assert "hunter22" not in str(found)
+
+
+def test_broker_check_stores_the_wire_form() -> None:
+    checked = BrokerProvider().check({}, {"name": "ev", "type": "kafka", "kafka": KAFKA})
+    assert checked.failures == []
+    assert checked.inputs["kafka"]["authMechanism"] == "SCRAM-SHA-512"
+    assert checked.inputs["kafka"]["passwordSecret"] == {"name": "kafka", "key": "password"}
+
+
+OTLP = {"otlp": {"endpoint": "collector.internal:4317"}}
+
+
+@pytest.mark.parametrize(
+    ("news", "prop", "fragment"),
+    [
+        ({"name": "t", "traces": OTLP}, "traces", "must be a list"),
+        ({"name": "t", "traces": [{}]}, "traces[0]", "one exporter"),
+        ({"name": "t", "logs": [{"kalix_console": {}}]}, "logs[0].kalix_console", "unknown field"),
+        (
+            {"name": "t", "exporters": [{"otlp_http": {"encoding": "xml"}}]},
+            "exporters[0].otlp_http.encoding",
+            "'proto' or 'json'",
+        ),
+        (
+            {"name": "t", "traces": [{"azure_monitor": {"connection_string": "hunter22"}}]},
+            "traces[0].azure_monitor.connection_string",
+            "azure_monitor_connection_string=",
+        ),
+        (
+            {"name": "t", "traces": [{"azure_monitor": {}}]},
+            "azure_monitor_connection_string",
+            "needs azure_monitor_connection_string=",
+        ),
+        (
+            {"name": "t", "traces": [OTLP], "azure_monitor_connection_string": "hunter22"},
+            "azure_monitor_connection_string",
+            "needs an azure_monitor exporter",
+        ),
+        ({"name": "t", "heap_dump": {"aws": {"bucket": "b"}}}, "heap_dump.aws.region", "required"),
+        ({"name": "t", "log_level": 3}, "log_level", "must be a string"),
+    ],
+)
+def test_observability_check_names_the_property(
+    news: dict[str, Any], prop: str, fragment: str
+) -> None:
+    found = failures(ObservabilityProvider(), news)
+    assert prop in found and fragment in found[prop], found
+    assert "hunter22" not in str(found)
+
+
+def test_observability_diff_sees_a_new_connection_string_through_the_digest_only() -> None:
+    provider = ObservabilityProvider()
+    news = {"name": "t", "traces": [{"azure_monitor": {}}]}
+    first = provider.check({}, {**news, "azure_monitor_connection_string": "one-string"})
+    assert first.failures == [] and first.inputs["traces"] == [{"azureMonitor": {}}]
+    assert "one-string" not in str(
+        {k: v for k, v in first.inputs.items() if k != "azure_monitor_connection_string"}
+    )
+    olds = {**first.inputs, "project": "p"}
+    again = provider.check({}, {**news, "azure_monitor_connection_string": "one-string"})
+    assert not provider.diff("p/t", olds, {**again.inputs, "project": "p"}).changes
+    other = provider.check({}, {**news, "azure_monitor_connection_string": "two-string"})
+    changed = provider.diff("p/t", olds, {**other.inputs, "project": "p"})
+    assert changed.changes and changed.replaces == []
+    unknown = {**olds, "azure_monitor_connection_string": Unknown()}
+    assert provider.diff("p/t", olds, unknown).changes

@@ -10,10 +10,12 @@ from pathlib import Path
 import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
+from pulumi_kalix.provider.broker import BrokerProvider
 from pulumi_kalix.provider.container_registry_config import ContainerRegistryConfigProvider
 from pulumi_kalix.provider.external_secret import ExternalSecretProvider
 from pulumi_kalix.provider.hostname import HostnameProvider
 from pulumi_kalix.provider.object_storage import ObjectStorageProvider
+from pulumi_kalix.provider.observability import ObservabilityProvider
 from pulumi_kalix.provider.route import RouteProvider
 from pulumi_kalix.provider.secret import SecretProvider
 from pulumi_kalix.provider.service import ServiceProvider
@@ -30,6 +32,8 @@ PROVIDERS = [
     ObjectStorageProvider,
     StoreProvider,
     ContainerRegistryConfigProvider,
+    BrokerProvider,
+    ObservabilityProvider,
 ]
 REPO = Path(__file__).resolve().parents[2]
 

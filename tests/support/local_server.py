@@ -346,12 +346,14 @@ class KalixLocalServer:
                 return str(project["id"])
         raise KeyError(f"no project named {wanted!r}")
 
-    def api_path(self, plural: str, name: str = "", project: str | None = None) -> str:
+    def api_path(
+        self, plural: str, name: str = "", project: str | None = None, version: str = "v1alpha1"
+    ) -> str:
         """A control-plane path; a project's friendly name is mapped to its UUID (the
-        only namespace the control plane takes)."""
+        only namespace the control plane takes). ``version``: v1beta1 for observabilities."""
         wanted = project or self.project
         namespace = wanted if _UUID.match(wanted) else self._namespace(wanted)
-        base = f"/apis/kalix.io/v1alpha1/namespaces/{namespace}/{plural}"
+        base = f"/apis/kalix.io/{version}/namespaces/{namespace}/{plural}"
         return f"{base}/{name}" if name else base
 
     def _namespace(self, name: str) -> str:
