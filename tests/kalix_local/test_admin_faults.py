@@ -3,19 +3,12 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import httpx
 import pytest
 
 from tests.support.local_server import KalixLocalServer
 from tests.support.objects import assert_status, service
-
-
-@pytest.fixture
-def api(kalix: KalixLocalServer) -> Iterator[httpx.Client]:
-    with kalix.client() as client:
-        yield client
 
 
 def test_fault_429__retry_after_and_count_bounded(

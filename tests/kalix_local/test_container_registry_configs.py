@@ -3,7 +3,6 @@ verbs, and validation errors as a Kubernetes `Status`."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -38,12 +37,6 @@ def config(name: str, spec: dict[str, Any]) -> dict[str, Any]:
         "metadata": {"name": name},
         "spec": spec,
     }
-
-
-@pytest.fixture
-def api(kalix: KalixLocalServer) -> Iterator[httpx.Client]:
-    with kalix.client() as client:
-        yield client
 
 
 def test_create_get_list_replace_delete(kalix: KalixLocalServer, api: httpx.Client) -> None:

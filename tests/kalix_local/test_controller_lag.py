@@ -6,10 +6,7 @@ then set to 0, which brings the waiting reactions forward to now.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
-import pytest
 
 from tests.support.local_server import KalixLocalServer
 from tests.support.objects import (
@@ -24,12 +21,6 @@ from tests.support.objects import (
 
 LONG_LAG = 60
 MERGE = {"Content-Type": "application/merge-patch+json"}
-
-
-@pytest.fixture
-def api(kalix: KalixLocalServer) -> Iterator[httpx.Client]:
-    with kalix.client() as client:
-        yield client
 
 
 def set_lag(kalix: KalixLocalServer, seconds: float) -> None:

@@ -3,7 +3,6 @@ errors as a Kubernetes `Status` naming each bad field."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -51,12 +50,6 @@ def external_secret(name: str, **spec: Any) -> dict[str, Any]:
         "metadata": {"name": name},
         "spec": spec,
     }
-
-
-@pytest.fixture
-def api(kalix: KalixLocalServer) -> Iterator[httpx.Client]:
-    with kalix.client() as client:
-        yield client
 
 
 def causes(response: httpx.Response) -> dict[str, str]:

@@ -3,7 +3,6 @@ as a Kubernetes `Status`, and the `ObjectStorageConfigValid` condition."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -40,12 +39,6 @@ def object_storage(name: str, *buckets: dict[str, Any], **spec: Any) -> dict[str
         "metadata": {"name": name},
         "spec": {"buckets": list(buckets), **spec},
     }
-
-
-@pytest.fixture
-def api(kalix: KalixLocalServer) -> Iterator[httpx.Client]:
-    with kalix.client() as client:
-        yield client
 
 
 def config_valid(obj: dict[str, Any]) -> dict[str, Any]:

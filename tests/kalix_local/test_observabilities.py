@@ -4,7 +4,6 @@ verbs, the write-only Azure Monitor connection string, and validation errors."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -45,12 +44,6 @@ def observability(spec: dict[str, Any], **meta: Any) -> dict[str, Any]:
         "metadata": {"name": "telemetry", **meta},
         "spec": spec,
     }
-
-
-@pytest.fixture
-def api(kalix: KalixLocalServer) -> Iterator[httpx.Client]:
-    with kalix.client() as client:
-        yield client
 
 
 def path(kalix: KalixLocalServer, name: str = "") -> str:

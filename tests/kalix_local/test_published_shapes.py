@@ -4,7 +4,6 @@ the published shapes (objects, lists, Status), and the OpenAPI document says so.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -110,12 +109,6 @@ def full_service_spec() -> dict[str, Any]:
         "restartRequested": "2026-11-23T18:00:00Z",
         "replicas": 2,
     }
-
-
-@pytest.fixture
-def api(kalix: KalixLocalServer) -> Iterator[httpx.Client]:
-    with kalix.client() as client:
-        yield client
 
 
 def test_service__every_published_spec_field_round_trips(

@@ -13,7 +13,6 @@ import copy
 import json
 import random
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -373,12 +372,6 @@ def resolve(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
     assert isinstance(ref, str) and ref.startswith(prefix), ref
     resolved: dict[str, Any] = document["components"]["schemas"][ref.removeprefix(prefix)]
     return resolved
-
-
-@pytest.fixture
-def api(kalix: KalixLocalServer) -> Iterator[httpx.Client]:
-    with kalix.client() as client:
-        yield client
 
 
 def _json(client: httpx.Client, path: str, body: bytes) -> httpx.Response:

@@ -3,7 +3,6 @@ validation errors as a Kubernetes `Status` naming each bad field."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -29,12 +28,6 @@ def service_config(name: str, config: Any = HOCON, **spec: Any) -> dict[str, Any
         "metadata": {"name": name},
         "spec": body_spec,
     }
-
-
-@pytest.fixture
-def api(kalix: KalixLocalServer) -> Iterator[httpx.Client]:
-    with kalix.client() as client:
-        yield client
 
 
 def causes(response: httpx.Response) -> dict[str, str]:

@@ -3,7 +3,6 @@ Kubernetes `Status`, and a write-only `postgres.ssl.password`."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -52,12 +51,6 @@ def store(name: str, **spec: Any) -> dict[str, Any]:
 
 def with_password(password: str = PASSWORD) -> dict[str, Any]:
     return {**POSTGRES, "ssl": {**POSTGRES["ssl"], "password": password}}
-
-
-@pytest.fixture
-def api(kalix: KalixLocalServer) -> Iterator[httpx.Client]:
-    with kalix.client() as client:
-        yield client
 
 
 def test_every_published_field_is_kept_but_the_ssl_password_is_never_shown(

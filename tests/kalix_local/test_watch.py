@@ -5,20 +5,13 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
-import pytest
 
 from tests.support.local_server import KalixLocalServer
 from tests.support.objects import assert_status, route_state, service, wait_for_summary
-
-
-@pytest.fixture
-def api(kalix: KalixLocalServer) -> Iterator[httpx.Client]:
-    with kalix.client() as client:
-        yield client
 
 
 def watch(
