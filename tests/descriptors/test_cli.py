@@ -161,8 +161,9 @@ def test_export_to_a_file(kalix: KalixLocalServer, api: ControlPlane, tmp_path: 
 
 
 def test_export_errors_are_one_line_with_exit_code_1(
-    kalix: KalixLocalServer, capsys: pytest.CaptureFixture[str]
+    kalix: KalixLocalServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("KALIX_RETRY_SECONDS", "1")  # the unreachable case: a short outage budget
     assert main(["export", "service", "nope", *flags(kalix)]) == 1
     err = capsys.readouterr().err
     assert err == "Error: service 'nope' not found in project 'default'\n"

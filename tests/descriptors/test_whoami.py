@@ -47,8 +47,9 @@ def test_whoami_json_has_the_same_facts(
 
 
 def test_whoami_explains_each_problem_in_one_line(
-    kalix: KalixLocalServer, capsys: pytest.CaptureFixture[str]
+    kalix: KalixLocalServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("KALIX_RETRY_SECONDS", "1")  # the unreachable case: a short outage budget
     cases = {
         "wrong token": (["--api-host", kalix.api_host, "--token", "klx_nope"], "rejected (401)"),
         "wrong project": (
