@@ -24,12 +24,20 @@ EVENTS_KEPT = 10_000
 _PRUNE_EVERY = 500
 
 #: Bumped with every change of the tables; ``PRAGMA user_version`` holds it. Version 0
-#: (no number) is the layout before project UUIDs, migrated on open.
-SCHEMA_VERSION = 1
+#: (no number) is the layout before project UUIDs, version 1 the one before project
+#: descriptions, role bindings and service tokens; both are migrated on open.
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS projects (
-    id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, created TEXT NOT NULL);
+    id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, created TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '');
+CREATE TABLE IF NOT EXISTS role_bindings (
+    name TEXT PRIMARY KEY, project TEXT NOT NULL, role TEXT NOT NULL,
+    principal TEXT NOT NULL, created TEXT NOT NULL, UNIQUE (project, role, principal));
+CREATE TABLE IF NOT EXISTS service_tokens (
+    name TEXT PRIMARY KEY, project TEXT NOT NULL, hash TEXT NOT NULL UNIQUE,
+    description TEXT NOT NULL, scopes TEXT NOT NULL, created REAL NOT NULL, expires REAL);
 CREATE TABLE IF NOT EXISTS tokens (
     hash TEXT PRIMARY KEY, id TEXT NOT NULL, project TEXT NOT NULL, created TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS token_grants (
@@ -68,6 +76,28 @@ class ProjectRow:
     id: str
     name: str
     created: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class RoleBindingRow:
+    #: projects/<project-id>/roles/<role>/bindings/<binding-id>
+    name: str
+    project: str
+    role: str
+    principal: str
+    created: str
+
+
+@dataclass(frozen=True)
+class ServiceTokenRow:
+    #: projects/<project-id>/tokens/<token-id>
+    name: str
+    project: str
+    description: str
+    scopes: tuple[int, ...]
+    created: float
+    expires: float | None
 
 
 @dataclass(frozen=True)
@@ -270,32 +300,125 @@ class Tx:
     # -- projects and tokens ---------------------------------------------------------
     # Every other table names a project by its id (a UUID); ``name`` is the friendly name.
 
+    _PROJECT = "SELECT id, name, created, description FROM projects"
+
     def project(self, id_: str) -> ProjectRow | None:
-        row = self._c.execute(
-            "SELECT id, name, created FROM projects WHERE id = ?", (id_,)
-        ).fetchone()
+        row = self._c.execute(f"{self._PROJECT} WHERE id = ?", (id_,)).fetchone()
         return ProjectRow(*row) if row else None
 
     def project_named(self, name: str) -> ProjectRow | None:
-        row = self._c.execute(
-            "SELECT id, name, created FROM projects WHERE name = ?", (name,)
-        ).fetchone()
+        row = self._c.execute(f"{self._PROJECT} WHERE name = ?", (name,)).fetchone()
         return ProjectRow(*row) if row else None
 
     def list_projects(self) -> list[ProjectRow]:
-        rows = self._c.execute("SELECT id, name, created FROM projects ORDER BY name, id")
+        rows = self._c.execute(f"{self._PROJECT} ORDER BY name, id")
         return [ProjectRow(*r) for r in rows]
 
-    def create_project(self, name: str, created: str) -> str:
+    def create_project(self, name: str, created: str, description: str = "") -> str:
         """The id of the project ``name``, created (with a new UUID) if missing."""
         found = self.project_named(name)
         if found is not None:
             return found.id
         id_ = str(uuid.uuid4())
         self._c.execute(
-            "INSERT INTO projects (id, name, created) VALUES (?, ?, ?)", (id_, name, created)
+            "INSERT INTO projects (id, name, created, description) VALUES (?, ?, ?, ?)",
+            (id_, name, created, description),
         )
         return id_
+
+    def update_project(self, id_: str, *, name: str, description: str) -> None:
+        self._c.execute(
+            "UPDATE projects SET name = ?, description = ? WHERE id = ?", (name, description, id_)
+        )
+
+    def delete_project(self, id_: str) -> None:
+        """Remove the project and everything in it (objects, hostnames, events, grants,
+        role bindings, service tokens and the access tokens made from those)."""
+        for table in ("objects", "hostnames", "events", "token_grants", "oidc_trust"):
+            self._c.execute(f"DELETE FROM {table} WHERE project = ?", (id_,))
+        for (token_name,) in self._c.execute(
+            "SELECT name FROM service_tokens WHERE project = ?", (id_,)
+        ).fetchall():
+            self._c.execute("DELETE FROM access_tokens WHERE subject = ?", (token_name,))
+        for table in ("role_bindings", "service_tokens"):
+            self._c.execute(f"DELETE FROM {table} WHERE project = ?", (id_,))
+        self._c.execute("DELETE FROM projects WHERE id = ?", (id_,))
+
+    def token_hash_of(self, token_id: str) -> str | None:
+        """The hash of the refresh token with this id (access tokens name it)."""
+        row = self._c.execute("SELECT hash FROM tokens WHERE id = ?", (token_id,)).fetchone()
+        return str(row[0]) if row else None
+
+    # -- role bindings ---------------------------------------------------------------
+
+    _BINDING = "SELECT name, project, role, principal, created FROM role_bindings"
+
+    def role_bindings(self, project: str) -> list[RoleBindingRow]:
+        rows = self._c.execute(f"{self._BINDING} WHERE project = ? ORDER BY name", (project,))
+        return [RoleBindingRow(*r) for r in rows]
+
+    def role_binding(self, name: str) -> RoleBindingRow | None:
+        row = self._c.execute(f"{self._BINDING} WHERE name = ?", (name,)).fetchone()
+        return RoleBindingRow(*row) if row else None
+
+    def role_binding_of(self, project: str, role: str, principal: str) -> RoleBindingRow | None:
+        row = self._c.execute(
+            f"{self._BINDING} WHERE project = ? AND role = ? AND principal = ?",
+            (project, role, principal),
+        ).fetchone()
+        return RoleBindingRow(*row) if row else None
+
+    def add_role_binding(self, row: RoleBindingRow) -> None:
+        self._c.execute(
+            "INSERT INTO role_bindings (name, project, role, principal, created) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (row.name, row.project, row.role, row.principal, row.created),
+        )
+
+    def delete_role_binding(self, name: str) -> None:
+        self._c.execute("DELETE FROM role_bindings WHERE name = ?", (name,))
+
+    # -- service tokens --------------------------------------------------------------
+
+    _TOKEN = "SELECT name, project, description, scopes, created, expires FROM service_tokens"
+
+    @staticmethod
+    def _service_token(row: tuple[Any, ...]) -> ServiceTokenRow:
+        return ServiceTokenRow(
+            row[0], row[1], row[2], tuple(json.loads(row[3])), float(row[4]), row[5]
+        )
+
+    def service_tokens(self, project: str) -> list[ServiceTokenRow]:
+        rows = self._c.execute(f"{self._TOKEN} WHERE project = ? ORDER BY name", (project,))
+        return [self._service_token(r) for r in rows]
+
+    def service_token(self, name: str) -> ServiceTokenRow | None:
+        row = self._c.execute(f"{self._TOKEN} WHERE name = ?", (name,)).fetchone()
+        return self._service_token(row) if row else None
+
+    def service_token_by_hash(self, token_hash: str) -> ServiceTokenRow | None:
+        row = self._c.execute(f"{self._TOKEN} WHERE hash = ?", (token_hash,)).fetchone()
+        return self._service_token(row) if row else None
+
+    def add_service_token(self, row: ServiceTokenRow, token_hash: str) -> None:
+        self._c.execute(
+            "INSERT INTO service_tokens (name, project, hash, description, scopes, created, "
+            "expires) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                row.name,
+                row.project,
+                token_hash,
+                row.description,
+                json.dumps(list(row.scopes)),
+                row.created,
+                row.expires,
+            ),
+        )
+
+    def delete_service_token(self, name: str) -> None:
+        """Revoke it, and the access tokens made from it."""
+        self._c.execute("DELETE FROM service_tokens WHERE name = ?", (name,))
+        self._c.execute("DELETE FROM access_tokens WHERE subject = ?", (name,))
 
     def add_token(self, token_hash: str, token_id: str, project: str, created: str) -> None:
         self._c.execute(
@@ -495,8 +618,10 @@ def _open_schema(conn: sqlite3.Connection, path: Path) -> None:
         legacy = conn.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'projects'"
         ).fetchone()
-        if legacy is not None:
+        if legacy is not None and version == 0:
             _migrate_from_0(conn)
+        elif version == 1:
+            _migrate_from_1(conn)
         for statement in _statements(_SCHEMA):
             conn.execute(statement)
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -504,6 +629,11 @@ def _open_schema(conn: sqlite3.Connection, path: Path) -> None:
         conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+
+
+def _migrate_from_1(conn: sqlite3.Connection) -> None:
+    """Version 1 had no project descriptions (the new tables are simply created)."""
+    conn.execute("ALTER TABLE projects ADD COLUMN description TEXT NOT NULL DEFAULT ''")
 
 
 def _migrate_from_0(conn: sqlite3.Connection) -> None:

@@ -9,10 +9,12 @@ from kalix_local.backend.external_secrets import ExternalSecretBackend
 from kalix_local.backend.hostnames import HostnameBackend
 from kalix_local.backend.object_storages import ObjectStorageBackend
 from kalix_local.backend.observabilities import ObservabilityBackend
-from kalix_local.backend.projects import ProjectBackend
+from kalix_local.backend.projects import ProjectBackend, ProjectLifecycle
+from kalix_local.backend.role_bindings import RoleBindingBackend
 from kalix_local.backend.routes import RouteBackend
 from kalix_local.backend.secrets import SecretBackend
 from kalix_local.backend.service_configs import ServiceConfigBackend
+from kalix_local.backend.service_tokens import ServiceTokenBackend
 from kalix_local.backend.services import ServiceBackend
 from kalix_local.backend.stores import StoreBackend
 from kalix_local.backend.tokens import TokenBackend
@@ -34,6 +36,9 @@ class Backend:
         self.hostnames = HostnameBackend(core)
         self.tokens = TokenBackend(core)
         self.projects = ProjectBackend(core, self.tokens)
+        self.project_lifecycle = ProjectLifecycle(core)
+        self.role_bindings = RoleBindingBackend(core)
+        self.service_tokens = ServiceTokenBackend(core)
 
 
 __all__ = ["Backend", "Core"]

@@ -20,12 +20,18 @@ from kalix_local.backend.tokens import (
     bearer_token,
     hash_token,
 )
-from kalix_local.errors import Forbidden, Invalid, NotFound, Unauthorized
-from kalix_local.store import ProjectRow, Store
+from kalix_local.errors import AlreadyExists, BadRequest, Forbidden, Invalid, NotFound, Unauthorized
+from kalix_local.store import ProjectRow, RoleBindingRow, Store
 
 #: Older callers import these from here.
 TOKEN_PREFIX = REFRESH_TOKEN_PREFIX
-__all__ = ["TOKEN_PREFIX", "ProjectBackend", "create_project_token", "hash_token"]
+__all__ = [
+    "TOKEN_PREFIX",
+    "ProjectBackend",
+    "ProjectLifecycle",
+    "create_project_token",
+    "hash_token",
+]
 
 
 def is_uuid(value: str) -> bool:
@@ -129,3 +135,86 @@ class ProjectBackend:
             ],
             "hostnames": hostnames,
         }
+
+
+#: Longest project description kalix-local keeps (the platform's limit is not published).
+MAX_DESCRIPTION = 1000
+
+
+class ProjectLifecycle:
+    """Create, rename and delete projects (``Projects/CreateProject``, ``UpdateProject``,
+    ``DeleteProject``) for the caller of a federation call."""
+
+    def __init__(self, core: Core) -> None:
+        self.core = core
+
+    def create(
+        self,
+        caller_subject: str,
+        caller_principal: str,
+        *,
+        friendly_name: str,
+        description: str,
+        region_id: str,
+        organization: str,
+        local_organization: str,
+    ) -> ProjectRow:
+        """A new project with a fresh UUID; the refresh token behind the caller's access
+        token may act on it at once (the published rule: its creator is its admin)."""
+        error = dns_label_error(friendly_name)
+        if error:
+            raise BadRequest(f"friendly_name {error}")
+        if len(description) > MAX_DESCRIPTION:
+            raise BadRequest(
+                f"description must be at most {MAX_DESCRIPTION} characters (got {len(description)})"
+            )
+        region = self.core.settings.region
+        if not region_id:
+            raise BadRequest(f'region_id is required (this platform has one region: "{region}")')
+        if region_id != region:
+            raise BadRequest(f'region_id "{region_id}" is not a region here: use "{region}"')
+        # An empty organization is taken as the caller's own (assumed: the published
+        # request has no user-owned form any more).
+        if organization not in ("", local_organization):
+            raise Forbidden(f'organization "{organization}" does not exist or is not yours')
+        refresh_id = caller_subject.partition("/tokens/")[2]
+        if not caller_subject.startswith("users/") or not refresh_id:
+            raise Forbidden("only a user may create projects (this token is a project's)")
+        with self.core.store.tx() as tx:
+            if tx.project_named(friendly_name) is not None:
+                raise AlreadyExists(f'a project named "{friendly_name}" already exists')
+            id_ = tx.create_project(friendly_name, now_iso(), description)
+            refresh_hash = tx.token_hash_of(refresh_id)
+            if refresh_hash is not None:
+                tx.grant_token(refresh_hash, id_)
+            tx.add_role_binding(
+                RoleBindingRow(
+                    name=f"projects/{id_}/roles/admin/bindings/{uuid.uuid4()}",
+                    project=id_,
+                    role="admin",
+                    principal=caller_principal,
+                    created=now_iso(),
+                )
+            )
+            found = tx.project(id_)
+        assert found is not None
+        return found
+
+    def update(self, project: ProjectRow, *, name: str | None, description: str | None) -> None:
+        new_name = project.name if name is None else name
+        new_description = project.description if description is None else description
+        error = dns_label_error(new_name)
+        if error:
+            raise BadRequest(f"project.friendly_name {error}")
+        if len(new_description) > MAX_DESCRIPTION:
+            raise BadRequest(f"project.description must be at most {MAX_DESCRIPTION} characters")
+        with self.core.store.tx() as tx:
+            other = tx.project_named(new_name)
+            if other is not None and other.id != project.id:
+                raise AlreadyExists(f'a project named "{new_name}" already exists')
+            tx.update_project(project.id, name=new_name, description=new_description)
+
+    def delete(self, project: ProjectRow) -> None:
+        """Everything in the project goes with it (assumed: as `akka projects delete`)."""
+        with self.core.store.tx() as tx:
+            tx.delete_project(project.id)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from kalix_local.backend.core import Core
 from kalix_local.errors import Unauthorized
@@ -19,6 +19,8 @@ from kalix_local.store import AccessTokenRow, Tx
 
 REFRESH_TOKEN_PREFIX = "klx_"
 ACCESS_TOKEN_PREFIX = "klxa_"
+#: Project service tokens (``Projects/CreateToken``), exchanged like refresh tokens.
+SERVICE_TOKEN_PREFIX = "klxs_"
 LOCAL_ORGANIZATION = "local"
 #: Expired access tokens are kept this long, so they are refused as "expired" (with
 #: the hint to renew) rather than as unknown.
@@ -68,11 +70,19 @@ class TokenBackend:
         self.core = core
 
     def exchange_refresh_token(self, refresh_token: str) -> IssuedToken:
-        """An access token for the projects of a refresh token."""
+        """An access token for the projects of a refresh token, or for the one project
+        of a service token (whose principal is then the project, as published for
+        ``CurrentToken.name``)."""
         token_hash = hash_token(refresh_token)
         with self.core.store.tx() as tx:
             projects = tx.token_projects(token_hash)
             if projects is None:
+                service = tx.service_token_by_hash(token_hash)
+                if service is not None and (
+                    service.expires is None or service.expires > self.core.clock()
+                ):
+                    principal = f"projects/{service.project}"
+                    return self._issue(tx, service.name, principal, frozenset({service.project}))
                 if tx.access_token(token_hash) is not None:
                     raise Unauthorized(
                         "an access token cannot create access tokens: send the refresh token"
@@ -111,6 +121,15 @@ class TokenBackend:
             raise Unauthorized(TOKEN_INVALID)
         if row.expires <= self.core.clock():
             raise Unauthorized(ACCESS_TOKEN_EXPIRED)
+        # Projects granted to the refresh token after this access token was made (one
+        # created with CreateProject) are the caller's at once, as on the platform,
+        # where access follows the user's role bindings, not the token.
+        _, sep, token_id = row.subject.partition("/tokens/")
+        if sep and row.subject.startswith("users/"):
+            refresh_hash = tx.token_hash_of(token_id)
+            granted = tx.token_projects(refresh_hash) if refresh_hash else None
+            if granted is not None and not granted <= row.projects:
+                return replace(row, projects=row.projects | granted)
         return row
 
     def caller(self, authorization: str | None) -> AccessTokenRow:

@@ -1,50 +1,29 @@
-"""``kalix.projects.v1alpha.Projects``: projects (UUIDs and friendly names), their one
-region, and hostnames on the same storage as the HTTP hostnames API."""
+"""``kalix.projects.v1alpha.Projects``: projects (UUIDs and friendly names, created,
+renamed and deleted), their one region, hostnames on the same storage as the HTTP
+hostnames API, role bindings and service tokens (``role_bindings.py``,
+``service_tokens.py``)."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from typing import Any
 
 from google.protobuf import empty_pb2
 
 from kalix_local.backend import Backend
 from kalix_local.backend.projects import is_uuid
-from kalix_local.backend.tokens import LOCAL_ORGANIZATION, local_organization
+from kalix_local.backend.tokens import LOCAL_ORGANIZATION, local_organization, local_user
 from kalix_local.errors import BadRequest, Forbidden
 from kalix_local.federation.calls import authorization
+from kalix_local.federation.paging import page, page_size
+from kalix_local.federation.role_bindings import RoleBindingCalls
+from kalix_local.federation.service_tokens import ServiceTokenCalls
 from kalix_local.store import AccessTokenRow, ProjectRow
 from pulumi_kalix._proto.kalix.projects.v1alpha import projects_pb2
 
-DEFAULT_PAGE_SIZE = 50
-MAX_PAGE_SIZE = 500
 #: UpdateHostname's field mask paths (the hostname flags; the name cannot change).
 UPDATABLE_HOSTNAME_FIELDS = ("global", "skip_provision_cert")
-
-
-def _page_token(after: ProjectRow) -> str:
-    # Opaque to clients; a cursor (not an offset) so a project created while a client
-    # pages neither repeats nor hides one.
-    raw = json.dumps([after.name, after.id]).encode()
-    return base64.urlsafe_b64encode(raw).decode("ascii")
-
-
-def _after(page_token: str) -> tuple[str, str] | None:
-    if not page_token:
-        return None
-    try:
-        name, id_ = json.loads(base64.urlsafe_b64decode(page_token.encode("ascii")))
-        return str(name), str(id_)
-    except (ValueError, TypeError, binascii.Error, UnicodeEncodeError):
-        raise BadRequest("page_token is not valid: pass a next_page_token as it came") from None
-
-
-def _page_size(value: int) -> int:
-    if value < 0:
-        raise BadRequest(f"page_size must not be negative (got {value})")
-    return min(value or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+#: UpdateProject's field mask paths kalix-local can set.
+UPDATABLE_PROJECT_FIELDS = ("friendly_name", "description")
 
 
 def _hostname(body: dict[str, Any]) -> projects_pb2.Hostname:
@@ -57,7 +36,7 @@ def _hostname(body: dict[str, Any]) -> projects_pb2.Hostname:
     return hostname
 
 
-class ProjectsService:
+class ProjectsService(RoleBindingCalls, ServiceTokenCalls):
     """One method per RPC, named as published (rpc.PROJECTS serves them by name)."""
 
     def __init__(self, backend: Backend, federation_address: str) -> None:
@@ -81,6 +60,10 @@ class ProjectsService:
         if found is None or found.id not in caller.projects:
             raise Forbidden(f'the token has no access to project "{name}"')
         return found
+
+    def _local_user(self) -> str:
+        with self.backend.core.store.tx() as tx:
+            return local_user(tx)
 
     def _hostname_of_project(self, context: Any, name: str) -> tuple[ProjectRow, str]:
         parent, sep, host = name.partition("/hostnames/")
@@ -113,6 +96,7 @@ class ProjectsService:
         message = projects_pb2.Project(
             name=f"projects/{project.id}",
             friendly_name=project.name,
+            description=project.description,
             owner=projects_pb2.OrganizationOwner(
                 friendly_name=LOCAL_ORGANIZATION, name=organization
             ),
@@ -132,20 +116,16 @@ class ProjectsService:
         self, request: projects_pb2.ListProjectsRequest, context: Any
     ) -> projects_pb2.ListProjectsResponse:
         caller = self._caller(context)
-        size = _page_size(request.page_size)
-        after = _after(request.page_token)
         with self.backend.core.store.tx() as tx:
             organization = local_organization(tx)
             visible = [p for p in tx.list_projects() if p.id in caller.projects]
         if request.organization_filter not in ("", organization):
             visible = []
-        if after is not None:
-            visible = [p for p in visible if (p.name, p.id) > after]
-        page = visible[:size]
-        more = len(visible) > size
+        chosen, token = page(
+            visible, lambda p: (p.name, p.id), request.page_size, request.page_token
+        )
         return projects_pb2.ListProjectsResponse(
-            projects=[self._message(p, full=False) for p in page],
-            next_page_token=_page_token(page[-1]) if more else "",
+            projects=[self._message(p, full=False) for p in chosen], next_page_token=token
         )
 
     def GetProject(
@@ -157,10 +137,52 @@ class ProjectsService:
         self, request: projects_pb2.ListRegionsRequest, context: Any
     ) -> projects_pb2.ListRegionsResponse:
         project = self._project(context, request.parent, "parent")
-        _page_size(request.page_size)
+        page_size(request.page_size)
         if request.page_token:  # one region: there is never a second page
             raise BadRequest("page_token is not valid: pass a next_page_token as it came")
         return projects_pb2.ListRegionsResponse(regions=[self._region(project)])
+
+    def CreateProject(
+        self, request: projects_pb2.CreateProjectRequest, context: Any
+    ) -> projects_pb2.Project:
+        caller = self._caller(context)
+        with self.backend.core.store.tx() as tx:
+            organization = local_organization(tx)
+        created = self.backend.project_lifecycle.create(
+            caller.subject,
+            caller.principal,
+            friendly_name=request.friendly_name,
+            description=request.description,
+            region_id=request.region_id,
+            organization=request.organization_name,
+            local_organization=organization,
+        )
+        return self._message(created, full=True)
+
+    def UpdateProject(
+        self, request: projects_pb2.UpdateProjectRequest, context: Any
+    ) -> projects_pb2.Project:
+        """Set the fields the mask names; an empty mask sets both (AIP-134)."""
+        project = self._project(context, request.project.name, "project.name")
+        paths = list(request.update_mask.paths) or list(UPDATABLE_PROJECT_FIELDS)
+        unknown = [p for p in paths if p not in UPDATABLE_PROJECT_FIELDS]
+        if unknown:
+            raise BadRequest(
+                f"update_mask path(s) {', '.join(repr(p) for p in unknown)} cannot be updated "
+                f"here: use {' or '.join(UPDATABLE_PROJECT_FIELDS)}"
+            )
+        self.backend.project_lifecycle.update(
+            project,
+            name=request.project.friendly_name if "friendly_name" in paths else None,
+            description=request.project.description if "description" in paths else None,
+        )
+        return self._message(self._project(context, request.project.name, "name"), full=True)
+
+    def DeleteProject(
+        self, request: projects_pb2.DeleteProjectRequest, context: Any
+    ) -> empty_pb2.Empty:
+        self.backend.project_lifecycle.delete(self._project(context, request.name, "name"))
+        return empty_pb2.Empty()
 
     # -- hostnames --------------------------------------------------------------------
 

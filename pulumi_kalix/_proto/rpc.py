@@ -172,6 +172,44 @@ UPDATE_HOSTNAME: Method[projects_pb2.UpdateHostnameRequest, empty_pb2.Empty] = M
     PROJECTS_SERVICE, "UpdateHostname", projects_pb2.UpdateHostnameRequest, empty_pb2.Empty
 )
 
+CREATE_PROJECT: Method[projects_pb2.CreateProjectRequest, projects_pb2.Project] = Method(
+    PROJECTS_SERVICE, "CreateProject", projects_pb2.CreateProjectRequest, projects_pb2.Project
+)
+DELETE_PROJECT: Method[projects_pb2.DeleteProjectRequest, empty_pb2.Empty] = Method(
+    PROJECTS_SERVICE, "DeleteProject", projects_pb2.DeleteProjectRequest, empty_pb2.Empty
+)
+UPDATE_PROJECT: Method[projects_pb2.UpdateProjectRequest, projects_pb2.Project] = Method(
+    PROJECTS_SERVICE, "UpdateProject", projects_pb2.UpdateProjectRequest, projects_pb2.Project
+)
+LIST_ROLE_BINDINGS: Method[
+    projects_pb2.ListRoleBindingsRequest, projects_pb2.ListRoleBindingsResponse
+] = Method(
+    PROJECTS_SERVICE,
+    "ListRoleBindings",
+    projects_pb2.ListRoleBindingsRequest,
+    projects_pb2.ListRoleBindingsResponse,
+)
+CREATE_ROLE_BINDING: Method[projects_pb2.CreateRoleBindingRequest, projects_pb2.RoleBinding] = (
+    Method(
+        PROJECTS_SERVICE,
+        "CreateRoleBinding",
+        projects_pb2.CreateRoleBindingRequest,
+        projects_pb2.RoleBinding,
+    )
+)
+DELETE_ROLE_BINDING: Method[projects_pb2.DeleteRoleBindingRequest, empty_pb2.Empty] = Method(
+    PROJECTS_SERVICE, "DeleteRoleBinding", projects_pb2.DeleteRoleBindingRequest, empty_pb2.Empty
+)
+CREATE_TOKEN: Method[projects_pb2.CreateTokenRequest, projects_pb2.ServiceTokenValue] = Method(
+    PROJECTS_SERVICE, "CreateToken", projects_pb2.CreateTokenRequest, projects_pb2.ServiceTokenValue
+)
+LIST_TOKENS: Method[projects_pb2.ListTokensRequest, projects_pb2.ListTokensResponse] = Method(
+    PROJECTS_SERVICE, "ListTokens", projects_pb2.ListTokensRequest, projects_pb2.ListTokensResponse
+)
+DELETE_TOKEN: Method[projects_pb2.DeleteTokenRequest, empty_pb2.Empty] = Method(
+    PROJECTS_SERVICE, "DeleteToken", projects_pb2.DeleteTokenRequest, empty_pb2.Empty
+)
+
 AUTH = Service(AUTH_SERVICE, (CREATE_ACCESS_TOKEN, GET_CURRENT_TOKEN, CREATE_OAUTH_TOKEN))
 PROJECTS = Service(
     PROJECTS_SERVICE,
@@ -183,6 +221,15 @@ PROJECTS = Service(
         LIST_HOSTNAMES,
         DELETE_HOSTNAME,
         UPDATE_HOSTNAME,
+        CREATE_PROJECT,
+        DELETE_PROJECT,
+        UPDATE_PROJECT,
+        LIST_ROLE_BINDINGS,
+        CREATE_ROLE_BINDING,
+        DELETE_ROLE_BINDING,
+        CREATE_TOKEN,
+        LIST_TOKENS,
+        DELETE_TOKEN,
     ),
 )
 SERVICES = (AUTH, PROJECTS)

@@ -126,6 +126,65 @@ PUBLISHED_MESSAGES: dict[str, dict[str, tuple[int, str]]] = {
         "primary": (15, "bool"),
         "global_routes_domain_name": (16, "string"),
     },
+    "kalix.projects.v1alpha.CreateProjectRequest": {
+        "friendly_name": (1, "string"),
+        "description": (2, "string"),
+        "region_id": (4, "string"),
+        "organization_name": (6, "string"),
+    },
+    "kalix.projects.v1alpha.DeleteProjectRequest": {"name": (1, "string")},
+    "kalix.projects.v1alpha.UpdateProjectRequest": {
+        "project": (1, "kalix.projects.v1alpha.Project"),
+        "update_mask": (2, "google.protobuf.FieldMask"),
+    },
+    "kalix.projects.v1alpha.RoleBinding": {
+        "name": (1, "string"),
+        "principal": (2, "string"),
+        "user_email": (3, "string"),
+        "user_full_name": (4, "string"),
+        "principal_friendly_name": (5, "string"),
+        "mfa_enabled": (6, "bool"),
+    },
+    "kalix.projects.v1alpha.ListRoleBindingsRequest": {
+        "parent": (1, "string"),
+        "page_size": (2, "int32"),
+        "page_token": (3, "string"),
+    },
+    "kalix.projects.v1alpha.ListRoleBindingsResponse": {
+        "role_bindings": (1, "[]kalix.projects.v1alpha.RoleBinding"),
+        "next_page_token": (2, "string"),
+    },
+    "kalix.projects.v1alpha.CreateRoleBindingRequest": {
+        "parent": (1, "string"),
+        "role_binding": (2, "kalix.projects.v1alpha.RoleBinding"),
+    },
+    "kalix.projects.v1alpha.DeleteRoleBindingRequest": {"name": (1, "string")},
+    "kalix.projects.v1alpha.CreateTokenRequest": {
+        "parent": (1, "string"),
+        "description": (2, "string"),
+        "scopes": (3, "[]kalix.auth.v1alpha.TokenScope"),
+    },
+    "kalix.projects.v1alpha.ListTokensRequest": {
+        "parent": (1, "string"),
+        "page_size": (2, "int32"),
+        "page_token": (3, "string"),
+    },
+    "kalix.projects.v1alpha.ListTokensResponse": {
+        "tokens": (1, "[]kalix.projects.v1alpha.ServiceToken"),
+        "next_page_token": (2, "string"),
+    },
+    "kalix.projects.v1alpha.DeleteTokenRequest": {"name": (1, "string")},
+    "kalix.projects.v1alpha.ServiceToken": {
+        "name": (1, "string"),
+        "description": (2, "string"),
+        "created_time": (3, TS),
+        "expire_time": (4, TS),
+        "scopes": (5, "[]kalix.auth.v1alpha.TokenScope"),
+    },
+    "kalix.projects.v1alpha.ServiceTokenValue": {
+        "token": (1, "kalix.projects.v1alpha.ServiceToken"),
+        "value": (2, "string"),
+    },
 }
 
 PUBLISHED_ENUMS: dict[str, dict[str, int]] = {
@@ -155,6 +214,15 @@ PUBLISHED_METHODS: dict[str, dict[str, tuple[str, str]]] = {
         "ListHostnames": ("ListHostnamesRequest", "ListHostnamesResponse"),
         "DeleteHostname": ("DeleteHostnameRequest", "google.protobuf.Empty"),
         "UpdateHostname": ("UpdateHostnameRequest", "google.protobuf.Empty"),
+        "CreateProject": ("CreateProjectRequest", "Project"),
+        "DeleteProject": ("DeleteProjectRequest", "google.protobuf.Empty"),
+        "UpdateProject": ("UpdateProjectRequest", "Project"),
+        "ListRoleBindings": ("ListRoleBindingsRequest", "ListRoleBindingsResponse"),
+        "CreateRoleBinding": ("CreateRoleBindingRequest", "RoleBinding"),
+        "DeleteRoleBinding": ("DeleteRoleBindingRequest", "google.protobuf.Empty"),
+        "CreateToken": ("CreateTokenRequest", "ServiceTokenValue"),
+        "ListTokens": ("ListTokensRequest", "ListTokensResponse"),
+        "DeleteToken": ("DeleteTokenRequest", "google.protobuf.Empty"),
     },
 }
 

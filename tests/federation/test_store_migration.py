@@ -94,6 +94,32 @@ def test_a_version_0_data_dir_is_migrated(tmp_path: Path) -> None:
         assert server.project_id("shop") == ids["shop"]
 
 
+def test_a_version_1_data_dir_gains_descriptions_bindings_and_tokens(tmp_path: Path) -> None:
+    token = "klx_v1-token"
+    _v0_data_dir(tmp_path, token)
+    Store(tmp_path / "kalix-local.db").close()  # -> the current layout
+    # Back to version 1: no description column, no role bindings, no service tokens.
+    conn = sqlite3.connect(tmp_path / "kalix-local.db")
+    conn.executescript(
+        "DROP TABLE role_bindings; DROP TABLE service_tokens;"
+        "ALTER TABLE projects DROP COLUMN description; PRAGMA user_version = 1;"
+    )
+    conn.commit()
+    conn.close()
+    store = Store(tmp_path / "kalix-local.db")
+    try:
+        with store.tx() as tx:
+            shop = tx.project_named("shop")
+            assert shop is not None and shop.description == ""
+            assert tx.role_bindings(shop.id) == [] and tx.service_tokens(shop.id) == []
+            assert tx.get_object(shop.id, "KalixService", "cart") is not None
+            assert tx.token_projects(hash_token(token)) is not None
+    finally:
+        store.close()
+    version = sqlite3.connect(tmp_path / "kalix-local.db").execute("PRAGMA user_version")
+    assert version.fetchone()[0] == SCHEMA_VERSION == 2
+
+
 def test_a_data_dir_from_a_newer_kalix_local_is_refused_in_one_line(tmp_path: Path) -> None:
     Store(tmp_path / "kalix-local.db").close()
     conn = sqlite3.connect(tmp_path / "kalix-local.db")

@@ -15,43 +15,72 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import empty_pb2 as google_dot_protobuf_dot_empty__pb2
 from google.protobuf import field_mask_pb2 as google_dot_protobuf_dot_field__mask__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
+from pulumi_kalix._proto.kalix.auth.v1alpha import auth_pb2 as kalix_dot_auth_dot_v1alpha_dot_auth__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n%kalix/projects/v1alpha/projects.proto\x12\x16kalix.projects.v1alpha\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xbf\x02\n\x07Project\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x15\n\rfriendly_name\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12\x38\n\x05owner\x18\x05 \x01(\x0b\x32).kalix.projects.v1alpha.OrganizationOwner\x12\x33\n\thostnames\x18\x08 \x03(\x0b\x32 .kalix.projects.v1alpha.Hostname\x12+\n\x07\x64\x65leted\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\tsuspended\x18\x10 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x07regions\x18\x11 \x03(\x0b\x32\x1e.kalix.projects.v1alpha.Region\"8\n\x11OrganizationOwner\x12\x15\n\rfriendly_name\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\"[\n\x08Hostname\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x14\n\x0cis_generated\x18\x02 \x01(\x08\x12\x0e\n\x06global\x18\x03 \x01(\x08\x12\x1b\n\x13skip_provision_cert\x18\x04 \x01(\x08\"\x92\x01\n\x13ListProjectsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x17\n\x0finclude_deleted\x18\x03 \x01(\x08\x12\x1e\n\x16include_system_deleted\x18\x04 \x01(\x08\x12\x1b\n\x13organization_filter\x18\x05 \x01(\t\"b\n\x14ListProjectsResponse\x12\x31\n\x08projects\x18\x01 \x03(\x0b\x32\x1f.kalix.projects.v1alpha.Project\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"!\n\x11GetProjectRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"[\n\x15\x43reateHostnameRequest\x12\x0e\n\x06parent\x18\x01 \x01(\t\x12\x32\n\x08hostname\x18\x02 \x01(\x0b\x32 .kalix.projects.v1alpha.Hostname\"%\n\x15\x44\x65leteHostnameRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"\x8a\x01\n\x15UpdateHostnameRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x32\n\x08hostname\x18\x02 \x01(\x0b\x32 .kalix.projects.v1alpha.Hostname\x12/\n\x0bupdate_mask\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\"&\n\x14ListHostnamesRequest\x12\x0e\n\x06parent\x18\x01 \x01(\t\"e\n\x15ListHostnamesResponse\x12\x33\n\thostnames\x18\x01 \x03(\x0b\x32 .kalix.projects.v1alpha.Hostname\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"K\n\x12ListRegionsRequest\x12\x0e\n\x06parent\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"_\n\x13ListRegionsResponse\x12/\n\x07regions\x18\x01 \x03(\x0b\x32\x1e.kalix.projects.v1alpha.Region\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xc1\x02\n\x06Region\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x10\n\x08\x65ndpoint\x18\x02 \x01(\t\x12\x1d\n\x15\x63\x65rtificate_authority\x18\x03 \x01(\t\x12 \n\x18insecure_skip_tls_verify\x18\x04 \x01(\x08\x12\x14\n\x0cweb_endpoint\x18\x05 \x01(\t\x12\x1d\n\x15ingress_cname_address\x18\x06 \x01(\t\x12\x18\n\x10\x61pps_domain_name\x18\x07 \x01(\t\x12\x1a\n\x12\x63ontainer_registry\x18\t \x01(\t\x12\x10\n\x08\x61pi_host\x18\x0b \x01(\t\x12\x10\n\x08provider\x18\r \x01(\t\x12\x13\n\x0b\x64\x61ta_center\x18\x0e \x01(\t\x12\x0f\n\x07primary\x18\x0f \x01(\x08\x12!\n\x19global_routes_domain_name\x18\x10 \x01(\t2\xc7\x05\n\x08Projects\x12i\n\x0cListProjects\x12+.kalix.projects.v1alpha.ListProjectsRequest\x1a,.kalix.projects.v1alpha.ListProjectsResponse\x12X\n\nGetProject\x12).kalix.projects.v1alpha.GetProjectRequest\x1a\x1f.kalix.projects.v1alpha.Project\x12n\n\x0e\x43reateHostname\x12-.kalix.projects.v1alpha.CreateHostnameRequest\x1a-.kalix.projects.v1alpha.ListHostnamesResponse\x12W\n\x0e\x44\x65leteHostname\x12-.kalix.projects.v1alpha.DeleteHostnameRequest\x1a\x16.google.protobuf.Empty\x12l\n\rListHostnames\x12,.kalix.projects.v1alpha.ListHostnamesRequest\x1a-.kalix.projects.v1alpha.ListHostnamesResponse\x12W\n\x0eUpdateHostname\x12-.kalix.projects.v1alpha.UpdateHostnameRequest\x1a\x16.google.protobuf.Empty\x12\x66\n\x0bListRegions\x12*.kalix.projects.v1alpha.ListRegionsRequest\x1a+.kalix.projects.v1alpha.ListRegionsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n%kalix/projects/v1alpha/projects.proto\x12\x16kalix.projects.v1alpha\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dkalix/auth/v1alpha/auth.proto\"\xbf\x02\n\x07Project\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x15\n\rfriendly_name\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12\x38\n\x05owner\x18\x05 \x01(\x0b\x32).kalix.projects.v1alpha.OrganizationOwner\x12\x33\n\thostnames\x18\x08 \x03(\x0b\x32 .kalix.projects.v1alpha.Hostname\x12+\n\x07\x64\x65leted\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\tsuspended\x18\x10 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x07regions\x18\x11 \x03(\x0b\x32\x1e.kalix.projects.v1alpha.Region\"8\n\x11OrganizationOwner\x12\x15\n\rfriendly_name\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\"[\n\x08Hostname\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x14\n\x0cis_generated\x18\x02 \x01(\x08\x12\x0e\n\x06global\x18\x03 \x01(\x08\x12\x1b\n\x13skip_provision_cert\x18\x04 \x01(\x08\"\x92\x01\n\x13ListProjectsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x17\n\x0finclude_deleted\x18\x03 \x01(\x08\x12\x1e\n\x16include_system_deleted\x18\x04 \x01(\x08\x12\x1b\n\x13organization_filter\x18\x05 \x01(\t\"b\n\x14ListProjectsResponse\x12\x31\n\x08projects\x18\x01 \x03(\x0b\x32\x1f.kalix.projects.v1alpha.Project\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"!\n\x11GetProjectRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"[\n\x15\x43reateHostnameRequest\x12\x0e\n\x06parent\x18\x01 \x01(\t\x12\x32\n\x08hostname\x18\x02 \x01(\x0b\x32 .kalix.projects.v1alpha.Hostname\"%\n\x15\x44\x65leteHostnameRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"\x8a\x01\n\x15UpdateHostnameRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x32\n\x08hostname\x18\x02 \x01(\x0b\x32 .kalix.projects.v1alpha.Hostname\x12/\n\x0bupdate_mask\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\"&\n\x14ListHostnamesRequest\x12\x0e\n\x06parent\x18\x01 \x01(\t\"e\n\x15ListHostnamesResponse\x12\x33\n\thostnames\x18\x01 \x03(\x0b\x32 .kalix.projects.v1alpha.Hostname\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"K\n\x12ListRegionsRequest\x12\x0e\n\x06parent\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"_\n\x13ListRegionsResponse\x12/\n\x07regions\x18\x01 \x03(\x0b\x32\x1e.kalix.projects.v1alpha.Region\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xc1\x02\n\x06Region\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x10\n\x08\x65ndpoint\x18\x02 \x01(\t\x12\x1d\n\x15\x63\x65rtificate_authority\x18\x03 \x01(\t\x12 \n\x18insecure_skip_tls_verify\x18\x04 \x01(\x08\x12\x14\n\x0cweb_endpoint\x18\x05 \x01(\t\x12\x1d\n\x15ingress_cname_address\x18\x06 \x01(\t\x12\x18\n\x10\x61pps_domain_name\x18\x07 \x01(\t\x12\x1a\n\x12\x63ontainer_registry\x18\t \x01(\t\x12\x10\n\x08\x61pi_host\x18\x0b \x01(\t\x12\x10\n\x08provider\x18\r \x01(\t\x12\x13\n\x0b\x64\x61ta_center\x18\x0e \x01(\t\x12\x0f\n\x07primary\x18\x0f \x01(\x08\x12!\n\x19global_routes_domain_name\x18\x10 \x01(\t\"p\n\x14\x43reateProjectRequest\x12\x15\n\rfriendly_name\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\x12\x11\n\tregion_id\x18\x04 \x01(\t\x12\x19\n\x11organization_name\x18\x06 \x01(\t\"$\n\x14\x44\x65leteProjectRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"y\n\x14UpdateProjectRequest\x12\x30\n\x07project\x18\x01 \x01(\x0b\x32\x1f.kalix.projects.v1alpha.Project\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\"\x90\x01\n\x0bRoleBinding\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x11\n\tprincipal\x18\x02 \x01(\t\x12\x12\n\nuser_email\x18\x03 \x01(\t\x12\x16\n\x0euser_full_name\x18\x04 \x01(\t\x12\x1f\n\x17principal_friendly_name\x18\x05 \x01(\t\x12\x13\n\x0bmfa_enabled\x18\x06 \x01(\x08\"P\n\x17ListRoleBindingsRequest\x12\x0e\n\x06parent\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"o\n\x18ListRoleBindingsResponse\x12:\n\rrole_bindings\x18\x01 \x03(\x0b\x32#.kalix.projects.v1alpha.RoleBinding\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"e\n\x18\x43reateRoleBindingRequest\x12\x0e\n\x06parent\x18\x01 \x01(\t\x12\x39\n\x0crole_binding\x18\x02 \x01(\x0b\x32#.kalix.projects.v1alpha.RoleBinding\"(\n\x18\x44\x65leteRoleBindingRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"i\n\x12\x43reateTokenRequest\x12\x0e\n\x06parent\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\x12.\n\x06scopes\x18\x03 \x03(\x0e\x32\x1e.kalix.auth.v1alpha.TokenScope\"J\n\x11ListTokensRequest\x12\x0e\n\x06parent\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"c\n\x12ListTokensResponse\x12\x34\n\x06tokens\x18\x01 \x03(\x0b\x32$.kalix.projects.v1alpha.ServiceToken\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\"\n\x12\x44\x65leteTokenRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"\xc4\x01\n\x0cServiceToken\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\x12\x30\n\x0c\x63reated_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x65xpire_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\x06scopes\x18\x05 \x03(\x0e\x32\x1e.kalix.auth.v1alpha.TokenScope\"W\n\x11ServiceTokenValue\x12\x33\n\x05token\x18\x01 \x01(\x0b\x32$.kalix.projects.v1alpha.ServiceToken\x12\r\n\x05value\x18\x02 \x01(\t2\xbe\x0c\n\x08Projects\x12^\n\rCreateProject\x12,.kalix.projects.v1alpha.CreateProjectRequest\x1a\x1f.kalix.projects.v1alpha.Project\x12U\n\rDeleteProject\x12,.kalix.projects.v1alpha.DeleteProjectRequest\x1a\x16.google.protobuf.Empty\x12^\n\rUpdateProject\x12,.kalix.projects.v1alpha.UpdateProjectRequest\x1a\x1f.kalix.projects.v1alpha.Project\x12i\n\x0cListProjects\x12+.kalix.projects.v1alpha.ListProjectsRequest\x1a,.kalix.projects.v1alpha.ListProjectsResponse\x12X\n\nGetProject\x12).kalix.projects.v1alpha.GetProjectRequest\x1a\x1f.kalix.projects.v1alpha.Project\x12n\n\x0e\x43reateHostname\x12-.kalix.projects.v1alpha.CreateHostnameRequest\x1a-.kalix.projects.v1alpha.ListHostnamesResponse\x12W\n\x0e\x44\x65leteHostname\x12-.kalix.projects.v1alpha.DeleteHostnameRequest\x1a\x16.google.protobuf.Empty\x12l\n\rListHostnames\x12,.kalix.projects.v1alpha.ListHostnamesRequest\x1a-.kalix.projects.v1alpha.ListHostnamesResponse\x12W\n\x0eUpdateHostname\x12-.kalix.projects.v1alpha.UpdateHostnameRequest\x1a\x16.google.protobuf.Empty\x12\x66\n\x0bListRegions\x12*.kalix.projects.v1alpha.ListRegionsRequest\x1a+.kalix.projects.v1alpha.ListRegionsResponse\x12u\n\x10ListRoleBindings\x12/.kalix.projects.v1alpha.ListRoleBindingsRequest\x1a\x30.kalix.projects.v1alpha.ListRoleBindingsResponse\x12j\n\x11\x43reateRoleBinding\x12\x30.kalix.projects.v1alpha.CreateRoleBindingRequest\x1a#.kalix.projects.v1alpha.RoleBinding\x12]\n\x11\x44\x65leteRoleBinding\x12\x30.kalix.projects.v1alpha.DeleteRoleBindingRequest\x1a\x16.google.protobuf.Empty\x12\x64\n\x0b\x43reateToken\x12*.kalix.projects.v1alpha.CreateTokenRequest\x1a).kalix.projects.v1alpha.ServiceTokenValue\x12\x63\n\nListTokens\x12).kalix.projects.v1alpha.ListTokensRequest\x1a*.kalix.projects.v1alpha.ListTokensResponse\x12Q\n\x0b\x44\x65leteToken\x12*.kalix.projects.v1alpha.DeleteTokenRequest\x1a\x16.google.protobuf.Emptyb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'kalix.projects.v1alpha.projects_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_PROJECT']._serialized_start=162
-  _globals['_PROJECT']._serialized_end=481
-  _globals['_ORGANIZATIONOWNER']._serialized_start=483
-  _globals['_ORGANIZATIONOWNER']._serialized_end=539
-  _globals['_HOSTNAME']._serialized_start=541
-  _globals['_HOSTNAME']._serialized_end=632
-  _globals['_LISTPROJECTSREQUEST']._serialized_start=635
-  _globals['_LISTPROJECTSREQUEST']._serialized_end=781
-  _globals['_LISTPROJECTSRESPONSE']._serialized_start=783
-  _globals['_LISTPROJECTSRESPONSE']._serialized_end=881
-  _globals['_GETPROJECTREQUEST']._serialized_start=883
-  _globals['_GETPROJECTREQUEST']._serialized_end=916
-  _globals['_CREATEHOSTNAMEREQUEST']._serialized_start=918
-  _globals['_CREATEHOSTNAMEREQUEST']._serialized_end=1009
-  _globals['_DELETEHOSTNAMEREQUEST']._serialized_start=1011
-  _globals['_DELETEHOSTNAMEREQUEST']._serialized_end=1048
-  _globals['_UPDATEHOSTNAMEREQUEST']._serialized_start=1051
-  _globals['_UPDATEHOSTNAMEREQUEST']._serialized_end=1189
-  _globals['_LISTHOSTNAMESREQUEST']._serialized_start=1191
-  _globals['_LISTHOSTNAMESREQUEST']._serialized_end=1229
-  _globals['_LISTHOSTNAMESRESPONSE']._serialized_start=1231
-  _globals['_LISTHOSTNAMESRESPONSE']._serialized_end=1332
-  _globals['_LISTREGIONSREQUEST']._serialized_start=1334
-  _globals['_LISTREGIONSREQUEST']._serialized_end=1409
-  _globals['_LISTREGIONSRESPONSE']._serialized_start=1411
-  _globals['_LISTREGIONSRESPONSE']._serialized_end=1506
-  _globals['_REGION']._serialized_start=1509
-  _globals['_REGION']._serialized_end=1830
-  _globals['_PROJECTS']._serialized_start=1833
-  _globals['_PROJECTS']._serialized_end=2544
+  _globals['_PROJECT']._serialized_start=193
+  _globals['_PROJECT']._serialized_end=512
+  _globals['_ORGANIZATIONOWNER']._serialized_start=514
+  _globals['_ORGANIZATIONOWNER']._serialized_end=570
+  _globals['_HOSTNAME']._serialized_start=572
+  _globals['_HOSTNAME']._serialized_end=663
+  _globals['_LISTPROJECTSREQUEST']._serialized_start=666
+  _globals['_LISTPROJECTSREQUEST']._serialized_end=812
+  _globals['_LISTPROJECTSRESPONSE']._serialized_start=814
+  _globals['_LISTPROJECTSRESPONSE']._serialized_end=912
+  _globals['_GETPROJECTREQUEST']._serialized_start=914
+  _globals['_GETPROJECTREQUEST']._serialized_end=947
+  _globals['_CREATEHOSTNAMEREQUEST']._serialized_start=949
+  _globals['_CREATEHOSTNAMEREQUEST']._serialized_end=1040
+  _globals['_DELETEHOSTNAMEREQUEST']._serialized_start=1042
+  _globals['_DELETEHOSTNAMEREQUEST']._serialized_end=1079
+  _globals['_UPDATEHOSTNAMEREQUEST']._serialized_start=1082
+  _globals['_UPDATEHOSTNAMEREQUEST']._serialized_end=1220
+  _globals['_LISTHOSTNAMESREQUEST']._serialized_start=1222
+  _globals['_LISTHOSTNAMESREQUEST']._serialized_end=1260
+  _globals['_LISTHOSTNAMESRESPONSE']._serialized_start=1262
+  _globals['_LISTHOSTNAMESRESPONSE']._serialized_end=1363
+  _globals['_LISTREGIONSREQUEST']._serialized_start=1365
+  _globals['_LISTREGIONSREQUEST']._serialized_end=1440
+  _globals['_LISTREGIONSRESPONSE']._serialized_start=1442
+  _globals['_LISTREGIONSRESPONSE']._serialized_end=1537
+  _globals['_REGION']._serialized_start=1540
+  _globals['_REGION']._serialized_end=1861
+  _globals['_CREATEPROJECTREQUEST']._serialized_start=1863
+  _globals['_CREATEPROJECTREQUEST']._serialized_end=1975
+  _globals['_DELETEPROJECTREQUEST']._serialized_start=1977
+  _globals['_DELETEPROJECTREQUEST']._serialized_end=2013
+  _globals['_UPDATEPROJECTREQUEST']._serialized_start=2015
+  _globals['_UPDATEPROJECTREQUEST']._serialized_end=2136
+  _globals['_ROLEBINDING']._serialized_start=2139
+  _globals['_ROLEBINDING']._serialized_end=2283
+  _globals['_LISTROLEBINDINGSREQUEST']._serialized_start=2285
+  _globals['_LISTROLEBINDINGSREQUEST']._serialized_end=2365
+  _globals['_LISTROLEBINDINGSRESPONSE']._serialized_start=2367
+  _globals['_LISTROLEBINDINGSRESPONSE']._serialized_end=2478
+  _globals['_CREATEROLEBINDINGREQUEST']._serialized_start=2480
+  _globals['_CREATEROLEBINDINGREQUEST']._serialized_end=2581
+  _globals['_DELETEROLEBINDINGREQUEST']._serialized_start=2583
+  _globals['_DELETEROLEBINDINGREQUEST']._serialized_end=2623
+  _globals['_CREATETOKENREQUEST']._serialized_start=2625
+  _globals['_CREATETOKENREQUEST']._serialized_end=2730
+  _globals['_LISTTOKENSREQUEST']._serialized_start=2732
+  _globals['_LISTTOKENSREQUEST']._serialized_end=2806
+  _globals['_LISTTOKENSRESPONSE']._serialized_start=2808
+  _globals['_LISTTOKENSRESPONSE']._serialized_end=2907
+  _globals['_DELETETOKENREQUEST']._serialized_start=2909
+  _globals['_DELETETOKENREQUEST']._serialized_end=2943
+  _globals['_SERVICETOKEN']._serialized_start=2946
+  _globals['_SERVICETOKEN']._serialized_end=3142
+  _globals['_SERVICETOKENVALUE']._serialized_start=3144
+  _globals['_SERVICETOKENVALUE']._serialized_end=3231
+  _globals['_PROJECTS']._serialized_start=3234
+  _globals['_PROJECTS']._serialized_end=4832
 # @@protoc_insertion_point(module_scope)

@@ -1,6 +1,7 @@
 from google.protobuf import empty_pb2 as _empty_pb2
 from google.protobuf import field_mask_pb2 as _field_mask_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from pulumi_kalix._proto.kalix.auth.v1alpha import auth_pb2 as _auth_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
@@ -160,3 +161,133 @@ class Region(_message.Message):
     primary: bool
     global_routes_domain_name: str
     def __init__(self, name: _Optional[str] = ..., endpoint: _Optional[str] = ..., certificate_authority: _Optional[str] = ..., insecure_skip_tls_verify: bool = ..., web_endpoint: _Optional[str] = ..., ingress_cname_address: _Optional[str] = ..., apps_domain_name: _Optional[str] = ..., container_registry: _Optional[str] = ..., api_host: _Optional[str] = ..., provider: _Optional[str] = ..., data_center: _Optional[str] = ..., primary: bool = ..., global_routes_domain_name: _Optional[str] = ...) -> None: ...
+
+class CreateProjectRequest(_message.Message):
+    __slots__ = ("friendly_name", "description", "region_id", "organization_name")
+    FRIENDLY_NAME_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    REGION_ID_FIELD_NUMBER: _ClassVar[int]
+    ORGANIZATION_NAME_FIELD_NUMBER: _ClassVar[int]
+    friendly_name: str
+    description: str
+    region_id: str
+    organization_name: str
+    def __init__(self, friendly_name: _Optional[str] = ..., description: _Optional[str] = ..., region_id: _Optional[str] = ..., organization_name: _Optional[str] = ...) -> None: ...
+
+class DeleteProjectRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class UpdateProjectRequest(_message.Message):
+    __slots__ = ("project", "update_mask")
+    PROJECT_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_MASK_FIELD_NUMBER: _ClassVar[int]
+    project: Project
+    update_mask: _field_mask_pb2.FieldMask
+    def __init__(self, project: _Optional[_Union[Project, _Mapping]] = ..., update_mask: _Optional[_Union[_field_mask_pb2.FieldMask, _Mapping]] = ...) -> None: ...
+
+class RoleBinding(_message.Message):
+    __slots__ = ("name", "principal", "user_email", "user_full_name", "principal_friendly_name", "mfa_enabled")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    PRINCIPAL_FIELD_NUMBER: _ClassVar[int]
+    USER_EMAIL_FIELD_NUMBER: _ClassVar[int]
+    USER_FULL_NAME_FIELD_NUMBER: _ClassVar[int]
+    PRINCIPAL_FRIENDLY_NAME_FIELD_NUMBER: _ClassVar[int]
+    MFA_ENABLED_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    principal: str
+    user_email: str
+    user_full_name: str
+    principal_friendly_name: str
+    mfa_enabled: bool
+    def __init__(self, name: _Optional[str] = ..., principal: _Optional[str] = ..., user_email: _Optional[str] = ..., user_full_name: _Optional[str] = ..., principal_friendly_name: _Optional[str] = ..., mfa_enabled: bool = ...) -> None: ...
+
+class ListRoleBindingsRequest(_message.Message):
+    __slots__ = ("parent", "page_size", "page_token")
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    parent: str
+    page_size: int
+    page_token: str
+    def __init__(self, parent: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListRoleBindingsResponse(_message.Message):
+    __slots__ = ("role_bindings", "next_page_token")
+    ROLE_BINDINGS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    role_bindings: _containers.RepeatedCompositeFieldContainer[RoleBinding]
+    next_page_token: str
+    def __init__(self, role_bindings: _Optional[_Iterable[_Union[RoleBinding, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class CreateRoleBindingRequest(_message.Message):
+    __slots__ = ("parent", "role_binding")
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    ROLE_BINDING_FIELD_NUMBER: _ClassVar[int]
+    parent: str
+    role_binding: RoleBinding
+    def __init__(self, parent: _Optional[str] = ..., role_binding: _Optional[_Union[RoleBinding, _Mapping]] = ...) -> None: ...
+
+class DeleteRoleBindingRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class CreateTokenRequest(_message.Message):
+    __slots__ = ("parent", "description", "scopes")
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    SCOPES_FIELD_NUMBER: _ClassVar[int]
+    parent: str
+    description: str
+    scopes: _containers.RepeatedScalarFieldContainer[_auth_pb2.TokenScope]
+    def __init__(self, parent: _Optional[str] = ..., description: _Optional[str] = ..., scopes: _Optional[_Iterable[_Union[_auth_pb2.TokenScope, str]]] = ...) -> None: ...
+
+class ListTokensRequest(_message.Message):
+    __slots__ = ("parent", "page_size", "page_token")
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    parent: str
+    page_size: int
+    page_token: str
+    def __init__(self, parent: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListTokensResponse(_message.Message):
+    __slots__ = ("tokens", "next_page_token")
+    TOKENS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    tokens: _containers.RepeatedCompositeFieldContainer[ServiceToken]
+    next_page_token: str
+    def __init__(self, tokens: _Optional[_Iterable[_Union[ServiceToken, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class DeleteTokenRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class ServiceToken(_message.Message):
+    __slots__ = ("name", "description", "created_time", "expire_time", "scopes")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    CREATED_TIME_FIELD_NUMBER: _ClassVar[int]
+    EXPIRE_TIME_FIELD_NUMBER: _ClassVar[int]
+    SCOPES_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    description: str
+    created_time: _timestamp_pb2.Timestamp
+    expire_time: _timestamp_pb2.Timestamp
+    scopes: _containers.RepeatedScalarFieldContainer[_auth_pb2.TokenScope]
+    def __init__(self, name: _Optional[str] = ..., description: _Optional[str] = ..., created_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., expire_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., scopes: _Optional[_Iterable[_Union[_auth_pb2.TokenScope, str]]] = ...) -> None: ...
+
+class ServiceTokenValue(_message.Message):
+    __slots__ = ("token", "value")
+    TOKEN_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    token: ServiceToken
+    value: str
+    def __init__(self, token: _Optional[_Union[ServiceToken, _Mapping]] = ..., value: _Optional[str] = ...) -> None: ...
