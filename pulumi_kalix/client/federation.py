@@ -1,7 +1,7 @@
 """`Federation`: the gRPC federation plane of the Akka platform.
 
-Tokens (`kalix.auth.v1alpha.Auth`), projects, regions and hostnames
-(`kalix.projects.v1alpha.Projects`), over the method table in
+Tokens (`kalix.auth.v1alpha.Auth`), projects, regions, hostnames, role bindings and
+service tokens (`kalix.projects.v1alpha.Projects`), over the method table in
 :mod:`pulumi_kalix._proto.rpc`. Every call but the two token exchanges carries an
 access token, which a `token` callable supplies (the session's cache); a call rejected
 with UNAUTHENTICATED asks the cache for a fresh token once and is tried again.
@@ -312,6 +312,109 @@ class Federation:
             if not token:
                 return regions
         raise ServerError("ListRegions never ended its pages", status_code=500)
+
+    def create_project(
+        self, friendly_name: str, *, description: str, region_id: str, organization_name: str
+    ) -> projects_pb2.Project:
+        """A new project (its UUID is the server's). Never repeated once it may have been
+        sent: a repeat would make a second project, so the caller resolves a lost answer
+        by looking for the name."""
+        request = projects_pb2.CreateProjectRequest(
+            friendly_name=friendly_name,
+            description=description,
+            region_id=region_id,
+            organization_name=organization_name,
+        )
+        return self.call(rpc.CREATE_PROJECT, request, idempotent=False, repeatable=False)
+
+    def update_project(
+        self, project_id: str, *, friendly_name: str | None = None, description: str | None = None
+    ) -> projects_pb2.Project:
+        """Set the friendly name and/or description (only the fields given)."""
+        paths = [
+            path
+            for path, value in (("friendly_name", friendly_name), ("description", description))
+            if value is not None
+        ]
+        request = projects_pb2.UpdateProjectRequest(
+            project=projects_pb2.Project(
+                name=f"projects/{project_id}",
+                friendly_name=friendly_name or "",
+                description=description or "",
+            ),
+            update_mask=field_mask_pb2.FieldMask(paths=paths),
+        )
+        return self.call(rpc.UPDATE_PROJECT, request)
+
+    def delete_project(self, project_id: str) -> None:
+        self.call(
+            rpc.DELETE_PROJECT, projects_pb2.DeleteProjectRequest(name=f"projects/{project_id}")
+        )
+
+    # -- role bindings and service tokens ------------------------------------------------
+
+    def list_role_bindings(self, project_id: str) -> list[projects_pb2.RoleBinding]:
+        found: list[projects_pb2.RoleBinding] = []
+        token = ""
+        for _ in range(10_000):
+            page = self.call(
+                rpc.LIST_ROLE_BINDINGS,
+                projects_pb2.ListRoleBindingsRequest(
+                    parent=f"projects/{project_id}", page_size=PAGE_SIZE, page_token=token
+                ),
+            )
+            found.extend(page.role_bindings)
+            token = page.next_page_token
+            if not token:
+                return found
+        raise ServerError("ListRoleBindings never ended its pages", status_code=500)
+
+    def create_role_binding(
+        self, project_id: str, role: str, principal: str
+    ) -> projects_pb2.RoleBinding:
+        """Grant `role` to `principal`. Not repeated once it may have been sent (the
+        caller can tell its binding from a list)."""
+        request = projects_pb2.CreateRoleBindingRequest(
+            parent=f"projects/{project_id}/roles/{role}",
+            role_binding=projects_pb2.RoleBinding(principal=principal),
+        )
+        return self.call(rpc.CREATE_ROLE_BINDING, request, idempotent=False, repeatable=False)
+
+    def delete_role_binding(self, name: str) -> None:
+        """`name`: projects/<project-id>/roles/<role>/bindings/<binding-id>."""
+        self.call(rpc.DELETE_ROLE_BINDING, projects_pb2.DeleteRoleBindingRequest(name=name))
+
+    def list_tokens(self, project_id: str) -> list[projects_pb2.ServiceToken]:
+        found: list[projects_pb2.ServiceToken] = []
+        token = ""
+        for _ in range(10_000):
+            page = self.call(
+                rpc.LIST_TOKENS,
+                projects_pb2.ListTokensRequest(
+                    parent=f"projects/{project_id}", page_size=PAGE_SIZE, page_token=token
+                ),
+            )
+            found.extend(page.tokens)
+            token = page.next_page_token
+            if not token:
+                return found
+        raise ServerError("ListTokens never ended its pages", status_code=500)
+
+    def create_token(
+        self, project_id: str, description: str, scopes: list[int]
+    ) -> projects_pb2.ServiceTokenValue:
+        """A new service token; its value is in this answer only. Never repeated once it
+        may have been sent (a repeat would make a second token)."""
+        request = projects_pb2.CreateTokenRequest(
+            parent=f"projects/{project_id}",
+            description=description,
+            scopes=scopes,  # type: ignore[arg-type]  # enum values as ints
+        )
+        return self.call(rpc.CREATE_TOKEN, request, idempotent=False, repeatable=False)
+
+    def delete_token(self, name: str) -> None:
+        """`name`: projects/<project-id>/tokens/<token-id>."""
+        self.call(rpc.DELETE_TOKEN, projects_pb2.DeleteTokenRequest(name=name))
 
     # -- hostnames -------------------------------------------------------------------------
 

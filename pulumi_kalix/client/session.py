@@ -241,6 +241,13 @@ class Session:
             f"it sees: {seen}{more}. Set kalix:project to one of them (name or UUID)"
         )
 
+    def forget_project(self, project_id: str) -> None:
+        """Drop what is cached of a project (renamed or deleted by a `Project`)."""
+        with self._lock:
+            for key in [k for k, v in self._projects.items() if v.id == project_id]:
+                del self._projects[key]
+            self._regions.pop(project_id, None)
+
     def region_of(self, project: ProjectInfo) -> RegionInfo:
         """The region whose control plane serves `project`: the one the settings name,
         else the primary one, else the first (the official SDK's rule)."""

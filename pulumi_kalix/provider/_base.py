@@ -307,9 +307,13 @@ class KalixProvider(ResourceProvider):
 
     # -- errors --------------------------------------------------------------------
 
+    def describe(self, action: str, name: str, project: str) -> str:
+        """What was being done, for messages: "creating service 'cart' in project 'shop'"."""
+        return f"{action} {self.noun} {name!r} in project {project!r}"
+
     def explain(self, exc: Exception, action: str, name: str, project: str) -> Exception:
         """Turn a client error into one sentence a user can act on."""
-        what = f"{action} {self.noun} {name!r} in project {project!r}"
+        what = self.describe(action, name, project)
         if isinstance(exc, ConfigurationError):
             return ProviderError(f"{what} failed: {exc}")
         if isinstance(exc, APIConnectionError):
