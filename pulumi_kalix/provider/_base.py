@@ -41,6 +41,7 @@ from ..errors import (
     ConflictError,
     KalixError,
     NotFoundError,
+    ServerError,
     UnauthorizedError,
 )
 from . import _engine_log
@@ -346,6 +347,44 @@ def _credential_source(settings: Settings) -> str:
         return settings.credential().source
     except ConfigurationError:
         return "none found"
+
+
+R = TypeVar("R")
+#: Lost answers: the call may or may not have been applied.
+UNCERTAIN = (APIConnectionError, ServerError)
+
+
+def create_then_look(
+    make: Callable[[], R],
+    find: Callable[[], R | None],
+    *,
+    attempts: int = 3,
+    pause: float = 0.5,
+    sleep: Callable[[float], None] = time.sleep,
+) -> R:
+    """A create that is never repeated blindly (for objects with a unique key but no
+    idempotency token: project names, role bindings). After a lost answer the object is
+    looked for, and only when it is absent is the create sent again; a repeat meeting
+    ALREADY_EXISTS (the earlier attempt landed late) looks once more. A first attempt's
+    ALREADY_EXISTS is the caller's to explain."""
+    last: Exception | None = None
+    for attempt in range(attempts):
+        try:
+            return make()
+        except AlreadyExistsError:
+            found = find() if attempt else None
+            if found is not None:
+                return found
+            raise
+        except UNCERTAIN as exc:
+            found = find()
+            if found is not None:
+                return found
+            last = exc
+            if attempt + 1 < attempts:
+                sleep(pause * (attempt + 1))
+    assert last is not None
+    raise last
 
 
 def failure(prop: str, reason: str) -> CheckFailure:

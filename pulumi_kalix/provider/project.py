@@ -19,11 +19,9 @@ from .._proto.kalix.projects.v1alpha import projects_pb2
 from ..claims import CLAIM_KEY
 from ..errors import (
     AlreadyExistsError,
-    APIConnectionError,
     ForbiddenError,
     KalixError,
     NotFoundError,
-    ServerError,
 )
 from ._base import (
     KalixProvider,
@@ -31,11 +29,9 @@ from ._base import (
     ProviderError,
     check_name,
     check_type,
+    create_then_look,
     failure,
 )
-
-#: Lost answers: the call may or may not have been applied.
-_UNCERTAIN = (APIConnectionError, ServerError)
 
 
 class ProjectProvider(KalixProvider):
@@ -204,11 +200,15 @@ class ProjectProvider(KalixProvider):
                     federation.update_project(project_id, description=description)
             else:
                 try:
-                    made = federation.create_project(
-                        name,
-                        description=description,
-                        region_id=region,
-                        organization_name=organization,
+                    # Not there before: one there after a lost answer is ours.
+                    made = create_then_look(
+                        lambda: federation.create_project(
+                            name,
+                            description=description,
+                            region_id=region,
+                            organization_name=organization,
+                        ),
+                        lambda: self._named(name, organization),
                     )
                 except AlreadyExistsError:
                     raise ProviderError(
@@ -216,12 +216,6 @@ class ProjectProvider(KalixProvider):
                         "credential; choose another name, or use a credential that may act on "
                         "it and pass adopt=True"
                     ) from None
-                except _UNCERTAIN:
-                    # The answer was lost: it did not exist before, so one there now is ours.
-                    found = self._named(name, organization)
-                    if found is None:
-                        raise
-                    made = found
                 project_id = made.name.removeprefix("projects/")
             project = federation.get_project(project_id)
         except KalixError as exc:

@@ -18,15 +18,22 @@ from pulumi.dynamic import CheckFailure, CreateResult, ReadResult, UpdateResult
 
 from .._proto.kalix.projects.v1alpha import projects_pb2
 from ..claims import CLAIM_KEY
-from ..errors import APIConnectionError, KalixError, NotFoundError, ServerError
-from ._base import KalixProvider, Props, ProviderError, check_type, failure, is_unknown
+from ..errors import KalixError, NotFoundError
+from ._base import (
+    KalixProvider,
+    Props,
+    ProviderError,
+    check_type,
+    create_then_look,
+    failure,
+    is_unknown,
+)
 
 #: The project roles the Akka documentation lists ("Managing project users").
 ROLES = ("admin", "developer", "viewer", "backoffice")
 #: A resource name such as users/<user-id> (the published field: "a user resource name
 #: or a group resource name"; the group form is not spelled out).
 PRINCIPAL_RE = re.compile(r"^[a-z][a-z-]*/[^/\s]+(/[a-z][a-z-]*/[^/\s]+)*$")
-_UNCERTAIN = (APIConnectionError, ServerError)
 
 
 def binding_role(binding: projects_pb2.RoleBinding) -> str:
@@ -106,12 +113,11 @@ class RoleBindingProvider(KalixProvider):
                 )
             binding = existing
             if binding is None:
-                try:
-                    binding = session.federation.create_role_binding(project_id, role, principal)
-                except _UNCERTAIN:
-                    binding = self._find(project_id, role, principal)  # lost answer: ours
-                    if binding is None:
-                        raise
+                # Not there before: one there after a lost answer is ours.
+                binding = create_then_look(
+                    lambda: session.federation.create_role_binding(project_id, role, principal),
+                    lambda: self._find(project_id, role, principal),
+                )
         except KalixError as exc:
             raise self.explain(exc, "creating", label, project) from exc
         return CreateResult(binding.name, self.outputs(binding, props, adopted))

@@ -281,3 +281,45 @@ def test_bad_inputs_fail_the_check_naming_the_property(
     with pytest.raises(EngineError) as refused:
         stack.engine.preview(program)
     assert words in str(refused.value)
+
+
+def _fault(stack: Stack, method: str, mode: str) -> None:
+    stack.server.admin("POST", "/federation/faults", {"method": method, "mode": mode, "count": 1})
+
+
+def test_lost_or_refused_creates_make_one_project_and_one_binding(stack: Stack) -> None:
+    name = _name()
+    _fault(stack, "CreateProject", "unavailable")  # refused before acting: sent again
+    _fault(stack, "CreateRoleBinding", "lost-answer")  # applied, answer lost: found
+
+    def run() -> None:
+        proj = kalix.Project("proj", name=name, allow_delete=True)
+        kalix.RoleBinding("b", role="viewer", principal="users/late", project=proj.id)
+
+    stack.engine.up(run)
+    injected = [f["injected"] for f in stack.server.admin("GET", "/federation/faults")["faults"]]
+    assert injected == [1, 1]
+    project_id = stack.engine.outputs("proj")["project_id"]
+    with channel(stack.server) as chan:
+        token = access_token(chan, stack.server.token).token
+        listed = call(rpc.LIST_PROJECTS, chan, projects_pb2.ListProjectsRequest(), token)
+    assert [p.friendly_name for p in listed.projects].count(name) == 1
+    assert _bindings(stack, project_id).count(("viewer", "users/late")) == 1
+    stack.engine.destroy()
+
+
+def test_a_token_whose_answer_was_lost_is_named_to_revoke_not_repeated(stack: Stack) -> None:
+    _fault(stack, "CreateToken", "lost-answer")
+    with pytest.raises(EngineError) as lost:
+        stack.engine.up(lambda: kalix.ServiceToken("ci", description="lost one"))
+    with channel(stack.server) as chan:
+        token = access_token(chan, stack.server.token).token
+        listed = call(
+            rpc.LIST_TOKENS,
+            chan,
+            projects_pb2.ListTokensRequest(parent=f"projects/{stack.server.project_id()}"),
+            token,
+        )
+    made = [t.name for t in listed.tokens if t.description == "lost one"]
+    assert len(made) == 1  # not repeated
+    assert made[0] in str(lost.value) and "revoke" in str(lost.value)
