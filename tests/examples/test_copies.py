@@ -15,7 +15,11 @@ from tests.support.local_server import KalixLocalServer
 
 from .conftest import EXAMPLES, example_engine
 
-CONFIG = {"grpc-routes": {"version": "1"}, "custom-domain-route53": {"dnsTimeout": "30"}}
+CONFIG = {
+    "grpc-routes": {"version": "1"},
+    "custom-domain-route53": {"dnsTimeout": "30"},
+    "project-bootstrap": {"allowDelete": "true"},  # its project is kept otherwise
+}
 
 
 def test_all_examples_run_from_copies_side_by_side_in_one_project(
