@@ -323,3 +323,51 @@ def test_a_token_whose_answer_was_lost_is_named_to_revoke_not_repeated(stack: St
     made = [t.name for t in listed.tokens if t.description == "lost one"]
     assert len(made) == 1  # not repeated
     assert made[0] in str(lost.value) and "revoke" in str(lost.value)
+
+
+def test_a_first_preview_of_a_new_project_and_its_contents_passes_with_unknowns(
+    stack: Stack,
+) -> None:
+    name = _name()
+    steps = ops(stack.engine.preview(whole_project(name)))
+    assert steps == [("create", n) for n in ("cart", "ci", "dev", "proj")]
+    with channel(stack.server) as chan:
+        token = access_token(chan, stack.server.token).token
+        listed = call(rpc.LIST_PROJECTS, chan, projects_pb2.ListProjectsRequest(), token)
+    assert name not in [p.friendly_name for p in listed.projects]  # a preview makes nothing
+
+
+def test_a_rename_by_hand_is_refreshed_and_the_next_up_puts_it_back(stack: Stack) -> None:
+    name, by_hand = _name(), _name()
+    program = lambda: kalix.Project("proj", name=name, allow_delete=True)  # noqa: E731
+    stack.engine.up(program)
+    project_id = stack.engine.outputs("proj")["project_id"]
+    with channel(stack.server) as chan:
+        token = access_token(chan, stack.server.token).token
+        call(
+            rpc.UPDATE_PROJECT,
+            chan,
+            projects_pb2.UpdateProjectRequest(
+                project=projects_pb2.Project(name=f"projects/{project_id}", friendly_name=by_hand)
+            ),
+            token,
+        )
+    stack.engine.refresh()
+    assert stack.engine.outputs("proj")["name"] == by_hand
+    assert ops(stack.engine.up(program)) == [("update", "proj")]
+    project = _project(stack, project_id)
+    assert project is not None and project.friendly_name == name
+    stack.engine.destroy()
+
+
+def test_a_token_revoked_by_hand_is_dropped_by_refresh_and_made_again(stack: Stack) -> None:
+    program = lambda: kalix.ServiceToken("ci", description="ci")  # noqa: E731
+    stack.engine.up(program)
+    name = stack.engine.outputs("ci")["token_name"]
+    with channel(stack.server) as chan:
+        token = access_token(chan, stack.server.token).token
+        call(rpc.DELETE_TOKEN, chan, projects_pb2.DeleteTokenRequest(name=name), token)
+    stack.engine.refresh()
+    assert ops(stack.engine.up(program)) == [("create", "ci")]
+    assert stack.engine.outputs("ci")["token_name"] != name
+    stack.engine.destroy()
