@@ -130,7 +130,8 @@ class ProjectProvider(KalixProvider):
         if len(names) == 1:
             return names[0]
         raise ProviderError(
-            "organization is required: this credential sees projects of "
+            "organization is required: pass organization='organizations/<id>' (see `akka "
+            "organizations list`); this credential sees projects of "
             f"{len(names)} organizations ({', '.join(names) or 'none'})"
         )
 
