@@ -22,6 +22,13 @@ def _name() -> str:
     return f"made-{uuid.uuid4().hex[:10]}"
 
 
+def _own_token(kalix: KalixLocalServer) -> str:
+    """A refresh token of a project of its own: the projects a test creates with it are
+    seen by it only (the session's server keeps projects, other tests count the default
+    token's)."""
+    return kalix.new_token(_name())
+
+
 def _organization(chan: grpc.Channel, token: str) -> str:
     (project, *_) = call(
         rpc.LIST_PROJECTS, chan, projects_pb2.ListProjectsRequest(), token
@@ -53,7 +60,7 @@ def test_a_created_project_is_the_callers_at_once_with_an_admin_binding(
 ) -> None:
     name = _name()
     with channel(kalix) as chan:
-        token = access_token(chan, kalix.token).token
+        token = access_token(chan, _own_token(kalix)).token
         project = _create(chan, token, name, description="made by a test")
         project_id = project.name.removeprefix("projects/")
         assert str(uuid.UUID(project_id)) == project_id
@@ -97,7 +104,7 @@ def test_create_project_refuses_a_wrong_region_or_organization(
     kalix: KalixLocalServer, fields: dict[str, str], code: grpc.StatusCode, words: str
 ) -> None:
     with channel(kalix) as chan:
-        token = access_token(chan, kalix.token).token
+        token = access_token(chan, _own_token(kalix)).token
         with pytest.raises(grpc.RpcError) as caught:
             _create(chan, token, _name(), **fields)
     assert caught.value.code() == code
@@ -106,7 +113,7 @@ def test_create_project_refuses_a_wrong_region_or_organization(
 
 def test_create_project_refuses_a_taken_or_invalid_name(kalix: KalixLocalServer) -> None:
     with channel(kalix) as chan:
-        token = access_token(chan, kalix.token).token
+        token = access_token(chan, _own_token(kalix)).token
         with pytest.raises(grpc.RpcError) as taken:
             _create(chan, token, "default")
         with pytest.raises(grpc.RpcError) as invalid:
@@ -118,7 +125,7 @@ def test_create_project_refuses_a_taken_or_invalid_name(kalix: KalixLocalServer)
 
 def test_update_project_sets_what_the_mask_names(kalix: KalixLocalServer) -> None:
     with channel(kalix) as chan:
-        token = access_token(chan, kalix.token).token
+        token = access_token(chan, _own_token(kalix)).token
         project = _create(chan, token, _name(), description="before")
         renamed = _name()
         request = projects_pb2.UpdateProjectRequest(
@@ -137,7 +144,7 @@ def test_update_project_sets_what_the_mask_names(kalix: KalixLocalServer) -> Non
 
 def test_delete_project_removes_it_and_its_contents(kalix: KalixLocalServer) -> None:
     with channel(kalix) as chan:
-        token = access_token(chan, kalix.token).token
+        token = access_token(chan, _own_token(kalix)).token
         project = _create(chan, token, _name())
         project_id = project.name.removeprefix("projects/")
         made = call(
@@ -161,7 +168,7 @@ def test_delete_project_removes_it_and_its_contents(kalix: KalixLocalServer) -> 
 
 def test_role_bindings_are_created_listed_paged_and_deleted(kalix: KalixLocalServer) -> None:
     with channel(kalix) as chan:
-        token = access_token(chan, kalix.token).token
+        token = access_token(chan, _own_token(kalix)).token
         project = _create(chan, token, _name())
         made = []
         for i, role in enumerate(("developer", "viewer", "backoffice")):

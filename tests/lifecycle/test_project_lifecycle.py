@@ -5,7 +5,9 @@ adoption, and a project deleted only when the user opted in."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import grpc
@@ -16,14 +18,35 @@ import pulumi_kalix as kalix
 from pulumi_kalix._proto import rpc
 from pulumi_kalix._proto.kalix.projects.v1alpha import projects_pb2
 from tests.harness import EngineError
-from tests.lifecycle.conftest import Stack, ops
+from tests.lifecycle.conftest import Stack, make_engine, ops
 from tests.support.federation import access_token, call, channel, control_plane
+from tests.support.local_server import KalixLocalServer
 
 IMAGE = "registry.example/cart:1.0"
 
 
 def _name() -> str:
     return f"proj-{uuid.uuid4().hex[:10]}"
+
+
+@dataclass
+class Home(Stack):
+    """A stack whose credential is a refresh token of its own, for a home project of its
+    own: the projects it creates are seen by that token only (the session's server keeps
+    projects across tests, and other tests count the default token's)."""
+
+    token: str
+    home: str
+
+
+@pytest.fixture
+def stack(kalix: KalixLocalServer, tmp_path: Path) -> Iterator[Home]:
+    home = _name()
+    token = kalix.new_token(home)
+    state = tmp_path / "state.json"
+    engine = make_engine(kalix, state, kalix.pulumi_config(home, token))
+    with control_plane(kalix, home, token) as api:
+        yield Home(engine, kalix, api, state, token, home)
 
 
 def whole_project(name: str, **kw: Any) -> Callable[[], None]:
@@ -43,9 +66,9 @@ def whole_project(name: str, **kw: Any) -> Callable[[], None]:
     return run
 
 
-def _project(stack: Stack, project_id: str) -> projects_pb2.Project | None:
+def _project(stack: Home, project_id: str) -> projects_pb2.Project | None:
     with channel(stack.server) as chan:
-        token = access_token(chan, stack.server.token).token
+        token = access_token(chan, stack.token).token
         try:
             found: projects_pb2.Project = call(
                 rpc.GET_PROJECT,
@@ -58,9 +81,9 @@ def _project(stack: Stack, project_id: str) -> projects_pb2.Project | None:
         return found
 
 
-def _bindings(stack: Stack, project_id: str) -> list[tuple[str, str]]:
+def _bindings(stack: Home, project_id: str) -> list[tuple[str, str]]:
     with channel(stack.server) as chan:
-        token = access_token(chan, stack.server.token).token
+        token = access_token(chan, stack.token).token
         listed = call(
             rpc.LIST_ROLE_BINDINGS,
             chan,
@@ -70,7 +93,7 @@ def _bindings(stack: Stack, project_id: str) -> list[tuple[str, str]]:
     return sorted((b.name.split("/")[3], b.principal) for b in listed.role_bindings)
 
 
-def _token_works(stack: Stack, value: str) -> bool:
+def _token_works(stack: Home, value: str) -> bool:
     with channel(stack.server) as chan:
         try:
             access_token(chan, value)
@@ -79,7 +102,7 @@ def _token_works(stack: Stack, value: str) -> bool:
     return True
 
 
-def test_one_stack_makes_a_project_and_everything_in_it(stack: Stack) -> None:
+def test_one_stack_makes_a_project_and_everything_in_it(stack: Home) -> None:
     name = _name()
     steps = ops(stack.engine.up(whole_project(name)))
     assert steps == [("create", n) for n in ("cart", "ci", "dev", "proj")]
@@ -92,7 +115,7 @@ def test_one_stack_makes_a_project_and_everything_in_it(stack: Stack) -> None:
     assert outputs["regions"][0]["endpoint"] == stack.server.url
     assert ("developer", "users/dev-1") in _bindings(stack, project_id)
     assert stack.engine.stack_outputs["status"] == "Ready"
-    with control_plane(stack.server, name) as api:
+    with control_plane(stack.server, name, stack.token) as api:
         assert api.services.get("cart").metadata.namespace == project_id
     # The token is a secret: usable, and never in the state file in plain text.
     value = stack.engine.stack_outputs["token"]
@@ -103,7 +126,7 @@ def test_one_stack_makes_a_project_and_everything_in_it(stack: Stack) -> None:
     ]
 
 
-def test_destroy_leaves_the_project_unless_allow_delete_then_deletes_it(stack: Stack) -> None:
+def test_destroy_leaves_the_project_unless_allow_delete_then_deletes_it(stack: Home) -> None:
     name = _name()
     stack.engine.up(whole_project(name))
     project_id = stack.engine.stack_outputs["project_id"]
@@ -119,7 +142,7 @@ def test_destroy_leaves_the_project_unless_allow_delete_then_deletes_it(stack: S
     assert _project(stack, project_id) is None
 
 
-def test_rename_and_description_change_in_place(stack: Stack) -> None:
+def test_rename_and_description_change_in_place(stack: Home) -> None:
     name, renamed = _name(), _name()
 
     def program(project_name: str, description: str) -> Callable[[], None]:
@@ -137,7 +160,7 @@ def test_rename_and_description_change_in_place(stack: Stack) -> None:
     stack.engine.destroy()
 
 
-def test_a_region_change_is_refused_in_the_preview_without_allow_delete(stack: Stack) -> None:
+def test_a_region_change_is_refused_in_the_preview_without_allow_delete(stack: Home) -> None:
     name = _name()
     stack.engine.up(lambda: kalix.Project("proj", name=name))
     with pytest.raises(EngineError) as refused:
@@ -147,10 +170,10 @@ def test_a_region_change_is_refused_in_the_preview_without_allow_delete(stack: S
     stack.engine.destroy()
 
 
-def test_an_existing_project_needs_adopt_and_is_never_deleted(stack: Stack) -> None:
+def test_an_existing_project_needs_adopt_and_is_never_deleted(stack: Home) -> None:
     name, hidden = _name(), _name()
     with channel(stack.server) as chan:
-        token = access_token(chan, stack.server.token).token
+        token = access_token(chan, stack.token).token
         listed = call(rpc.LIST_PROJECTS, chan, projects_pb2.ListProjectsRequest(), token)
         made = call(
             rpc.CREATE_PROJECT,
@@ -180,8 +203,8 @@ def test_an_existing_project_needs_adopt_and_is_never_deleted(stack: Stack) -> N
     assert _project(stack, project_id) is not None
 
 
-def test_a_role_binding_change_replaces_it_and_drift_is_refreshed(stack: Stack) -> None:
-    project_id = stack.server.project_id()
+def test_a_role_binding_change_replaces_it_and_drift_is_refreshed(stack: Home) -> None:
+    project_id = stack.server.project_id(stack.home)
 
     def program(role: str) -> Callable[[], None]:
         return lambda: kalix.RoleBinding("b", role=role, principal="users/someone")
@@ -198,7 +221,7 @@ def test_a_role_binding_change_replaces_it_and_drift_is_refreshed(stack: Stack) 
     second = stack.engine.outputs("b")["binding_name"]
     assert second != first
     with channel(stack.server) as chan:
-        token = access_token(chan, stack.server.token).token
+        token = access_token(chan, stack.token).token
         call(
             rpc.DELETE_ROLE_BINDING, chan, projects_pb2.DeleteRoleBindingRequest(name=second), token
         )
@@ -208,10 +231,10 @@ def test_a_role_binding_change_replaces_it_and_drift_is_refreshed(stack: Stack) 
     assert ("developer", "users/someone") not in _bindings(stack, project_id)
 
 
-def test_an_existing_binding_needs_adopt_and_is_left_on_delete(stack: Stack) -> None:
-    project_id = stack.server.project_id()
+def test_an_existing_binding_needs_adopt_and_is_left_on_delete(stack: Home) -> None:
+    project_id = stack.server.project_id(stack.home)
     with channel(stack.server) as chan:
-        token = access_token(chan, stack.server.token).token
+        token = access_token(chan, stack.token).token
         call(
             rpc.CREATE_ROLE_BINDING,
             chan,
@@ -232,7 +255,7 @@ def test_an_existing_binding_needs_adopt_and_is_left_on_delete(stack: Stack) -> 
     assert ("viewer", "users/held") in _bindings(stack, project_id)
 
 
-def test_rotation_makes_a_new_token_then_revokes_the_old_one(stack: Stack) -> None:
+def test_rotation_makes_a_new_token_then_revokes_the_old_one(stack: Home) -> None:
     def program(rotation: str) -> Callable[[], None]:
         def run() -> None:
             token = kalix.ServiceToken("ci", description="ci", rotation=rotation)
@@ -276,18 +299,18 @@ def test_rotation_makes_a_new_token_then_revokes_the_old_one(stack: Stack) -> No
     ],
 )
 def test_bad_inputs_fail_the_check_naming_the_property(
-    stack: Stack, program: Callable[[], None], words: str
+    stack: Home, program: Callable[[], None], words: str
 ) -> None:
     with pytest.raises(EngineError) as refused:
         stack.engine.preview(program)
     assert words in str(refused.value)
 
 
-def _fault(stack: Stack, method: str, mode: str) -> None:
+def _fault(stack: Home, method: str, mode: str) -> None:
     stack.server.admin("POST", "/federation/faults", {"method": method, "mode": mode, "count": 1})
 
 
-def test_lost_or_refused_creates_make_one_project_and_one_binding(stack: Stack) -> None:
+def test_lost_or_refused_creates_make_one_project_and_one_binding(stack: Home) -> None:
     name = _name()
     _fault(stack, "CreateProject", "unavailable")  # refused before acting: sent again
     _fault(stack, "CreateRoleBinding", "lost-answer")  # applied, answer lost: found
@@ -301,23 +324,25 @@ def test_lost_or_refused_creates_make_one_project_and_one_binding(stack: Stack) 
     assert injected == [1, 1]
     project_id = stack.engine.outputs("proj")["project_id"]
     with channel(stack.server) as chan:
-        token = access_token(chan, stack.server.token).token
+        token = access_token(chan, stack.token).token
         listed = call(rpc.LIST_PROJECTS, chan, projects_pb2.ListProjectsRequest(), token)
     assert [p.friendly_name for p in listed.projects].count(name) == 1
     assert _bindings(stack, project_id).count(("viewer", "users/late")) == 1
     stack.engine.destroy()
 
 
-def test_a_token_whose_answer_was_lost_is_named_to_revoke_not_repeated(stack: Stack) -> None:
+def test_a_token_whose_answer_was_lost_is_named_to_revoke_not_repeated(stack: Home) -> None:
     _fault(stack, "CreateToken", "lost-answer")
     with pytest.raises(EngineError) as lost:
         stack.engine.up(lambda: kalix.ServiceToken("ci", description="lost one"))
     with channel(stack.server) as chan:
-        token = access_token(chan, stack.server.token).token
+        token = access_token(chan, stack.token).token
         listed = call(
             rpc.LIST_TOKENS,
             chan,
-            projects_pb2.ListTokensRequest(parent=f"projects/{stack.server.project_id()}"),
+            projects_pb2.ListTokensRequest(
+                parent=f"projects/{stack.server.project_id(stack.home)}"
+            ),
             token,
         )
     made = [t.name for t in listed.tokens if t.description == "lost one"]
@@ -326,24 +351,24 @@ def test_a_token_whose_answer_was_lost_is_named_to_revoke_not_repeated(stack: St
 
 
 def test_a_first_preview_of_a_new_project_and_its_contents_passes_with_unknowns(
-    stack: Stack,
+    stack: Home,
 ) -> None:
     name = _name()
     steps = ops(stack.engine.preview(whole_project(name)))
     assert steps == [("create", n) for n in ("cart", "ci", "dev", "proj")]
     with channel(stack.server) as chan:
-        token = access_token(chan, stack.server.token).token
+        token = access_token(chan, stack.token).token
         listed = call(rpc.LIST_PROJECTS, chan, projects_pb2.ListProjectsRequest(), token)
     assert name not in [p.friendly_name for p in listed.projects]  # a preview makes nothing
 
 
-def test_a_rename_by_hand_is_refreshed_and_the_next_up_puts_it_back(stack: Stack) -> None:
+def test_a_rename_by_hand_is_refreshed_and_the_next_up_puts_it_back(stack: Home) -> None:
     name, by_hand = _name(), _name()
     program = lambda: kalix.Project("proj", name=name, allow_delete=True)  # noqa: E731
     stack.engine.up(program)
     project_id = stack.engine.outputs("proj")["project_id"]
     with channel(stack.server) as chan:
-        token = access_token(chan, stack.server.token).token
+        token = access_token(chan, stack.token).token
         call(
             rpc.UPDATE_PROJECT,
             chan,
@@ -360,12 +385,12 @@ def test_a_rename_by_hand_is_refreshed_and_the_next_up_puts_it_back(stack: Stack
     stack.engine.destroy()
 
 
-def test_a_token_revoked_by_hand_is_dropped_by_refresh_and_made_again(stack: Stack) -> None:
+def test_a_token_revoked_by_hand_is_dropped_by_refresh_and_made_again(stack: Home) -> None:
     program = lambda: kalix.ServiceToken("ci", description="ci")  # noqa: E731
     stack.engine.up(program)
     name = stack.engine.outputs("ci")["token_name"]
     with channel(stack.server) as chan:
-        token = access_token(chan, stack.server.token).token
+        token = access_token(chan, stack.token).token
         call(rpc.DELETE_TOKEN, chan, projects_pb2.DeleteTokenRequest(name=name), token)
     stack.engine.refresh()
     assert ops(stack.engine.up(program)) == [("create", "ci")]
@@ -374,7 +399,7 @@ def test_a_token_revoked_by_hand_is_dropped_by_refresh_and_made_again(stack: Sta
 
 
 @pytest.mark.contract_exempt("the new kinds are not all in the derived contract yet")
-def test_a_new_project_holds_everything_project_apply_manages(stack: Stack) -> None:
+def test_a_new_project_holds_everything_project_apply_manages(stack: Home) -> None:
     """Issue 16's "done when": a program makes a project and every kind `akka project
     apply` manages in it, and destroys it again once the user opted in."""
     name = _name()
@@ -411,7 +436,7 @@ def test_a_new_project_holds_everything_project_apply_manages(stack: Stack) -> N
     created = ops(stack.engine.up(run))
     assert {op for op, _ in created} == {"create"} and len(created) == 10
     project_id = stack.engine.outputs("proj")["project_id"]
-    with control_plane(stack.server, name) as api:
+    with control_plane(stack.server, name, stack.token) as api:
         assert api.services.get("cart").metadata.namespace == project_id
         assert [r.metadata.name for r in api.routes.list()] == ["shop"]
         assert api.service_configs.get("cart-config") is not None
