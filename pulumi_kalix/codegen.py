@@ -177,6 +177,28 @@ def secret_keys_in_use(services: list[KalixService]) -> dict[str, set[str]]:
     return keys
 
 
+def secret_key_refs(value: Any) -> dict[str, set[str]]:
+    """The `{name, key}` secret references anywhere in a block, by secret name."""
+    keys: dict[str, set[str]] = {}
+    if isinstance(value, dict):
+        name, key = value.get("name"), value.get("key")
+        if (
+            isinstance(name, str)
+            and isinstance(key, str)
+            and set(value) <= {"name", "key", "optional"}
+        ):
+            keys.setdefault(name, set()).add(key)
+        items: list[Any] = list(value.values())
+    elif isinstance(value, list):
+        items = value
+    else:
+        items = []
+    for item in items:
+        for name, found in secret_key_refs(item).items():
+            keys.setdefault(name, set()).update(found)
+    return keys
+
+
 def _secrets_referenced(inputs: Mapping[str, Any]) -> list[str]:
     """Names of the secrets a service's inputs read (env refs, mounts, key sets, ...)."""
     names = {
@@ -288,13 +310,11 @@ def service_kwargs(prog: Program, inputs: Mapping[str, Any]) -> list[tuple[str, 
     """`kalix.Service` keyword arguments of service inputs (plain values)."""
     kwargs = [("image", lit(inputs["image"]))]
     kwargs += [(key, lit(inputs[key])) for key in SERVICE_KWARGS if inputs.get(key) is not None]
-    config_name = inputs.get("service_config")
-    if config_name and ("service_config", config_name) in prog.variables:
-        # A reference: the config is created before the service that loads it.
-        kwargs = [
-            (k, prog.ref("service_config", config_name, "name") if k == "service_config" else v)
-            for k, v in kwargs
-        ]
+    # References: what the service names by name is created before it.
+    for key, kind in (("service_config", "service_config"), ("object_storage", "object_storage")):
+        named = inputs.get(key)
+        if named and (kind, named) in prog.variables:
+            kwargs = [(k, prog.ref(kind, named, "name") if k == key else v) for k, v in kwargs]
     if inputs.get("paused"):
         kwargs.append(("paused", "True"))
     # Secrets it reads: declared first, so a fresh deployment creates them first.
@@ -308,6 +328,9 @@ def service_kwargs(prog: Program, inputs: Mapping[str, Any]) -> list[tuple[str, 
         for n in sorted(_external_secrets_mounted(inputs))
         if ("external_secret", n) in prog.variables
     ]
+    store = ((inputs.get("store_config") or {}).get("store") or {}).get("name")
+    if store and ("store", store) in prog.variables:
+        deps.append(prog.variables[("store", store)])
     if deps:
         kwargs.append(("opts", f"pulumi.ResourceOptions(depends_on=[{', '.join(deps)}])"))
     return kwargs
@@ -596,6 +619,7 @@ __all__ = [
     "readme",
     "render",
     "route_kwargs",
+    "secret_key_refs",
     "secret_keys_in_use",
     "service_kwargs",
 ]

@@ -6,6 +6,7 @@ can hold."""
 
 from __future__ import annotations
 
+import base64
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +15,10 @@ from typing import Any
 import pytest
 import yaml
 
+from pulumi_kalix import api as wire
+from pulumi_kalix.claims import HOSTNAME_LEDGER
 from pulumi_kalix.cli import main
+from pulumi_kalix.client import ControlPlane
 from pulumi_kalix.descriptors import DescriptorError, documents
 from pulumi_kalix.descriptors.project import load_project
 from tests.harness import Engine
@@ -397,3 +401,205 @@ def test_convert_of_a_project_descriptor_with_every_kind_previews_cleanly(
     } <= ours
     kinds = [s for s in steps if "kalix:" in s.type and "StackIdentity" not in s.type]
     assert {s.op for s in kinds} == {"create"} and len(kinds) == program.count("= kalix.")
+
+
+# -- import and export --------------------------------------------------------------------------
+
+#: One object of each control-plane kind (wire form), as a team that used the akka CLI
+#: has them; the secrets they name exist.
+LIVE = {
+    "service_configs": {"metadata": {"name": "cart-config"}, "spec": {"config": "cart.max = 1"}},
+    "external_secrets": {
+        "metadata": {"name": "vault"},
+        "spec": {"gcp": {"projectId": "acme", "objects": [{"name": "db", "path": "db"}]}},
+    },
+    "object_storages": {
+        "metadata": {"name": "default"},
+        "spec": {
+            "buckets": [
+                {
+                    "name": "media",
+                    "bucket": "acme-media",
+                    "provider": "s3",
+                    "region": "eu-west-1",
+                    "credentials": {
+                        "type": "static",
+                        "accessKeyId": {"name": "s3-creds", "key": "id"},
+                        "secretAccessKey": {"name": "s3-creds", "key": "secret"},
+                    },
+                }
+            ]
+        },
+    },
+    "stores": {"metadata": {"name": "memory"}, "spec": {"inMemory": True}},
+    "container_registry_configs": {
+        "metadata": {"name": "registries"},
+        "spec": {
+            "mappings": [
+                {"match": "acme.example/*", "regions": [{"name": "us-east-1", "registry": "r.us"}]}
+            ]
+        },
+    },
+    "brokers": {
+        "metadata": {"name": "default"},
+        "spec": {
+            "type": "kafka",
+            "description": "events",
+            "kafka": {
+                "servers": ["kafka-1.acme.org:9092", "kafka-2.acme.org:9092"],
+                "username": "svc",
+                "authMechanism": "SCRAM-SHA-512",
+                "passwordSecret": {"name": "kafka", "key": "password"},
+            },
+        },
+    },
+    "observabilities": {
+        "metadata": {"name": "default"},
+        "spec": {
+            "exporters": [{"kalixConsole": {}}],
+            "traces": [{"otlp": {"endpoint": "collector.acme.org:4317"}}],
+            "logLevel": "info",
+        },
+    },
+}
+LIVE_SECRETS = {
+    ("kafka", "password"): KAFKA_PASSWORD,
+    ("s3-creds", "id"): "AKIA",
+    ("s3-creds", "secret"): "s3-secret-value",
+}
+CART_YAML = "name: cart\nservice:\n  image: acme.example/cart:1.0\n  serviceConfig: cart-config\n"
+
+
+def _seed(api: ControlPlane) -> None:
+    by_secret: dict[str, dict[str, str]] = {}
+    for (secret, key), value in LIVE_SECRETS.items():
+        by_secret.setdefault(secret, {})[key] = base64.b64encode(value.encode()).decode()
+    for name, data in by_secret.items():
+        spec = wire.SecretSpec(type="generic", data=data)
+        api.secrets.create(wire.KalixSecret(metadata=wire.ObjectMeta(name=name), spec=spec))
+    for collection, data in LIVE.items():
+        objects = getattr(api, collection)
+        objects.create(objects.ops.model.model_validate(data))
+    from pulumi_kalix import descriptors as d
+
+    api.services.create(d.load_service(CART_YAML).to_kalix_service())
+
+
+def _snapshot(api: ControlPlane) -> dict[tuple[str, str], tuple[Any, Any, Any]]:
+    out = {}
+    for collection in ("services", "secrets", *LIVE):
+        for obj in getattr(api, collection).list():
+            meta = obj.metadata
+            if meta.name != HOSTNAME_LEDGER:
+                spec = obj.spec.to_wire() if collection != "secrets" else None
+                out[(collection, meta.name)] = (meta.uid, meta.generation, spec)
+    return out
+
+
+def _flags(server: KalixLocalServer) -> list[str]:
+    return ["--api-host", server.api_host, "--token", server.token, "--project", server.project]
+
+
+@pytest.fixture
+def api(kalix: KalixLocalServer) -> Any:
+    from tests.support.federation import control_plane
+
+    with control_plane(kalix) as client:
+        yield client
+
+
+def test_import_declares_every_kind_and_up_adopts_them_unchanged(
+    kalix: KalixLocalServer, api: ControlPlane, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _seed(api)
+    before = _snapshot(api)
+    out = tmp_path / "infra"
+    assert main(["import", "--out", str(out), *_flags(kalix)]) == 0
+    assert "Warning" not in capsys.readouterr().err
+    program = (out / "__main__.py").read_text()
+    readme = (out / "README.md").read_text()
+    for value in LIVE_SECRETS.values():
+        assert value not in program and value not in readme
+    for ctor in (
+        *("ServiceConfig", "ExternalSecret", "ObjectStorage", "Store"),
+        *("ContainerRegistryConfig", "Broker", "Observability", "Service", "Secret"),
+    ):
+        assert f"= kalix.{ctor}(\n" in program, ctor
+    assert "service_config=service_config_cart_config.name," in program
+    # The keys of a secret are learned from what names them (the broker, the buckets).
+    assert 'config.require_secret("kafka_password")' in program
+    assert 'config.require_secret("s3-creds_secret")' in program
+    assert "depends_on=[secret_s3_creds]" in program and "depends_on=[secret_kafka]" in program
+    result = _ruff(out / "__main__.py")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+    stack_project = yaml.safe_load((out / "Pulumi.yaml").read_text())["name"]
+    config = kalix.pulumi_config()
+    for (secret, key), value in LIVE_SECRETS.items():
+        config[f"{stack_project}:{secret}_{key}"] = value
+    engine = Engine(
+        tmp_path / "state.json",
+        project=stack_project,
+        stack="dev",
+        config=config,
+        secret_keys=set(config) - {"kalix:apiHost", "kalix:project"},
+        program_dir=out,
+        provider_env={"PYTHONPATH": str(REPO)},
+    )
+    steps = engine.up(out / "__main__.py")
+    ours = [s for s in steps if "kalix:" in s.type and "StackIdentity" not in s.type]
+    assert sorted(s.op for s in ours) == ["create"] * program.count("    adopt=True,\n")
+    assert len(ours) == 2 + 1 + len(LIVE)  # secrets, the service, one of each kind
+    # Adopted, not recreated: same objects, same generations, same specs.
+    assert _snapshot(api) == before
+    second = engine.up(out / "__main__.py")
+    assert {s.op for s in second if s.type.startswith("pulumi-python")} == {"same"}
+    assert _snapshot(api) == before
+
+
+def test_export_project_writes_every_kind_a_descriptor_holds_and_names_the_rest(
+    kalix: KalixLocalServer, api: ControlPlane, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _seed(api)
+    target = tmp_path / "project.yaml"
+    assert main(["export", "project", "-f", str(target), *_flags(kalix)]) == 0
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("Warning: left out of the descriptor")
+    for named in (
+        "object storage 'default'",
+        "store 'memory'",
+        "container registry config 'registries'",
+    ):
+        assert f"{named} (no project-descriptor form)" in err
+    text = target.read_text()
+    for value in LIVE_SECRETS.values():
+        assert value not in text
+    project = load_project(text, strict=False)  # what export writes, the loader reads
+    assert [(d.kind, d.name) for d in project.documents] == [
+        ("Service", "cart"),
+        ("ServiceConfig", "cart-config"),
+        ("Secret", "kafka"),
+        ("Secret", "s3-creds"),
+        ("ExternalSecret", "vault"),
+        ("Observability", "default"),
+        ("Broker", "default"),
+    ]
+    kafka = project.of_kind("Secret")[0].secret
+    assert kafka.data == {"password": "NOT EXPORTED"}
+    broker = project.of_kind("Broker")[0]
+    live = LIVE["brokers"]["spec"]
+    assert documents.broker_inputs(broker.name, broker.broker) == {"name": "default", **live}
+    obs = project.of_kind("Observability")[0]
+    inputs, connection = documents.observability_inputs(obs.name, obs.observability)
+    assert connection is None
+    assert inputs == {
+        "name": "default",
+        "exporters": [{"kalixConsole": {}}],
+        "traces": [{"otlp": {"endpoint": "collector.acme.org:4317"}}],
+        "log_level": "info",
+    }
+    vault = project.of_kind("ExternalSecret")[0]
+    assert documents.external_secret_inputs(vault.name, vault.external_secret) == {
+        "name": "vault",
+        **LIVE["external_secrets"]["spec"],
+    }
