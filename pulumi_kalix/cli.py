@@ -532,8 +532,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = commands.add_parser(
         "export",
-        help="export descriptors of live services or routes",
-        description="Export the descriptor of a live service or route as YAML.",
+        help="export descriptors of live services or routes, or a project descriptor",
+        description=(
+            "Export the descriptor of a live service or route as YAML, or (`export\n"
+            "project`) a project descriptor of every object that has a descriptor form."
+        ),
         formatter_class=raw,
     )
     kinds = export.add_subparsers(dest="kind", metavar="KIND", required=True)
@@ -608,10 +611,10 @@ def build_parser() -> argparse.ArgumentParser:
             "Writes a ready-to-run Pulumi program (__main__.py, Pulumi.yaml, README.md) that\n"
             "declares every service, hostname, route, secret, service config, external\n"
             "secret, object storage, store, container registry config, broker and\n"
-            "observability of a project with\n"
-            "adopt=True: the first `pulumi up` takes them over as they are, with no\n"
-            "recreation and no rollout. Secret values are never written; the program\n"
-            "reads them from stack config, and README.md lists the commands to set them."
+            "observability of a project with adopt=True: the first `pulumi up` takes them\n"
+            "over as they are, with no recreation and no rollout. Secret values are never\n"
+            "written; the program reads them from stack config, and README.md lists the\n"
+            "commands to set them."
         ),
         epilog=f"Examples:\n  {PROG} import --project my-project --out infra/",
     )
@@ -633,7 +636,9 @@ def build_parser() -> argparse.ArgumentParser:
             "(`akka project apply -f` / `akka project export`). A route's services and\n"
             "hostname are referenced as outputs; secret values are read from stack config\n"
             "(README.md lists the `pulumi config set --secret` commands) and never written.\n"
-            "Kinds no resource manages yet (Observability, Broker, ...) are named, not dropped."
+            "ServiceConfig, ExternalSecret, Observability, Broker and RoleBindings documents\n"
+            "become their resources; kinds no resource manages yet (Project, NetworkPolicy)\n"
+            "are named, not dropped."
         ),
         epilog=(
             "Examples:\n"

@@ -26,6 +26,7 @@ from tests.support.local_server import KalixLocalServer
 
 REPO = Path(__file__).resolve().parents[2]
 KAFKA_PASSWORD = "kafka-password-value"
+SSL_PASSWORD = "client-key-passphrase"
 CONNECTION_STRING = "InstrumentationKey=00000000-1111-2222-3333-444444444444"
 #: One document of each kind, in the shapes the reference writes them.
 EVERY_KIND_YAML = f"""\
@@ -431,7 +432,21 @@ LIVE = {
             ]
         },
     },
-    "stores": {"metadata": {"name": "memory"}, "spec": {"inMemory": True}},
+    "stores": {
+        "metadata": {"name": "pg"},
+        "spec": {
+            "postgres": {
+                "host": "db.acme.org",
+                "database": "shop",
+                "credentials": {"secret": {"name": "db-creds"}},
+                "ssl": {
+                    "secret": {"name": "db-tls"},
+                    "mode": "verify-full",
+                    "password": SSL_PASSWORD,
+                },
+            }
+        },
+    },
     "container_registry_configs": {
         "metadata": {"name": "registries"},
         "spec": {
@@ -457,7 +472,10 @@ LIVE = {
         "metadata": {"name": "default"},
         "spec": {
             "exporters": [{"kalixConsole": {}}],
-            "traces": [{"otlp": {"endpoint": "collector.acme.org:4317"}}],
+            "traces": [
+                {"otlp": {"endpoint": "collector.acme.org:4317"}},
+                {"azureMonitor": {"connectionString": CONNECTION_STRING}},
+            ],
             "logLevel": "info",
         },
     },
@@ -518,8 +536,11 @@ def test_import_declares_every_kind_and_up_adopts_them_unchanged(
     assert "Warning" not in capsys.readouterr().err
     program = (out / "__main__.py").read_text()
     readme = (out / "README.md").read_text()
-    for value in LIVE_SECRETS.values():
+    for value in (*LIVE_SECRETS.values(), SSL_PASSWORD, CONNECTION_STRING):
         assert value not in program and value not in readme
+    # What reads never show is asked for, as secret data is.
+    assert "pulumi config set --secret observability_azure_monitor_connection_string " in readme
+    assert "pulumi config set --secret pg_ssl_password " in readme
     for ctor in (
         *("ServiceConfig", "ExternalSecret", "ObjectStorage", "Store"),
         *("ContainerRegistryConfig", "Broker", "Observability", "Service", "Secret"),
@@ -537,6 +558,8 @@ def test_import_declares_every_kind_and_up_adopts_them_unchanged(
     config = kalix.pulumi_config()
     for (secret, key), value in LIVE_SECRETS.items():
         config[f"{stack_project}:{secret}_{key}"] = value
+    config[f"{stack_project}:observability_azure_monitor_connection_string"] = CONNECTION_STRING
+    config[f"{stack_project}:pg_ssl_password"] = SSL_PASSWORD
     engine = Engine(
         tmp_path / "state.json",
         project=stack_project,
@@ -567,12 +590,12 @@ def test_export_project_writes_every_kind_a_descriptor_holds_and_names_the_rest(
     assert err.count("\n") == 1 and err.startswith("Warning: left out of the descriptor")
     for named in (
         "object storage 'default'",
-        "store 'memory'",
+        "store 'pg'",
         "container registry config 'registries'",
     ):
         assert f"{named} (no project-descriptor form)" in err
     text = target.read_text()
-    for value in LIVE_SECRETS.values():
+    for value in (*LIVE_SECRETS.values(), SSL_PASSWORD, CONNECTION_STRING):
         assert value not in text
     project = load_project(text, strict=False)  # what export writes, the loader reads
     assert [(d.kind, d.name) for d in project.documents] == [
@@ -591,11 +614,11 @@ def test_export_project_writes_every_kind_a_descriptor_holds_and_names_the_rest(
     assert documents.broker_inputs(broker.name, broker.broker) == {"name": "default", **live}
     obs = project.of_kind("Observability")[0]
     inputs, connection = documents.observability_inputs(obs.name, obs.observability)
-    assert connection is None
+    assert connection == "NOT EXPORTED"  # reads never show it
     assert inputs == {
         "name": "default",
         "exporters": [{"kalixConsole": {}}],
-        "traces": [{"otlp": {"endpoint": "collector.acme.org:4317"}}],
+        "traces": [{"otlp": {"endpoint": "collector.acme.org:4317"}}, {"azureMonitor": {}}],
         "log_level": "info",
     }
     vault = project.of_kind("ExternalSecret")[0]
