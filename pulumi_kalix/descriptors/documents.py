@@ -171,14 +171,6 @@ def external_secret_inputs(name: str, spec: ExternalSecretDocumentSpec) -> dict[
     return {"name": name, given[0]: block.to_wire()}
 
 
-_OBSERVABILITY_INPUTS = {
-    "exporters": "exporters",
-    "traces": "traces",
-    "metrics": "metrics",
-    "logs": "logs",
-}
-
-
 def observability_inputs(
     name: str, spec: ObservabilityDocumentSpec
 ) -> tuple[dict[str, Any], str | None]:
@@ -234,7 +226,7 @@ def observability_inputs(
                 blocks = {"azureMonitor": {}}
             out.append(blocks)
         if out:
-            inputs[_OBSERVABILITY_INPUTS[signal]] = out
+            inputs[signal] = out  # the resource's inputs are named as the lists
     if len(strings) > 1:
         problems.append(
             Problem(
