@@ -626,3 +626,46 @@ def test_export_project_writes_every_kind_a_descriptor_holds_and_names_the_rest(
         "name": "vault",
         **LIVE["external_secrets"]["spec"],
     }
+
+
+def test_up_of_the_converted_program_creates_what_each_document_says(
+    kalix: KalixLocalServer, api: ControlPlane, tmp_path: Path
+) -> None:
+    source = tmp_path / "project.yaml"
+    source.write_text(WITHOUT_ROLE_BINDINGS)
+    out = tmp_path / "infra"
+    assert main(["convert", str(source), "--out", str(out), "--project", kalix.project]) == 0
+    stack_project = yaml.safe_load((out / "Pulumi.yaml").read_text())["name"]
+    config = kalix.pulumi_config()
+    config[f"{stack_project}:kafka-credentials_password"] = KAFKA_PASSWORD
+    config[f"{stack_project}:observability_azure_monitor_connection_string"] = CONNECTION_STRING
+    engine = Engine(
+        tmp_path / "state.json",
+        project=stack_project,
+        stack="dev",
+        config=config,
+        secret_keys=set(config) - {"kalix:apiHost", "kalix:project"},
+        program_dir=out,
+        provider_env={"PYTHONPATH": str(REPO)},
+    )
+    engine.up(out / "__main__.py")
+    assert api.service_configs.get("cart-config").spec.config == "cart.max-items = 100\n"
+    cart = api.services.get("cart")
+    assert cart.spec.service_config is not None
+    assert cart.spec.service_config.name == "cart-config"
+    vault = api.external_secrets.get("vault").spec.azure
+    assert vault is not None and vault.tenant_id == "09d34770-a00f-4aa1-901c-ecd362555564"
+    broker = api.brokers.get("default").spec
+    assert broker.kafka is not None
+    assert broker.kafka.servers == ["kafka-1.acme.org:9092", "kafka-2.acme.org:9092"]
+    assert broker.kafka.password_secret.to_wire() == {
+        "name": "kafka-credentials",
+        "key": "password",
+    }
+    assert broker.kafka.ca_cert_secret is not None and broker.kafka.ca_cert_secret.key == "ca.crt"
+    obs = api.observabilities.get("default").spec.to_wire()
+    assert obs["exporters"] == [{"kalixConsole": {}}]
+    assert [list(e) for e in obs["traces"]] == [["azureMonitor"]]
+    assert obs["traceSampling"] == {"probabilistic": {"percentage": "10"}}
+    second = engine.up(out / "__main__.py")
+    assert {s.op for s in second if s.type.startswith("pulumi-python")} == {"same"}
