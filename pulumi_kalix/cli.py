@@ -6,6 +6,8 @@ pulumi-kalix export service NAME [-f FILE]      like `kalix service export`
 pulumi-kalix export route NAME [-f FILE]        like `kalix route export`
 pulumi-kalix export service|route --all         every one, as a project descriptor
                                   [-o yaml|json] (`services`/`routes` work too)
+pulumi-kalix export project [-f FILE]           every object with a descriptor form, as
+                                                `akka project export` writes them
 pulumi-kalix import --project P [--out DIR]     a program adopting the whole project
 pulumi-kalix convert FILE... --out DIR          a program from descriptor files
 pulumi-kalix whoami [-o text|json]              check credential, project, region
@@ -31,6 +33,7 @@ import yaml
 
 from . import codegen
 from .api import Hostname as HostnameObject
+from .api import KalixRoute, KalixService
 from .claims import HOSTNAME_LEDGER
 from .client import ControlPlane
 from .config import API_HOST, PROJECT, REGION, TOKEN, Settings
@@ -41,7 +44,7 @@ from .descriptors import (
     dump_service,
     unpublished_fields,
 )
-from .descriptors.project import document_data, dump_documents
+from .descriptors.project import REDACTED, document_data, dump_documents
 from .errors import APIConnectionError, APIStatusError, KalixError, NotFoundError
 
 PROG = "pulumi-kalix"
@@ -240,6 +243,92 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _export_project(args: argparse.Namespace, settings: Settings) -> int:
+    """Every object a project descriptor can hold, one document each (secret values as
+    `NOT EXPORTED`); what it cannot hold is named on stderr."""
+    from .descriptors import _yaml
+    from .descriptors.documents import broker_document_spec, observability_document_spec
+
+    with _client(settings) as api:
+        services = api.services.list()
+        routes = api.routes.list()
+        secrets = [s for s in api.secrets.list() if s.metadata.name != HOSTNAME_LEDGER]
+        others = {kind: getattr(api, kind).list() for kind in IMPORTED_KINDS}
+    docs: list[dict[str, Any]] = []
+    left_out: list[str] = []
+
+    def document(kind: str, name: str, spec: dict[str, Any]) -> None:
+        docs.append(
+            {"metadata": {"name": name}, "resource": kind, "resourceVersion": "v1", "spec": spec}
+        )
+
+    objects: list[KalixService | KalixRoute] = [
+        *sorted(services, key=lambda o: o.metadata.name),
+        *sorted(routes, key=lambda o: o.metadata.name),
+    ]
+    for obj in objects:
+        extra = unpublished_fields(obj.spec, "spec")
+        if extra:
+            left_out.append(f"{obj.metadata.name!r}: {', '.join(extra)} (not in the published API)")
+        docs.append(document_data(obj))
+    for cfg in sorted(others["service_configs"], key=lambda o: o.metadata.name):
+        document("ServiceConfig", cfg.metadata.name, {"config": cfg.spec.config})
+    # The platform never shows a secret's keys: those something names are all we know.
+    in_use = codegen.secret_keys_in_use(services)
+    for kind, live in others.items():
+        provider = _provider(IMPORTED_KINDS[kind][0])
+        for item in live:
+            for name, found in codegen.secret_key_refs(provider.inputs_from(item)).items():
+                in_use.setdefault(name, set()).update(found)
+    for secret in sorted(secrets, key=lambda o: o.metadata.name):
+        known = sorted(in_use.get(secret.metadata.name, set()))
+        if not known:
+            left_out.append(f"secret {secret.metadata.name!r} (its keys are not known)")
+            continue
+        data = dict.fromkeys(known, REDACTED)
+        document("Secret", secret.metadata.name, {"type": secret.spec.type, "data": data})
+    for obj in sorted(others["external_secrets"], key=lambda o: o.metadata.name):
+        spec = obj.spec.to_wire()
+        spec.pop("resourceSync", None)
+        document("ExternalSecret", obj.metadata.name, spec)
+    observability = _provider("Observability")
+    for obj in others["observabilities"]:
+        document(
+            "Observability",
+            obj.metadata.name,
+            observability_document_spec(observability.inputs_from(obj)),
+        )
+    broker = _provider("Broker")
+    for obj in others["brokers"]:
+        broker_spec = broker_document_spec(broker.inputs_from(obj))
+        if broker_spec is None:
+            left_out.append(
+                f"broker {obj.metadata.name!r} (workload identity or a GCP project override: "
+                "the descriptor reference has no field for them)"
+            )
+        else:
+            document("Broker", obj.metadata.name, broker_spec)
+    for kind in ("object_storages", "stores", "container_registry_configs"):
+        for obj in others[kind]:
+            noun = IMPORTED_KINDS[kind][1].removesuffix("s")
+            left_out.append(f"{noun} {obj.metadata.name!r} (no project-descriptor form)")
+    if args.output == "json":
+        text = json.dumps(docs, indent=2) + "\n"
+    else:
+        text = dump_all(_yaml(d) for d in docs)
+    if args.file:
+        Path(args.file).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    if left_out:
+        print(
+            "Warning: left out of the descriptor (use `pulumi-kalix import` for them): "
+            + "; ".join(left_out),
+            file=sys.stderr,
+        )
+    return 0
+
+
 # -- import -----------------------------------------------------------------------------------
 
 
@@ -253,26 +342,94 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
         hostnames = _hostnames(settings)
         services = api.services.list()
         routes = api.routes.list()
+        others = {kind: getattr(api, kind).list() for kind in IMPORTED_KINDS}
     prog = codegen.Program(project)
     in_use = codegen.secret_keys_in_use(services)
+    # Brokers, object storages, ... name secret keys too: all an import can know of them.
+    for kind, objects in others.items():
+        provider = _provider(IMPORTED_KINDS[kind][0])
+        for obj in objects:
+            for name, keys in codegen.secret_key_refs(provider.inputs_from(obj)).items():
+                in_use.setdefault(name, set()).update(keys)
     for secret in sorted(secrets, key=lambda o: o.metadata.name):
         codegen.declare_live_secret(prog, secret, in_use.get(secret.metadata.name, set()))
+    # What services name (configs, external secrets, storage) is declared before them ...
+    for kind in BEFORE_SERVICES:
+        _declare_live(prog, kind, others[kind])
     for host in sorted(hostnames, key=lambda h: h.name):
         codegen.declare_hostname(prog, host, host.name)
     for svc in sorted(services, key=lambda o: o.metadata.name):
         codegen.declare_live_service(prog, svc)
     for route in sorted(routes, key=lambda o: o.metadata.name):
         codegen.declare_live_route(prog, route)
+    # ... and the project-wide ones after.
+    for kind in IMPORTED_KINDS:
+        if kind not in BEFORE_SERVICES:
+            _declare_live(prog, kind, others[kind])
     counts = {
         "services": len(services),
         "hostnames": len(hostnames),
         "routes": len(routes),
         "secrets": len(secrets),
+        **{IMPORTED_KINDS[k][1]: len(objs) for k, objs in others.items() if objs},
     }
     _write_program(
         out, prog, counts, f"pulumi-kalix import --project {project}", f"kalix-{project}"
     )
     return 0
+
+
+#: The control-plane kinds `import` declares beside services, routes, secrets and
+#: hostnames: client collection -> (codegen kind, how the counts name them).
+IMPORTED_KINDS: dict[str, tuple[str, str]] = {
+    "service_configs": ("ServiceConfig", "service configs"),
+    "external_secrets": ("ExternalSecret", "external secrets"),
+    "object_storages": ("ObjectStorage", "object storages"),
+    "stores": ("Store", "stores"),
+    "container_registry_configs": ("ContainerRegistryConfig", "container registry configs"),
+    "brokers": ("Broker", "brokers"),
+    "observabilities": ("Observability", "observabilities"),
+}
+BEFORE_SERVICES = ("service_configs", "external_secrets", "object_storages", "stores")
+
+
+def _provider(kind: str) -> Any:
+    from .provider.broker import BrokerProvider
+    from .provider.container_registry_config import ContainerRegistryConfigProvider
+    from .provider.external_secret import ExternalSecretProvider
+    from .provider.object_storage import ObjectStorageProvider
+    from .provider.observability import ObservabilityProvider
+    from .provider.service_config import ServiceConfigProvider
+    from .provider.store import StoreProvider
+
+    providers: dict[str, Any] = {
+        "ServiceConfig": ServiceConfigProvider,
+        "ExternalSecret": ExternalSecretProvider,
+        "ObjectStorage": ObjectStorageProvider,
+        "Store": StoreProvider,
+        "ContainerRegistryConfig": ContainerRegistryConfigProvider,
+        "Broker": BrokerProvider,
+        "Observability": ObservabilityProvider,
+    }
+    return providers[kind]()
+
+
+def _declare_live(prog: codegen.Program, collection: str, objects: list[Any]) -> None:
+    from .api.observability import azure_monitor_paths
+
+    kind = IMPORTED_KINDS[collection][0]
+    provider = _provider(kind)
+    for obj in sorted(objects, key=lambda o: o.metadata.name):
+        inputs = provider.inputs_from(obj)
+        # The one secret value of these kinds is never shown by a read: the program
+        # asks for it (the current value), as for a secret's data.
+        if kind == "Observability":
+            has_secret = bool(azure_monitor_paths(obj.spec.to_wire()))
+        elif kind == "Store":
+            has_secret = bool(obj.spec.postgres and obj.spec.postgres.ssl)
+        else:
+            has_secret = False
+        codegen.declare_kind(prog, kind, inputs, with_secret=has_secret)
 
 
 def _check_out(out: Path, force: bool) -> None:
@@ -375,11 +532,36 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = commands.add_parser(
         "export",
-        help="export descriptors of live services or routes",
-        description="Export the descriptor of a live service or route as YAML.",
+        help="export descriptors of live services or routes, or a project descriptor",
+        description=(
+            "Export the descriptor of a live service or route as YAML, or (`export\n"
+            "project`) a project descriptor of every object that has a descriptor form."
+        ),
         formatter_class=raw,
     )
     kinds = export.add_subparsers(dest="kind", metavar="KIND", required=True)
+    whole = kinds.add_parser(
+        "project",
+        help="exports a project descriptor of every object that has a descriptor form",
+        formatter_class=raw,
+        description=(
+            "Exports, as `akka project export` does, one project-descriptor document per\n"
+            "service, route, service config, secret (its values as NOT EXPORTED),\n"
+            "external secret, observability and broker; what has no descriptor form\n"
+            "(object storages, stores, container registry configs) is named on stderr."
+        ),
+        epilog=f"Examples:\n  {PROG} export project -f project.yaml",
+    )
+    whole.add_argument(
+        "-f", "--file", metavar="FILE", help="the file to write to (default: stdout)"
+    )
+    whole.add_argument(
+        "-o", "--output", choices=("yaml", "json"), default="yaml", help="output format"
+    )
+    _connection_flags(whole, argparse.SUPPRESS)
+    whole.set_defaults(
+        run=_export_project, parser=whole, export_kind="project", name=None, all=True
+    )
     for kind, example, shape in (
         ("service", "my-service", "kalix service export"),
         ("route", "acme-ecommerce", "kalix route export"),
@@ -427,10 +609,12 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=raw,
         description=(
             "Writes a ready-to-run Pulumi program (__main__.py, Pulumi.yaml, README.md) that\n"
-            "declares every service, hostname, route and secret of a project with\n"
-            "adopt=True: the first `pulumi up` takes them over as they are, with no\n"
-            "recreation and no rollout. Secret values are never written; the program\n"
-            "reads them from stack config, and README.md lists the commands to set them."
+            "declares every service, hostname, route, secret, service config, external\n"
+            "secret, object storage, store, container registry config, broker and\n"
+            "observability of a project with adopt=True: the first `pulumi up` takes them\n"
+            "over as they are, with no recreation and no rollout. Secret values are never\n"
+            "written; the program reads them from stack config, and README.md lists the\n"
+            "commands to set them."
         ),
         epilog=f"Examples:\n  {PROG} import --project my-project --out infra/",
     )
@@ -452,7 +636,9 @@ def build_parser() -> argparse.ArgumentParser:
             "(`akka project apply -f` / `akka project export`). A route's services and\n"
             "hostname are referenced as outputs; secret values are read from stack config\n"
             "(README.md lists the `pulumi config set --secret` commands) and never written.\n"
-            "Kinds no resource manages yet (Observability, Broker, ...) are named, not dropped."
+            "ServiceConfig, ExternalSecret, Observability, Broker and RoleBindings documents\n"
+            "become their resources; kinds no resource manages yet (Project, NetworkPolicy)\n"
+            "are named, not dropped."
         ),
         epilog=(
             "Examples:\n"
@@ -500,7 +686,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)  # exit code 2 on a syntax error
-    if args.command == "export" and bool(args.name) == bool(args.all):
+    if (
+        args.command == "export"
+        and args.export_kind != "project"
+        and bool(args.name) == bool(args.all)
+    ):
         args.parser.error(f"give a {args.export_kind.upper()} name or --all (one of them)")
     settings: Settings | None = None
     try:

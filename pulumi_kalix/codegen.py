@@ -7,7 +7,15 @@ dependencies are references to other declarations' outputs (`service_cart.name`,
 `host_shop.hostname`), never strings, when the object is declared in the same program.
 Secret values and HTTP basic password hashes are never written: the program reads
 them with `config.require_secret(...)`, and the README lists the
-`pulumi config set --secret` commands to fill them.
+`pulumi config set --secret` commands to fill them. That holds for the two secret values
+the control-plane kinds have as well (an Observability's Azure Monitor connection
+string, a Store's SSL key password).
+
+The control-plane kinds (ServiceConfig, ExternalSecret, ObjectStorage, Store,
+ContainerRegistryConfig, Broker, Observability) are declared from their resource inputs
+(the wire form of their blocks, which the resources take as they are); a service names
+its ServiceConfig by reference, and every declaration that names secrets (or an
+external secret) depends on those declared here.
 """
 
 from __future__ import annotations
@@ -97,11 +105,24 @@ class Program:
     ) -> None:
         lines = [f"# {line}" for c in comments for line in textwrap.wrap(c, 96)]
         call = [f"{var} = {ctor}(", f"    {lit(resource_name)},"]
-        call += [f"    {k}={v}," for k, v in kwargs]
+        call += [_argument(k, v) for k, v in kwargs]
         call += ["    project=PROJECT,", *(["    adopt=True,"] if adopt else []), ")"]
         code = "\n".join(call).splitlines()  # values may span lines
         lines += [f"# {line}" if line else "#" for line in code] if disabled else code
         self.blocks.append("\n".join(lines))
+
+
+#: The line length of the generated code (ruff's, as this project sets it).
+LINE_LENGTH = 100
+
+
+def _argument(key: str, value: str) -> str:
+    """`    key=value,`; a call too long for a line gets its argument on a line of its own."""
+    line = f"    {key}={value},"
+    head, paren, rest = value.partition("(")
+    if len(line) <= LINE_LENGTH or "\n" in value or not paren or not rest.endswith(")"):
+        return line
+    return f"    {key}={head}(\n        {rest[:-1]}\n    ),"
 
 
 def lit(value: Any, indent: int = 1) -> str:
@@ -156,6 +177,28 @@ def secret_keys_in_use(services: list[KalixService]) -> dict[str, set[str]]:
     return keys
 
 
+def secret_key_refs(value: Any) -> dict[str, set[str]]:
+    """The `{name, key}` secret references anywhere in a block, by secret name."""
+    keys: dict[str, set[str]] = {}
+    if isinstance(value, dict):
+        name, key = value.get("name"), value.get("key")
+        if (
+            isinstance(name, str)
+            and isinstance(key, str)
+            and set(value) <= {"name", "key", "optional"}
+        ):
+            keys.setdefault(name, set()).add(key)
+        items: list[Any] = list(value.values())
+    elif isinstance(value, list):
+        items = value
+    else:
+        items = []
+    for item in items:
+        for name, found in secret_key_refs(item).items():
+            keys.setdefault(name, set()).update(found)
+    return keys
+
+
 def _secrets_referenced(inputs: Mapping[str, Any]) -> list[str]:
     """Names of the secrets a service's inputs read (env refs, mounts, key sets, ...)."""
     names = {
@@ -172,6 +215,31 @@ def _secrets_referenced(inputs: Mapping[str, Any]) -> list[str]:
     if isinstance(store, dict):
         names.add(str(store["name"]))
     return sorted(names)
+
+
+def _secret_names(value: Any, under_secret: bool = False) -> set[str]:
+    """The names a block's secret references give (`{name, key}` / `{name}` under a key
+    that says secret or credential, or plain names in such a list)."""
+    out: set[str] = set()
+    if isinstance(value, dict):
+        if under_secret and isinstance(value.get("name"), str):
+            out.add(value["name"])
+        for key, item in value.items():
+            lowered = str(key).lower()
+            out |= _secret_names(
+                item, under_secret or "secret" in lowered or "credential" in lowered
+            )
+    elif isinstance(value, list):
+        for item in value:
+            if under_secret and isinstance(item, str):
+                out.add(item)
+            out |= _secret_names(item, under_secret)
+    return out
+
+
+def _depends_on(prog: Program, kinds_names: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    deps = sorted({prog.variables[k] for k in kinds_names if k in prog.variables})
+    return [("opts", f"pulumi.ResourceOptions(depends_on=[{', '.join(deps)}])")] if deps else []
 
 
 # -- declarations ---------------------------------------------------------------------------
@@ -242,6 +310,11 @@ def service_kwargs(prog: Program, inputs: Mapping[str, Any]) -> list[tuple[str, 
     """`kalix.Service` keyword arguments of service inputs (plain values)."""
     kwargs = [("image", lit(inputs["image"]))]
     kwargs += [(key, lit(inputs[key])) for key in SERVICE_KWARGS if inputs.get(key) is not None]
+    # References: what the service names by name is created before it.
+    for key, kind in (("service_config", "service_config"), ("object_storage", "object_storage")):
+        named = inputs.get(key)
+        if named and (kind, named) in prog.variables:
+            kwargs = [(k, prog.ref(kind, named, "name") if k == key else v) for k, v in kwargs]
     if inputs.get("paused"):
         kwargs.append(("paused", "True"))
     # Secrets it reads: declared first, so a fresh deployment creates them first.
@@ -250,9 +323,96 @@ def service_kwargs(prog: Program, inputs: Mapping[str, Any]) -> list[tuple[str, 
         for s in _secrets_referenced(inputs)
         if ("secret", s) in prog.variables
     ]
+    deps += [
+        prog.variables[("external_secret", n)]
+        for n in sorted(_external_secrets_mounted(inputs))
+        if ("external_secret", n) in prog.variables
+    ]
+    store = ((inputs.get("store_config") or {}).get("store") or {}).get("name")
+    if store and ("store", store) in prog.variables:
+        deps.append(prog.variables[("store", store)])
     if deps:
         kwargs.append(("opts", f"pulumi.ResourceOptions(depends_on=[{', '.join(deps)}])"))
     return kwargs
+
+
+def _external_secrets_mounted(inputs: Mapping[str, Any]) -> set[str]:
+    names: set[str] = set()
+    for mount in inputs.get("volume_mounts") or []:
+        ref = mount.get("external_secret")
+        if isinstance(ref, dict) and ref.get("provider"):
+            names.add(str(ref["provider"]))
+    store = (inputs.get("truststore") or {}).get("external_secret")
+    if isinstance(store, dict) and store.get("name"):
+        names.add(str(store["name"]))
+    return names
+
+
+# -- the control-plane kinds ------------------------------------------------------------------
+
+#: Per kind: (variable prefix, constructor, the inputs written after the name, in order).
+KINDS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "ServiceConfig": ("service_config", "kalix.ServiceConfig", ("config",)),
+    "ExternalSecret": ("external_secret", "kalix.ExternalSecret", ("aws", "gcp", "azure")),
+    "ObjectStorage": ("object_storage", "kalix.ObjectStorage", ("buckets",)),
+    "Store": ("store", "kalix.Store", ("in_memory", "postgres")),
+    "ContainerRegistryConfig": (
+        "container_registry_config",
+        "kalix.ContainerRegistryConfig",
+        ("credentials", "mappings"),
+    ),
+    "Broker": (
+        "broker",
+        "kalix.Broker",
+        ("type", "description", "kafka", "google_pubsub", "azure_event_hubs"),
+    ),
+    "Observability": (
+        "observability",
+        "kalix.Observability",
+        ("exporters", "traces", "metrics", "logs", "trace_sampling", "heap_dump", "log_level"),
+    ),
+}
+#: The one secret value of a kind, passed as its own input: (input, what it holds).
+SECRET_INPUTS = {
+    "Observability": ("azure_monitor_connection_string", "the Azure Monitor connection string"),
+    "Store": ("ssl_password", "the password of the Postgres SSL client key"),
+}
+
+
+def declare_kind(
+    prog: Program,
+    kind: str,
+    inputs: Mapping[str, Any],
+    *,
+    with_secret: bool = False,
+    hint: str = "",
+    comments: Sequence[str] = (),
+) -> str:
+    """A control-plane object from its resource inputs; `with_secret`: it has the kind's
+    secret value (read from stack config). Returns its variable."""
+    prefix, ctor, order = KINDS[kind]
+    name = str(inputs["name"])
+    var = prog.variable(prefix, name)
+    kwargs = [(k, lit(inputs[k])) for k in order if inputs.get(k) not in (None, "", [], {})]
+    if with_secret:
+        key, what = SECRET_INPUTS[kind]
+        secret = ConfigSecret(what=f"{what} of {kind} {name}", hint=hint)
+        # A singleton's default name says nothing: the kind does.
+        base = f"{prefix}_{key}" if name == "default" else f"{name}_{key}"
+        kwargs.append((key, prog.require_secret(base, secret)))
+    refs = [("secret", n) for n in sorted(_secret_names(dict(inputs)))]
+    kwargs += _depends_on(prog, refs)
+    prog.declare(var, ctor, name, kwargs, comments)
+    return var
+
+
+def declare_role_binding(prog: Program, resource_name: str, role: str, principal: str) -> str:
+    """A project role binding (federation plane): `kalix.RoleBinding(resource_name, role,
+    principal, project=None, opts=None)`, which takes no `adopt`."""
+    var = prog.variable("role_binding", resource_name)
+    kwargs = [("role", lit(role)), ("principal", lit(principal))]
+    prog.declare(var, "kalix.RoleBinding", resource_name, kwargs, adopt=False)
+    return var
 
 
 def declare_live_service(prog: Program, svc: KalixService) -> None:
@@ -371,6 +531,7 @@ def render(prog: Program) -> str:
             "Every object is declared with adopt=True: like `akka project apply`, the first "
             "`pulumi up` creates what is missing and takes over (and updates) what exists."
         )
+    title = "\n".join(textwrap.wrap(title, 88, break_on_hyphens=False))
     doc = "\n".join(textwrap.wrap(body, 88))
     secrets = "Secret values are never written here: they come from stack config (see README.md)."
     header = (
@@ -447,15 +608,18 @@ __all__ = [
     "code_list",
     "code_map",
     "declare_hostname",
+    "declare_kind",
     "declare_live_route",
     "declare_live_secret",
     "declare_live_service",
+    "declare_role_binding",
     "declare_secret",
     "lit",
     "pulumi_yaml",
     "readme",
     "render",
     "route_kwargs",
+    "secret_key_refs",
     "secret_keys_in_use",
     "service_kwargs",
 ]

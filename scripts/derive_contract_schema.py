@@ -7,7 +7,7 @@ Usage::
 
 API_JSON is ``schemas/control-plane/openapi/api.json`` of ``akka/platform-api`` (read at
 commit SHA). The output keeps only what the contract tests need: the component schemas of
-the KalixService, KalixRoute and KalixSecret kinds (object and list), ``Status`` and
+every kind in ``KINDS`` (object and list), ``Status`` and
 ``DeleteOptions``, everything they reference, and per kind the operations the paths
 publish with the schema of each request and response. ``$ref``s point into the output
 itself (``#/schemas/<Name>``), so the file stands alone. Descriptions and the
@@ -33,8 +33,20 @@ GENERATED_BY = "scripts/derive_contract_schema.py"
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_OUTPUT = REPO / "tests" / "contract" / "published-schema.json"
 
-#: The kinds pulumi-kalix manages, by their published group-version-kind name.
-KINDS = ("KalixService", "KalixRoute", "KalixSecret")
+#: The kinds pulumi-kalix manages (and kalix-local serves), by their published
+#: group-version-kind name.
+KINDS = (
+    "KalixService",
+    "KalixRoute",
+    "KalixSecret",
+    "KalixServiceConfig",
+    "ExternalSecret",
+    "KalixObjectStorage",
+    "KalixStore",
+    "ContainerRegistryConfig",
+    "KalixBroker",
+    "KalixObservability",
+)
 #: Schemas every kind's operations share, by group-version-kind name.
 SHARED_KINDS = ("Status", "DeleteOptions")
 #: ``x-kubernetes-action`` -> the verb names the project uses.

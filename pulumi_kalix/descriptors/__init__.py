@@ -309,7 +309,12 @@ def _walk(
 
 
 #: Spellings the Akka documentation uses for a key (the CLI reads the docs' YAML).
-KEY_VARIANTS = {"enableWebsockets": "enableWebSockets"}
+KEY_VARIANTS = {
+    "enableWebsockets": "enableWebSockets",
+    # The external-secret descriptor reference's table (its examples write `tenantId`).
+    "tenantID": "tenantId",
+    "clientID": "clientId",
+}
 #: Documented descriptor keys the published platform API does not have (a path below
 #: the top-level key): named as such, since nothing can apply them through the API.
 UNPUBLISHED = {
@@ -317,6 +322,12 @@ UNPUBLISHED = {
         "Akka platform workload identity is documented for descriptors but is not in the "
         "published platform API (akka/platform-api), so it cannot be applied through it: "
         "set it with `akka service apply` and leave it unmanaged (updates keep it)"
+    ),
+    "runtimeLogs": (
+        "Observability runtimeLogs is documented for descriptors but is not in the "
+        "published platform API (akka/platform-api), so kalix.Observability cannot apply "
+        "it: remove it, or set it with `akka project observability` and leave the object "
+        "unmanaged"
     ),
 }
 

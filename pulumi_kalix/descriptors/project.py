@@ -5,10 +5,13 @@ Each document is `{resource, resourceVersion: v1, metadata: {name, region}, spec
 (Akka project descriptor reference). `Service` specs are the service descriptor's
 `service:` section, `Route` specs the route descriptor (whose `host` may be left out:
 the route then takes a hostname given by the caller), `Secret` specs `{type, data}`
-with plain-text values. Those three become our resources; the other kinds
-(`Project`, `Observability`, `Broker`, `ServiceConfig`, `ExternalSecret`,
-`RoleBindings`, and `NetworkPolicy`, which the CLI also knows) are not managed here
-and are named, never dropped silently.
+with plain-text values; `ServiceConfig`, `ExternalSecret`, `Observability`, `Broker`
+and `RoleBindings` are read in their descriptor shapes and mapped onto their resources
+by :mod:`pulumi_kalix.descriptors.documents` (which says where those shapes differ from
+the API, and why `ObjectStorage`, `Store` and `ContainerRegistryConfig` have no
+documents). `Project` documents are read as the project's metadata (their name names
+the program's project); they and `NetworkPolicy`, which the CLI also knows, are not
+managed here and are named, never dropped silently.
 """
 
 from __future__ import annotations
@@ -37,21 +40,40 @@ from . import (
     _validate,
     _walk,
 )
+from .documents import (
+    DEFAULT_NAME,
+    REDACTED,
+    BrokerDocumentSpec,
+    ExternalSecretDocumentSpec,
+    ObservabilityDocumentSpec,
+    ProjectDocumentSpec,
+    RoleBindingsDocumentSpec,
+    ServiceConfigDocumentSpec,
+    Unmappable,
+    broker_inputs,
+    external_secret_inputs,
+    observability_inputs,
+)
 
-MANAGED_KINDS = ("Service", "Route", "Secret")
-#: Kinds of the project descriptor reference (and the CLI) that no resource models yet.
-UNMANAGED_KINDS = (
-    "Project",
-    "Observability",
-    "Broker",
+MANAGED_KINDS = (
+    "Service",
+    "Route",
+    "Secret",
     "ServiceConfig",
     "ExternalSecret",
+    "Observability",
+    "Broker",
     "RoleBindings",
-    "NetworkPolicy",
 )
+#: Kinds of the project descriptor reference (and the CLI) that no resource models yet.
+UNMANAGED_KINDS = ("Project", "NetworkPolicy")
+#: "only one of each can exist per project" (project descriptor reference).
+SINGLETON_KINDS = ("Project", "Observability", "Broker", "RoleBindings")
+#: Kinds whose objects are named by `metadata.name`, required (the reference's list).
+NAMED_KINDS = ("Project", "Service", "Route", "ExternalSecret", "Secret", "ServiceConfig")
 RESOURCE_VERSIONS = ("v1",)
-#: What `akka project export` writes in place of a secret value.
-REDACTED = "NOT EXPORTED"
+#: The observability descriptor's own pages write its list form as v2.
+KIND_RESOURCE_VERSIONS = {"Observability": ("v1", "v2")}
 
 
 class DocumentMetadata(WireModel):
@@ -87,6 +109,36 @@ class SecretDocument(_Document):
     spec: SecretDocumentSpec
 
 
+class ServiceConfigDocument(_Document):
+    resource: Literal["ServiceConfig"]
+    spec: ServiceConfigDocumentSpec
+
+
+class ExternalSecretDocument(_Document):
+    resource: Literal["ExternalSecret"]
+    spec: ExternalSecretDocumentSpec
+
+
+class ObservabilityDocument(_Document):
+    resource: Literal["Observability"]
+    spec: ObservabilityDocumentSpec
+
+
+class BrokerDocument(_Document):
+    resource: Literal["Broker"]
+    spec: BrokerDocumentSpec
+
+
+class RoleBindingsDocument(_Document):
+    resource: Literal["RoleBindings"]
+    spec: RoleBindingsDocumentSpec
+
+
+class ProjectDocument(_Document):
+    resource: Literal["Project"]
+    spec: ProjectDocumentSpec | None = None
+
+
 class OtherDocument(_Document):
     spec: dict[str, Any] | None = None
 
@@ -95,6 +147,12 @@ _MODELS: dict[str, type[_Document]] = {
     "Service": ServiceDocument,
     "Route": RouteDocument,
     "Secret": SecretDocument,
+    "ServiceConfig": ServiceConfigDocument,
+    "ExternalSecret": ExternalSecretDocument,
+    "Observability": ObservabilityDocument,
+    "Broker": BrokerDocument,
+    "RoleBindings": RoleBindingsDocument,
+    "Project": ProjectDocument,
 }
 
 
@@ -108,6 +166,12 @@ class Document:
     service: ServiceDescriptor | None = None
     route: ProjectRouteSpec | None = None
     secret: SecretDocumentSpec | None = None
+    service_config: ServiceConfigDocumentSpec | None = None
+    external_secret: ExternalSecretDocumentSpec | None = None
+    observability: ObservabilityDocumentSpec | None = None
+    broker: BrokerDocumentSpec | None = None
+    role_bindings: RoleBindingsDocumentSpec | None = None
+    project: ProjectDocumentSpec | None = None
     #: an unmanaged document as it was read
     raw: Mapping[str, Any] | None = None
 
@@ -169,13 +233,14 @@ def load_project(path_or_text: str | os.PathLike[str], *, strict: bool = True) -
         problems += found
         if doc is None:
             continue
-        key = (doc.kind, doc.name)
-        if doc.name and key in seen:
-            problems.append(
-                Problem(
-                    "metadata.name", f"{doc.label} is defined twice (lines {seen[key]})", doc.line
-                )
+        key = (doc.kind, "" if doc.kind in SINGLETON_KINDS else doc.name)
+        if (doc.name or doc.kind in SINGLETON_KINDS) and key in seen:
+            why = (
+                f"a second {doc.kind} document (line {seen[key]}): only one exists per project"
+                if doc.kind in SINGLETON_KINDS
+                else f"{doc.label} is defined twice (lines {seen[key]})"
             )
+            problems.append(Problem("metadata.name", why, doc.line))
         seen.setdefault(key, doc.line)
         out.documents.append(doc)
     if strict:
@@ -217,6 +282,8 @@ def _document(index: int, node: yaml.Node, data: Any) -> tuple[Document | None, 
     raw_meta = data.get("metadata")
     metadata: dict[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
     name = str(metadata.get("name") or "")
+    if not name and kind in ("Observability", "Broker"):
+        name = DEFAULT_NAME  # a singleton: see pulumi_kalix.descriptors.documents
     label = f"{kind} {name!r}" if name else kind
 
     def located(found: list[Problem]) -> list[Problem]:
@@ -228,14 +295,15 @@ def _document(index: int, node: yaml.Node, data: Any) -> tuple[Document | None, 
     if problems:
         return None, located(problems)
     data = _spelling_variants(data)
-    if data.get("resourceVersion") not in RESOURCE_VERSIONS:
+    versions = KIND_RESOURCE_VERSIONS.get(kind, RESOURCE_VERSIONS)
+    if data.get("resourceVersion") not in versions:
         problems.append(
             Problem(
                 "resourceVersion",
-                f"must be {', '.join(RESOURCE_VERSIONS)}, got {data.get('resourceVersion')!r}",
+                f"must be {' or '.join(versions)}, got {data.get('resourceVersion')!r}",
             )
         )
-    if kind in (*MANAGED_KINDS, "ExternalSecret", "ServiceConfig") and not name:
+    if kind in NAMED_KINDS and not name:
         problems.append(Problem("metadata.name", "is required for this kind"))
     if kind in MANAGED_KINDS and metadata.get("region"):
         problems.append(
@@ -282,9 +350,36 @@ def _document(index: int, node: yaml.Node, data: Any) -> tuple[Document | None, 
         if not secret.data:
             problems.append(Problem("spec.data", "is required: a map of key -> value"))
         doc = Document(kind=kind, name=name, line=line, secret=secret)
+    elif isinstance(parsed, ServiceConfigDocument):
+        doc = Document(kind=kind, name=name, line=line, service_config=parsed.spec)
+    elif isinstance(parsed, ExternalSecretDocument):
+        problems += _unmappable(external_secret_inputs, name, parsed.spec)
+        doc = Document(kind=kind, name=name, line=line, external_secret=parsed.spec)
+    elif isinstance(parsed, ObservabilityDocument):
+        problems += _unmappable(observability_inputs, name, parsed.spec)
+        doc = Document(kind=kind, name=name, line=line, observability=parsed.spec)
+    elif isinstance(parsed, BrokerDocument):
+        problems += _unmappable(broker_inputs, name, parsed.spec)
+        doc = Document(kind=kind, name=name, line=line, broker=parsed.spec)
+    elif isinstance(parsed, RoleBindingsDocument):
+        if not parsed.spec.bindings:
+            problems.append(Problem("spec.bindings", "is required: a list of {group, role}"))
+        doc = Document(kind=kind, name=name, line=line, role_bindings=parsed.spec)
+    elif isinstance(parsed, ProjectDocument):
+        doc = Document(kind=kind, name=name, line=line, project=parsed.spec, raw=data)
     else:
         doc = Document(kind=kind, name=name, line=line, raw=data)
     return (None, located(problems)) if problems else (doc, [])
+
+
+def _unmappable(mapping: Any, name: str, spec: Any) -> list[Problem]:
+    """The problems mapping a spec onto its resource's inputs finds (checked at load, so
+    they carry the document's lines)."""
+    try:
+        mapping(name, spec)
+    except Unmappable as err:
+        return err.problems
+    return []
 
 
 def route_with_host(spec: RouteSpec, hostname: str | None) -> RouteSpec:

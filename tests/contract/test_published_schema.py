@@ -24,7 +24,20 @@ KINDS = {
     "KalixService": ("kalixservices", "Service", "ServiceList"),
     "KalixRoute": ("kalixroutes", "Route", "RouteList"),
     "KalixSecret": ("kalixsecrets", "Secret", "SecretList"),
+    "KalixServiceConfig": ("kalixserviceconfigs", "ServiceConfig", "ServiceConfigList"),
+    "ExternalSecret": ("externalsecrets", "ExternalSecret", "ExternalSecretList"),
+    "KalixObjectStorage": ("kalixobjectstorages", "ObjectStorage", "ObjectStorageList"),
+    "KalixStore": ("kalixstores", "Store", "StoreList"),
+    "ContainerRegistryConfig": (
+        "containerregistryconfigs",
+        "ContainerRegistryConfig",
+        "ContainerRegistryConfigList",
+    ),
+    "KalixBroker": ("kalixbrokers", "Broker", "BrokerList"),
+    "KalixObservability": ("kalixobservabilities", "Observability", "ObservabilityList"),
 }
+#: The one kind published at another version.
+VERSIONS = {"KalixObservability": "v1beta1"}
 
 
 @pytest.fixture(scope="module")
@@ -63,8 +76,9 @@ def test_it_holds_the_kinds_and_the_shared_schemas(document: dict[str, Any]) -> 
             schema,
             list_schema,
         )
-        assert entry["apiVersion"] == "kalix.io/v1alpha1"
-        assert document["schemaKinds"][schema] == {"kind": kind, "apiVersion": "kalix.io/v1alpha1"}
+        api_version = f"kalix.io/{VERSIONS.get(kind, 'v1alpha1')}"
+        assert entry["apiVersion"] == api_version
+        assert document["schemaKinds"][schema] == {"kind": kind, "apiVersion": api_version}
     names = set(document["schemas"])
     assert {"Service", "ServiceList", "Route", "RouteList", "Secret", "SecretList"} <= names
     assert {"Status", "DeleteOptions", "ObjectMeta", "ListMeta", "Condition"} <= names
@@ -75,7 +89,8 @@ def test_operations_say_which_body_each_answer_has(document: dict[str, Any]) -> 
     for kind, (plural, schema, list_schema) in KINDS.items():
         ops = document["kinds"][kind]["operations"]
         assert set(ops) == VERBS
-        collection = f"/apis/kalix.io/v1alpha1/namespaces/{{projectId}}/{plural}"
+        version = VERSIONS.get(kind, "v1alpha1")
+        collection = f"/apis/kalix.io/{version}/namespaces/{{projectId}}/{plural}"
         assert (ops["list"]["method"], ops["list"]["path"]) == ("GET", collection)
         assert ops["list"]["responses"] == {"200": list_schema}
         assert ops["get"]["path"] == collection + "/{name}"

@@ -430,7 +430,7 @@ def test_convert_writes_a_program_with_dependencies_wired_and_no_secret_value(
     args = ["convert", str(source), "--out", str(out), "--hostname", "shop.acme.org"]
     assert main(args) == 0
     err = capsys.readouterr().err
-    assert "Warning: " in err and "Observability is not managed by pulumi-kalix" in err
+    assert "Warning: " in err and "Project 'acme' is not managed by pulumi-kalix" in err
     program = (out / "__main__.py").read_text()
     readme = (out / "README.md").read_text()
     compile(program, "__main__.py", "exec")
@@ -444,7 +444,8 @@ def test_convert_writes_a_program_with_dependencies_wired_and_no_secret_value(
         assert value not in program and value not in readme
     assert "pulumi config set --secret db-creds_password " in readme
     assert "pulumi config set --secret shop_basic_admin " in readme
-    assert "Observability" in readme
+    assert "1 observabilities" in readme and "Project 'acme'" in readme
+    assert 'observability_default = kalix.Observability(\n    "default",\n' in program
     # Refuses to overwrite, in one line with exit code 1.
     assert main(args) == 1
     assert capsys.readouterr().err.count("\n") == 1
@@ -516,8 +517,9 @@ def test_the_readme_convert_example_declares_what_the_readme_says(
     source = tmp_path / "project.yaml"
     source.write_text(block)
     assert main(["convert", str(source), "--out", str(tmp_path / "infra")]) == 0
-    assert "Observability is not managed" in capsys.readouterr().err
+    assert "Warning" not in capsys.readouterr().err  # every kind it has is managed
     program = (tmp_path / "infra" / "__main__.py").read_text()
     assert 'runtime_mode="embedded"' in program
     assert "hostname=host_shop_host.hostname" in program
     assert '"/": service_cart.name' in program
+    assert 'observability_default = kalix.Observability(\n    "default",\n' in program

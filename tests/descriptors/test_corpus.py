@@ -119,6 +119,21 @@ def test_a_valid_sample_loads_and_round_trips_through_resource_inputs(sample: Sa
                 _route_round_trip(doc_data["spec"], doc.route)
             elif doc.secret is not None:
                 assert doc.secret.data == doc_data["spec"]["data"]
+            else:  # the other kinds: their spec is read as written (no key dropped)
+                spec = _spelling_variants(doc_data["spec"])
+                model = next(
+                    m
+                    for m in (
+                        doc.service_config,
+                        doc.external_secret,
+                        doc.observability,
+                        doc.broker,
+                        doc.role_bindings,
+                        doc.project,
+                    )
+                    if m is not None
+                )
+                assert model.model_dump(by_alias=True, exclude_none=True) == spec
 
 
 @pytest.mark.parametrize("sample", INVALID, ids=lambda s: s.id)
@@ -131,9 +146,19 @@ def test_an_invalid_sample_is_rejected_with_a_clear_message(sample: Sample) -> N
     assert err.value.line is not None  # located in the file
 
 
-def _convert(sample: Sample, tmp_path: Path) -> tuple[codegen.Program, Path]:
+def _without_role_bindings(text: str) -> str:
+    """The sample without RoleBindings documents: `kalix.RoleBinding` is the federation
+    plane's resource, not on this branch yet (their generated text is checked in
+    test_project_kinds.py)."""
+    docs = [d for d in text.split("\n---\n") if "resource: RoleBindings" not in d]
+    return "\n---\n".join(docs)
+
+
+def _convert(
+    sample: Sample, tmp_path: Path, text: str | None = None
+) -> tuple[codegen.Program, Path]:
     source = tmp_path / sample.path.name
-    source.write_text(sample.text)
+    source.write_text(sample.text if text is None else text)
     prog, _ = convert_files([source])
     out = tmp_path / "program"
     out.mkdir()
@@ -162,7 +187,7 @@ def test_a_valid_sample_converts_to_a_program_without_its_secret_values(
 def test_the_converted_program_previews_without_a_check_failure(
     sample: Sample, kalix: KalixLocalServer, tmp_path: Path
 ) -> None:
-    prog, out = _convert(sample, tmp_path)
+    prog, out = _convert(sample, tmp_path, _without_role_bindings(sample.text))
     config = kalix.pulumi_config()
     for key in prog.config_keys:
         config[f"corpus:{key}"] = "sha256:AAAA" if "_basic_" in key else "a value"

@@ -13,8 +13,6 @@ from tests.support.objects import assert_status
 
 #: tests/contract/published-schema.json is derived for services, routes and secrets only
 #: (scripts/derive_contract_schema.py KINDS): this kind's shapes are asserted here by hand.
-pytestmark = pytest.mark.contract_exempt("KalixStore is not in the derived contract yet")
-
 PLURAL = "kalixstores"
 MERGE = {"Content-Type": "application/merge-patch+json"}
 PASSWORD = "key-passphrase-42"

@@ -19,8 +19,6 @@ from tests.lifecycle.test_ownership import messages, other_stack, state_claim
 
 #: The derived contract (tests/contract/published-schema.json) covers services, routes and
 #: secrets only; kalix-local's shapes of this kind are tested in tests/kalix_local.
-pytestmark = pytest.mark.contract_exempt("ExternalSecret is not in the derived contract yet")
-
 GCP = {"project_id": "acme-prod", "objects": [{"name": "db-password", "path": "db/password"}]}
 AWS = {"objects": [{"name": "prod/db", "type": "secretsmanager", "file_permission": 288}]}
 

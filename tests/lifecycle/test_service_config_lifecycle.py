@@ -19,8 +19,6 @@ from tests.lifecycle.test_ownership import messages, other_stack, state_claim
 
 #: The derived contract (tests/contract/published-schema.json) covers services, routes and
 #: secrets only; kalix-local's shapes of this kind are tested in tests/kalix_local.
-pytestmark = pytest.mark.contract_exempt("KalixServiceConfig is not in the derived contract yet")
-
 HOCON = "shop.greeting = hello"
 
 

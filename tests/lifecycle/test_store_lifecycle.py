@@ -20,8 +20,6 @@ from tests.lifecycle.test_ownership import messages, other_stack, state_claim
 
 #: The derived contract (tests/contract/published-schema.json) covers services, routes and
 #: secrets only; kalix-local's shapes of this kind are tested in tests/kalix_local.
-pytestmark = pytest.mark.contract_exempt("KalixStore is not in the derived contract yet")
-
 PASSWORD = "client-key-passphrase"
 PG = {
     "host": "db.internal",
