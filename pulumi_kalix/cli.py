@@ -451,7 +451,7 @@ def _write_program(
     (out / "README.md").write_text(codegen.readme(prog, counts, command), encoding="utf-8")
     for warning in [*prog.warnings, *prog.notes]:
         print(f"Warning: {warning}", file=sys.stderr)
-    summary = ", ".join(f"{n} {kind}" for kind, n in counts.items())
+    summary = codegen.counted(counts)
     print(f"Wrote {out}/ ({summary}); next: see {out / 'README.md'}", file=sys.stderr)
 
 

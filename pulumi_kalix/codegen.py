@@ -68,6 +68,10 @@ class Program:
     #: what is deliberately not declared (unmanaged kinds), for the README
     notes: list[str] = field(default_factory=list)
     uses_hashed_basic: bool = False
+    #: the `kalix.Project` declaration, when the project itself is declared (convert of
+    #: a Project document): `PROJECT` is then its id
+    project_block: str | None = None
+    project_var: str | None = None
 
     def variable(self, kind: str, name: str) -> str:
         base = f"{kind}_{re.sub(r'[^0-9a-zA-Z_]', '_', name)}".lower()
@@ -407,11 +411,43 @@ def declare_kind(
 
 
 def declare_role_binding(prog: Program, resource_name: str, role: str, principal: str) -> str:
-    """A project role binding (federation plane): `kalix.RoleBinding(resource_name, role,
-    principal, project=None, opts=None)`, which takes no `adopt`."""
+    """A project role binding (federation plane), adopted like everything else: an
+    existing binding of that role and principal is taken over (and left on delete)."""
     var = prog.variable("role_binding", resource_name)
     kwargs = [("role", lit(role)), ("principal", lit(principal))]
-    prog.declare(var, "kalix.RoleBinding", resource_name, kwargs, adopt=False)
+    prog.declare(var, "kalix.RoleBinding", resource_name, kwargs)
+    return var
+
+
+def declare_project(prog: Program, name: str, spec: Any, where: str) -> str:
+    """`kalix.Project` for a Project document, with adopt=True (as `akka project apply`:
+    created when missing, updated when it exists) and no allow_delete: the stack never
+    deletes it. `PROJECT` becomes its id. A project takes one region here: the first
+    (the primary, as the descriptor orders them); the others are named in a note."""
+    var = prog.variable("project", name)
+    regions = list(spec.regions or [])
+    kwargs = [("name", lit(name))]
+    if spec.description:
+        kwargs.append(("description", lit(spec.description)))
+    if spec.organization:
+        kwargs.append(("organization", lit(spec.organization)))
+    if regions:
+        kwargs.append(("region", lit(regions[0])))
+    comments = []
+    if len(regions) > 1:
+        extra = ", ".join(regions[1:])
+        note = (
+            f"Project {name!r} ({where}) also lists the regions {extra}: a Project resource "
+            "creates one region; add the others with the akka CLI (`akka projects regions add`)"
+        )
+        prog.notes.append(note)
+        comments.append(note)
+    lines = [f"# {line}" for c in comments for line in textwrap.wrap(c, 96)]
+    lines += [f"{var} = kalix.Project(", f"    {lit(name)},"]
+    lines += [_argument(k, v) for k, v in kwargs]
+    lines += ["    adopt=True,", ")"]
+    prog.project_block = "\n".join(lines)
+    prog.project_var = var
     return var
 
 
@@ -540,14 +576,28 @@ def render(prog: Program) -> str:
     if prog.uses_hashed_basic:
         header += "from pulumi_kalix.route import HashedHttpBasic\n"
     project = lit(prog.project) if prog.project else "None  # the stack's kalix:project"
+    if prog.project_block is not None:
+        header += f"\n{prog.project_block}\n"
+        project = f"{prog.project_var}.id"
     header += f"\nPROJECT = {project}\n"
     if prog.config_keys:
         header += "config = pulumi.Config()\n"
     return header + "\n\n" + "\n\n".join(prog.blocks) + "\n"
 
 
+def counted(counts: Mapping[str, int]) -> str:
+    """ "1 service, 2 routes, 1 observability": the counts of a summary, in plain English."""
+
+    def noun(kind: str, n: int) -> str:
+        if n != 1:
+            return kind
+        return kind[:-3] + "y" if kind.endswith("ies") else kind.removesuffix("s")
+
+    return ", ".join(f"{n} {noun(kind, n)}" for kind, n in counts.items())
+
+
 def readme(prog: Program, counts: Mapping[str, int], command: str) -> str:
-    what = ", ".join(f"{n} {kind}" for kind, n in counts.items())
+    what = counted(counts)
     if prog.origin == "import":
         intro = (
             f"Written by `{command}`: {what}, each declared with `adopt=True`, so the first "

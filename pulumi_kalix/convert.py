@@ -54,6 +54,8 @@ class _Collected:
         #: the other managed documents, with where they were read
         self.documents: list[tuple[Document, str]] = []
         self.project: str | None = None
+        #: the Project document (its name, description, organization and regions)
+        self.project_doc: tuple[Document, str] | None = None
         self.notes: list[str] = []
 
 
@@ -70,6 +72,8 @@ def _collect(path: Path, into: _Collected) -> None:
                 into.routes.append((doc.name, doc.route, where))
             elif doc.secret is not None:
                 into.secrets.append((doc.name, doc.secret, where))
+            elif doc.kind == "Project" and doc.project is not None:
+                into.project_doc = (doc, where)
             elif doc.kind in MANAGED_KINDS:
                 into.documents.append((doc, where))
             else:
@@ -106,6 +110,19 @@ def convert_files(
         project or found.project, origin="convert", sources=[str(p) for p in files]
     )
     prog.notes = found.notes
+    if found.project_doc is not None and project is not None:
+        # As `akka project apply`: a Project document and --project exclude each other;
+        # here the flag wins and the document is named.
+        doc, where = found.project_doc
+        prog.notes.append(
+            f"{where}: Project {doc.name!r} is not declared: --project {project} names the "
+            "project instead"
+        )
+        found.project_doc = None
+    if found.project_doc is not None:
+        doc, where = found.project_doc
+        assert doc.project is not None
+        codegen.declare_project(prog, doc.name, doc.project, where)
     problems: list[Problem] = []
     for name, secret, where in sorted(found.secrets, key=lambda s: s[0]):
         data = secret.data or {}
@@ -166,6 +183,7 @@ def convert_files(
     if problems:
         raise DescriptorError(problems)
     counts = {
+        **({"projects": 1} if found.project_doc is not None else {}),
         "services": len(found.services),
         "hostnames": host_count,
         "routes": len(found.routes),

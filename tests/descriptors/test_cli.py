@@ -430,11 +430,13 @@ def test_convert_writes_a_program_with_dependencies_wired_and_no_secret_value(
     args = ["convert", str(source), "--out", str(out), "--hostname", "shop.acme.org"]
     assert main(args) == 0
     err = capsys.readouterr().err
-    assert "Warning: " in err and "Project 'acme' is not managed by pulumi-kalix" in err
+    assert "is not managed by pulumi-kalix" not in err
     program = (out / "__main__.py").read_text()
     readme = (out / "README.md").read_text()
     compile(program, "__main__.py", "exec")
-    assert 'PROJECT = "acme"' in program  # from the Project document
+    # The Project document declares the project (adopted) and everything lives in it.
+    assert 'project_acme = kalix.Project(\n    "acme",\n    name="acme",' in program
+    assert "PROJECT = project_acme.id" in program
     assert "hostname=host_shop_acme_org.hostname" in program
     assert '"/": service_cart.name' in program
     assert "depends_on=[secret_db_creds]" in program
@@ -444,7 +446,7 @@ def test_convert_writes_a_program_with_dependencies_wired_and_no_secret_value(
         assert value not in program and value not in readme
     assert "pulumi config set --secret db-creds_password " in readme
     assert "pulumi config set --secret shop_basic_admin " in readme
-    assert "1 observabilities" in readme and "Project 'acme'" in readme
+    assert "1 observability" in readme and "1 project," in readme
     assert 'observability_default = kalix.Observability(\n    "default",\n' in program
     # Refuses to overwrite, in one line with exit code 1.
     assert main(args) == 1

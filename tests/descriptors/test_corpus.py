@@ -203,4 +203,4 @@ def test_the_converted_program_previews_without_a_check_failure(
     steps = engine.preview(out / "__main__.py")  # a check failure raises EngineError
     ours = [s for s in steps if "kalix:" in s.type and "StackIdentity" not in s.type]
     assert ours and {s.op for s in ours} == {"create"}
-    assert len(ours) == len(prog.blocks)
+    assert len(ours) == len(prog.blocks) + (prog.project_block is not None)

@@ -16,12 +16,15 @@ import pytest
 import yaml
 
 from pulumi_kalix import api as wire
+from pulumi_kalix._proto import rpc
+from pulumi_kalix._proto.kalix.projects.v1alpha import projects_pb2
 from pulumi_kalix.claims import HOSTNAME_LEDGER
 from pulumi_kalix.cli import main
 from pulumi_kalix.client import ControlPlane
 from pulumi_kalix.descriptors import DescriptorError, documents
 from pulumi_kalix.descriptors.project import load_project
 from tests.harness import Engine
+from tests.support.federation import access_token, call, channel
 from tests.support.local_server import KalixLocalServer
 
 REPO = Path(__file__).resolve().parents[2]
@@ -130,9 +133,6 @@ spec:
   - group: developers
     role: developer
 """
-#: `kalix.RoleBinding` is the lead's (federation plane), not on this branch yet: the
-#: previewed program leaves those documents out and their text is checked instead.
-WITHOUT_ROLE_BINDINGS = EVERY_KIND_YAML[: EVERY_KIND_YAML.index("---\nresource: RoleBindings")]
 
 
 def _only(text: str, kind: str) -> Any:
@@ -348,8 +348,15 @@ def test_convert_declares_every_kind_without_a_secret_value(
 ) -> None:
     out = _convert(tmp_path, EVERY_KIND_YAML)
     err = capsys.readouterr().err
-    assert "Warning: " in err and "Project 'acme' is not managed" in err
+    assert "Project 'acme' is not managed" not in err
     program = (out / "__main__.py").read_text()
+    # The Project document is the project: adopted (created when missing), never deleted.
+    assert (
+        'project_acme = kalix.Project(\n    "acme",\n    name="acme",\n'
+        '    description="E-commerce application",\n    organization="acme-org",\n'
+        '    region="us-east-1",\n    adopt=True,\n)\n\nPROJECT = project_acme.id\n'
+    ) in program
+    assert "allow_delete" not in program
     readme = (out / "README.md").read_text()
     for value in (KAFKA_PASSWORD, CONNECTION_STRING, "InstrumentationKey"):
         assert value not in program and value not in readme
@@ -367,7 +374,8 @@ def test_convert_declares_every_kind_without_a_secret_value(
     # The federation plane's role bindings, one per binding (no adopt= there).
     assert (
         'role_binding_admin_platform_admins = kalix.RoleBinding(\n    "admin-platform-admins",\n'
-        '    role="admin",\n    principal="groups/platform-admins",\n    project=PROJECT,\n)'
+        '    role="admin",\n    principal="groups/platform-admins",\n    project=PROJECT,\n'
+        "    adopt=True,\n)"
     ) in program
     assert program.count("= kalix.RoleBinding(") == 2
     assert "2 role bindings" in readme
@@ -378,9 +386,8 @@ def test_convert_declares_every_kind_without_a_secret_value(
 def test_convert_of_a_project_descriptor_with_every_kind_previews_cleanly(
     kalix: KalixLocalServer, tmp_path: Path
 ) -> None:
-    out = _convert(tmp_path, WITHOUT_ROLE_BINDINGS)
+    out = _convert(tmp_path, EVERY_KIND_YAML)
     program = (out / "__main__.py").read_text()
-    assert "RoleBinding" not in program
     stack_project = yaml.safe_load((out / "Pulumi.yaml").read_text())["name"]
     config = kalix.pulumi_config()
     config[f"{stack_project}:kafka-credentials_password"] = KAFKA_PASSWORD
@@ -398,7 +405,7 @@ def test_convert_of_a_project_descriptor_with_every_kind_previews_cleanly(
     ours = {s.type.rsplit(":", 1)[-1] for s in steps if s.op == "create" and "kalix:" in s.type}
     assert {
         *("Secret", "ServiceConfig", "ExternalSecret", "Service", "Hostname", "Route"),
-        *("Observability", "Broker"),
+        *("Observability", "Broker", "Project", "RoleBinding"),
     } <= ours
     kinds = [s for s in steps if "kalix:" in s.type and "StackIdentity" not in s.type]
     assert {s.op for s in kinds} == {"create"} and len(kinds) == program.count("= kalix.")
@@ -632,7 +639,7 @@ def test_up_of_the_converted_program_creates_what_each_document_says(
     kalix: KalixLocalServer, api: ControlPlane, tmp_path: Path
 ) -> None:
     source = tmp_path / "project.yaml"
-    source.write_text(WITHOUT_ROLE_BINDINGS)
+    source.write_text(EVERY_KIND_YAML)
     out = tmp_path / "infra"
     assert main(["convert", str(source), "--out", str(out), "--project", kalix.project]) == 0
     stack_project = yaml.safe_load((out / "Pulumi.yaml").read_text())["name"]
@@ -667,5 +674,18 @@ def test_up_of_the_converted_program_creates_what_each_document_says(
     assert obs["exporters"] == [{"kalixConsole": {}}]
     assert [list(e) for e in obs["traces"]] == [["azureMonitor"]]
     assert obs["traceSampling"] == {"probabilistic": {"percentage": "10"}}
+    program = (out / "__main__.py").read_text()
+    assert "kalix.Project(" not in program  # --project names the project instead
+    with channel(kalix) as chan:
+        token = access_token(chan, kalix.token).token
+        listed = call(
+            rpc.LIST_ROLE_BINDINGS,
+            chan,
+            projects_pb2.ListRoleBindingsRequest(parent=f"projects/{kalix.project_id()}"),
+            token,
+        )
+    bound = {(b.name.split("/")[3], b.principal) for b in listed.role_bindings}
+    assert {("admin", "groups/platform-admins"), ("developer", "groups/developers")} <= bound
     second = engine.up(out / "__main__.py")
     assert {s.op for s in second if s.type.startswith("pulumi-python")} == {"same"}
+    engine.destroy()

@@ -398,7 +398,6 @@ def test_a_token_revoked_by_hand_is_dropped_by_refresh_and_made_again(stack: Hom
     stack.engine.destroy()
 
 
-@pytest.mark.contract_exempt("the new kinds are not all in the derived contract yet")
 def test_a_new_project_holds_everything_project_apply_manages(stack: Home) -> None:
     """Issue 16's "done when": a program makes a project and every kind `akka project
     apply` manages in it, and destroys it again once the user opted in."""
