@@ -541,9 +541,20 @@ class Tx:
         self._c.execute("DELETE FROM settings WHERE key = ?", (key,))
 
     def reset(self) -> None:
-        """Wipe objects, hostnames, events and settings; keep projects and tokens. The
-        rv counter keeps counting so that no watcher ever sees a version twice."""
-        for table in ("objects", "hostnames", "events", "settings"):
+        """Wipe objects, hostnames, events, settings, role bindings and service tokens
+        (what lives in projects); keep projects and refresh tokens. The rv counter keeps
+        counting so that no watcher ever sees a version twice."""
+        self._c.execute(
+            "DELETE FROM access_tokens WHERE subject IN (SELECT name FROM service_tokens)"
+        )
+        for table in (
+            "objects",
+            "hostnames",
+            "events",
+            "settings",
+            "role_bindings",
+            "service_tokens",
+        ):
             self._c.execute(f"DELETE FROM {table}")
         self._set_counter("events_floor", self.current_rv())
 

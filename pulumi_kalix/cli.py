@@ -87,6 +87,21 @@ def _hostnames(settings: Settings) -> list[HostnameObject]:
     ]
 
 
+def _role_bindings(settings: Settings) -> tuple[list[tuple[str, str]], str | None]:
+    """The project's (role, principal) bindings, or none and why (listing them needs the
+    admin role: an import by a developer still writes the rest)."""
+    from .errors import ForbiddenError
+    from .provider.role_binding import binding_role
+
+    session = settings.session()
+    project = session.project(_project(settings))
+    try:
+        bindings = session.federation.list_role_bindings(project.id)
+    except ForbiddenError as exc:
+        return [], f"role bindings were not imported: listing them needs the admin role ({exc})"
+    return sorted((binding_role(b), b.principal) for b in bindings), None
+
+
 def _explain(exc: Exception, settings: Settings | None) -> str:
     if isinstance(exc, APIConnectionError):
         where = exc.url or (settings.api_host if settings else API_HOST[2])
@@ -343,7 +358,10 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
         services = api.services.list()
         routes = api.routes.list()
         others = {kind: getattr(api, kind).list() for kind in IMPORTED_KINDS}
+    bindings, no_bindings = _role_bindings(settings)
     prog = codegen.Program(project)
+    if no_bindings:
+        prog.warnings.append(no_bindings)
     in_use = codegen.secret_keys_in_use(services)
     # Brokers, object storages, ... name secret keys too: all an import can know of them.
     for kind, objects in others.items():
@@ -366,12 +384,17 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
     for kind in IMPORTED_KINDS:
         if kind not in BEFORE_SERVICES:
             _declare_live(prog, kind, others[kind])
+    for role, principal in bindings:
+        # Adopted: each is left in place if the program drops it (the creator's admin too).
+        name = re.sub(r"[^a-z0-9-]+", "-", f"{role}-{principal.rsplit('/', 1)[-1]}".lower())
+        codegen.declare_role_binding(prog, name.strip("-"), role, principal)
     counts = {
         "services": len(services),
         "hostnames": len(hostnames),
         "routes": len(routes),
         "secrets": len(secrets),
         **{IMPORTED_KINDS[k][1]: len(objs) for k, objs in others.items() if objs},
+        **({"role bindings": len(bindings)} if bindings else {}),
     }
     _write_program(
         out, prog, counts, f"pulumi-kalix import --project {project}", f"kalix-{project}"

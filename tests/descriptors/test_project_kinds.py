@@ -538,6 +538,19 @@ def test_import_declares_every_kind_and_up_adopts_them_unchanged(
 ) -> None:
     _seed(api)
     before = _snapshot(api)
+    # A role binding on the federation plane: imported (adopted) too.
+    with channel(kalix) as chan:
+        token = access_token(chan, kalix.token).token
+        parent = f"projects/{kalix.project_id()}"
+        call(
+            rpc.CREATE_ROLE_BINDING,
+            chan,
+            projects_pb2.CreateRoleBindingRequest(
+                parent=f"{parent}/roles/viewer",
+                role_binding=projects_pb2.RoleBinding(principal="users/imported-1"),
+            ),
+            token,
+        )
     out = tmp_path / "infra"
     assert main(["import", "--out", str(out), *_flags(kalix)]) == 0
     assert "Warning" not in capsys.readouterr().err
@@ -558,6 +571,11 @@ def test_import_declares_every_kind_and_up_adopts_them_unchanged(
     assert 'config.require_secret("kafka_password")' in program
     assert 'config.require_secret("s3-creds_secret")' in program
     assert "depends_on=[secret_s3_creds]" in program and "depends_on=[secret_kafka]" in program
+    assert (
+        'role_binding_viewer_imported_1 = kalix.RoleBinding(\n    "viewer-imported-1",\n'
+        '    role="viewer",\n    principal="users/imported-1",\n'
+    ) in program
+    assert "1 role binding" in readme
     result = _ruff(out / "__main__.py")
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -579,12 +597,17 @@ def test_import_declares_every_kind_and_up_adopts_them_unchanged(
     steps = engine.up(out / "__main__.py")
     ours = [s for s in steps if "kalix:" in s.type and "StackIdentity" not in s.type]
     assert sorted(s.op for s in ours) == ["create"] * program.count("    adopt=True,\n")
-    assert len(ours) == 2 + 1 + len(LIVE)  # secrets, the service, one of each kind
+    assert len(ours) == 2 + 1 + len(LIVE) + 1  # secrets, service, each kind, the binding
     # Adopted, not recreated: same objects, same generations, same specs.
     assert _snapshot(api) == before
     second = engine.up(out / "__main__.py")
     assert {s.op for s in second if s.type.startswith("pulumi-python")} == {"same"}
     assert _snapshot(api) == before
+    with channel(kalix) as chan:
+        listed = call(
+            rpc.LIST_ROLE_BINDINGS, chan, projects_pb2.ListRoleBindingsRequest(parent=parent), token
+        )
+    assert [b.principal for b in listed.role_bindings] == ["users/imported-1"]  # adopted, one
 
 
 def test_export_project_writes_every_kind_a_descriptor_holds_and_names_the_rest(
