@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -36,7 +37,7 @@ from .api import Hostname as HostnameObject
 from .api import KalixRoute, KalixService
 from .claims import HOSTNAME_LEDGER
 from .client import ControlPlane
-from .config import API_HOST, PROJECT, REGION, TOKEN, Settings
+from .config import API_HOST, PROJECT, REGION, RETRY, TOKEN, Settings
 from .descriptors import (
     DescriptorError,
     dump_all,
@@ -57,6 +58,11 @@ class UsageError(Exception):
 # -- connection -------------------------------------------------------------------------------
 
 
+#: How long a command rides out an unreachable platform unless KALIX_RETRY_SECONDS says
+#: otherwise: someone is waiting at a terminal (a deployment's budget is 30 s).
+CLI_OUTAGE_SECONDS = 5.0
+
+
 def _settings(args: argparse.Namespace) -> Settings:
     # Flags play the part stack config plays for the provider: flag, then env, then default.
     flags = {
@@ -64,6 +70,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         PROJECT[0]: args.project,
         REGION[0]: args.region,
         TOKEN[0]: args.token,
+        RETRY[0]: None if os.environ.get(RETRY[1][0]) else str(CLI_OUTAGE_SECONDS),
     }
     return Settings.load(flags.get)
 

@@ -525,3 +525,15 @@ def test_the_readme_convert_example_declares_what_the_readme_says(
     assert "hostname=host_shop_host.hostname" in program
     assert '"/": service_cart.name' in program
     assert 'observability_default = kalix.Observability(\n    "default",\n' in program
+
+
+def test_commands_ride_out_an_unreachable_platform_briefly_unless_told(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pulumi_kalix import cli
+
+    args = cli.build_parser().parse_args(["whoami", "--project", "p"])
+    monkeypatch.delenv("KALIX_RETRY_SECONDS", raising=False)
+    assert cli._settings(args).retry_seconds == cli.CLI_OUTAGE_SECONDS == 5.0
+    monkeypatch.setenv("KALIX_RETRY_SECONDS", "42")
+    assert cli._settings(args).retry_seconds == 42.0
