@@ -17,6 +17,7 @@ _LAZY: dict[str, str] = {
     "Route": "pulumi_kalix.route",
     "PathRule": "pulumi_kalix.route",
     "HttpBasic": "pulumi_kalix.route",
+    "HashedHttpBasic": "pulumi_kalix.route",
     "Secret": "pulumi_kalix.secret",
     "ServiceConfig": "pulumi_kalix.service_config",
     "ExternalSecret": "pulumi_kalix.external_secret",
