@@ -252,6 +252,21 @@ class Federation:
                 self._sleep(delay)
                 attempt += 1
 
+    def _pages(
+        self, method: rpc.Method[Req, Resp], request: Callable[[str], Req], items: str
+    ) -> list[Any]:
+        """Every item of a paged list call (`items`: the response's repeated field),
+        following `next_page_token`; bounded, as a server that never ends is a bug."""
+        found: list[Any] = []
+        token = ""
+        for _ in range(10_000):
+            page = self.call(method, request(token))
+            found.extend(getattr(page, items))
+            token = getattr(page, "next_page_token")  # noqa: B009 - every list response
+            if not token:
+                return found
+        raise ServerError(f"{method.name} never ended its pages", status_code=500)
+
     # -- auth --------------------------------------------------------------------------
 
     def create_access_token(self, refresh_token: str) -> auth_pb2.AccessToken:
@@ -298,20 +313,13 @@ class Federation:
         )
 
     def list_regions(self, project_id: str) -> list[projects_pb2.Region]:
-        regions: list[projects_pb2.Region] = []
-        token = ""
-        for _ in range(1_000):
-            page = self.call(
-                rpc.LIST_REGIONS,
-                projects_pb2.ListRegionsRequest(
-                    parent=f"projects/{project_id}", page_size=PAGE_SIZE, page_token=token
-                ),
-            )
-            regions.extend(page.regions)
-            token = page.next_page_token
-            if not token:
-                return regions
-        raise ServerError("ListRegions never ended its pages", status_code=500)
+        return self._pages(
+            rpc.LIST_REGIONS,
+            lambda token: projects_pb2.ListRegionsRequest(
+                parent=f"projects/{project_id}", page_size=PAGE_SIZE, page_token=token
+            ),
+            "regions",
+        )
 
     def create_project(
         self, friendly_name: str, *, description: str, region_id: str, organization_name: str
@@ -354,20 +362,13 @@ class Federation:
     # -- role bindings and service tokens ------------------------------------------------
 
     def list_role_bindings(self, project_id: str) -> list[projects_pb2.RoleBinding]:
-        found: list[projects_pb2.RoleBinding] = []
-        token = ""
-        for _ in range(10_000):
-            page = self.call(
-                rpc.LIST_ROLE_BINDINGS,
-                projects_pb2.ListRoleBindingsRequest(
-                    parent=f"projects/{project_id}", page_size=PAGE_SIZE, page_token=token
-                ),
-            )
-            found.extend(page.role_bindings)
-            token = page.next_page_token
-            if not token:
-                return found
-        raise ServerError("ListRoleBindings never ended its pages", status_code=500)
+        return self._pages(
+            rpc.LIST_ROLE_BINDINGS,
+            lambda token: projects_pb2.ListRoleBindingsRequest(
+                parent=f"projects/{project_id}", page_size=PAGE_SIZE, page_token=token
+            ),
+            "role_bindings",
+        )
 
     def create_role_binding(
         self, project_id: str, role: str, principal: str
@@ -385,20 +386,13 @@ class Federation:
         self.call(rpc.DELETE_ROLE_BINDING, projects_pb2.DeleteRoleBindingRequest(name=name))
 
     def list_tokens(self, project_id: str) -> list[projects_pb2.ServiceToken]:
-        found: list[projects_pb2.ServiceToken] = []
-        token = ""
-        for _ in range(10_000):
-            page = self.call(
-                rpc.LIST_TOKENS,
-                projects_pb2.ListTokensRequest(
-                    parent=f"projects/{project_id}", page_size=PAGE_SIZE, page_token=token
-                ),
-            )
-            found.extend(page.tokens)
-            token = page.next_page_token
-            if not token:
-                return found
-        raise ServerError("ListTokens never ended its pages", status_code=500)
+        return self._pages(
+            rpc.LIST_TOKENS,
+            lambda token: projects_pb2.ListTokensRequest(
+                parent=f"projects/{project_id}", page_size=PAGE_SIZE, page_token=token
+            ),
+            "tokens",
+        )
 
     def create_token(
         self, project_id: str, description: str, scopes: list[int]
