@@ -11,11 +11,12 @@ from __future__ import annotations
 import asyncio
 import time
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 import pulumi
+from pulumi import Output
 
 from .errors import (
     APIConnectionError,
@@ -32,6 +33,60 @@ if TYPE_CHECKING:  # the client and settings are imported by the first await
 
 T = TypeVar("T")
 M = TypeVar("M", bound="WireModel")
+
+
+class _Part(Generic[T]):
+    """One field of a shared computation's result, awaitable any number of times (a
+    plain object, not a coroutine: an Output that fails early never awaits the rest of
+    its parts, and an unawaited coroutine would warn)."""
+
+    __slots__ = ("_index", "_pick", "_shared")
+
+    def __init__(self, shared: asyncio.Future[Any], index: int, pick: Any = None) -> None:
+        self._shared, self._index, self._pick = shared, index, pick
+
+    def __await__(self) -> Generator[Any, None, T]:
+        result = yield from self._shared.__await__()
+        value = result[self._index]
+        if self._pick is not None and result[2]:  # a value, only when known
+            value = self._pick(value)
+        return cast(T, value)
+
+
+def derived_outputs(
+    sources: Sequence[Output[Any] | Any],
+    run: Callable[[list[Any]], Awaitable[Any]],
+    picks: Mapping[str, Callable[[Any], Any]],
+) -> dict[str, Output[Any]]:
+    """`Output.all(*sources).apply(run)`, then `.apply(pick)` for each of `picks`, with
+    one Output per pick and none in between: each Output the SDK tracks costs a task and
+    a turn of its end-of-program wait loop, which looks at every pending Output on each
+    wake-up (quadratic in their number). The same semantics: resources are the union of
+    the sources'; unknown if any source is (then `run` does not run); secret if any is; a
+    source's or `run`'s exception fails every pick. A source that is not an Output is
+    taken as a known, plain value."""
+
+    async def compute() -> tuple[Any, set[pulumi.Resource], bool, bool]:
+        resources: set[pulumi.Resource] = set()
+        values: list[Any] = []
+        known, secret = True, False
+        for source in sources:
+            if not isinstance(source, Output):  # a plain value: known, not secret
+                values.append(source)
+                continue
+            values.append(await source.future(with_unknowns=True))
+            resources |= await source.resources()
+            known = known and await source.is_known()
+            secret = secret or await source.is_secret()
+        if not known:
+            return None, resources, False, secret
+        return await run(values), resources, True, secret
+
+    shared = asyncio.ensure_future(compute())
+    return {
+        key: Output(_Part(shared, 1), _Part(shared, 0, pick), _Part(shared, 2), _Part(shared, 3))
+        for key, pick in picks.items()
+    }
 
 
 def claim_input(
