@@ -12,8 +12,9 @@ fan-out and the Ready -> await-return delay, each printed beside its baseline an
 - fanout: 200 watch streams on one service, a change -> each stream's event (p50/p99);
   200 streams on 200 services, the server's CPU per change against one stream.
 - await: Ready on the server (a separate watch of the collection is the reference) ->
-  `wait_for` returns, 1 and 100 awaits at once on one shared client, against polling
-  every 3 s and 5 s.
+  `wait_for` returns, 1 and 100 awaits at once on one shared client (one shared watch
+  of the collection), against one watch per object (before), and polling every 3 s and
+  5 s.
 
 Every loop is bounded in count and time; asserts nothing.
 """
@@ -358,6 +359,7 @@ async def _awaits(
     interval: float | None,
     seed: int,
     one_pool: bool = False,
+    shared: bool = True,
 ) -> list[float]:
     from pulumi_kalix.client import AsyncControlPlane, PollPolicy
 
@@ -367,7 +369,7 @@ async def _awaits(
     ref = _Reference(server)
     token = server.access_token()
     async with (
-        AsyncControlPlane(server.url, token, server.project_id()) as api,
+        AsyncControlPlane(server.url, token, server.project_id(), shared_watches=shared) as api,
         httpx.AsyncClient(
             base_url=server.url, headers={"Authorization": f"Bearer {token}"}, timeout=30
         ) as http,
@@ -400,15 +402,16 @@ async def _awaits(
 
 def bench_await(server: KalixLocalServer, many: int) -> None:
     print("\nReady on the server -> wait_for returns (reference: a watch of the collection)")
-    runs: list[tuple[str, int, float | None, bool]] = [
-        ("watch + polling (the client), 1 await", 1, None, False),
-        (f"watch + polling (the client), {many} awaits", many, None, False),
-        (f"the same, watches on the GETs' pool (before), {many}", many, None, True),
-        (f"polling every 3 s (baseline), {many} awaits", many, 3.0, False),
-        (f"polling every 5 s (baseline), {many} awaits", many, 5.0, False),
+    runs: list[tuple[str, int, float | None, bool, bool]] = [
+        ("shared watch + polling (the client), 1 await", 1, None, False, True),
+        (f"shared watch + polling (the client), {many}", many, None, False, True),
+        (f"one watch per object (before), {many} awaits", many, None, False, False),
+        (f"the same, watches on the GETs' pool, {many}", many, None, True, False),
+        (f"polling every 3 s (baseline), {many} awaits", many, 3.0, False, False),
+        (f"polling every 5 s (baseline), {many} awaits", many, 5.0, False, False),
     ]
-    for i, (label, count, interval, one_pool) in enumerate(runs):
-        delays = asyncio.run(_awaits(server, f"a{i}", count, interval, i, one_pool))
+    for i, (label, count, interval, one_pool, shared) in enumerate(runs):
+        delays = asyncio.run(_awaits(server, f"a{i}", count, interval, i, one_pool, shared))
         if not delays:
             print(f"  {label:<46} no samples")
             continue

@@ -17,7 +17,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +30,7 @@ from ._program import (
     AwaitError,
     await_state,
     claim_input,
+    derived_outputs,
     mark_run_started,
     program_settings,
     progress_logger,
@@ -288,14 +289,20 @@ class Route(Resource, module="kalix", name="Route"):
             return RouteProvider.computed(obj)
 
         last_write: Output[Any] = getattr(self, LAST_WRITE_KEY)
-        applied = Output.all(
-            self.name, self.project, last_write, self.status, self.conditions, self.url
-        )
-        ready: Output[dict[str, Any]] = applied.apply(validated)
-        self.status = ready.apply(lambda r: str(r["status"]))
-        self.conditions = ready.apply(lambda r: list(r["conditions"]))
+        picks: dict[str, Callable[[dict[str, Any]], Any]] = {
+            "status": lambda r: str(r["status"]),
+            "conditions": lambda r: list(r["conditions"]),
+        }
         if wait_for_dns:
-            self.url = ready.apply(lambda r: str(r["url"]))
+            picks["url"] = lambda r: str(r["url"])
+        ready = derived_outputs(
+            (self.name, self.project, last_write, self.status, self.conditions, self.url),
+            validated,
+            picks,
+        )
+        self.status, self.conditions = ready["status"], ready["conditions"]
+        if wait_for_dns:
+            self.url = ready["url"]
 
     # -- Kalix route descriptors ---------------------------------------------------------
 

@@ -28,6 +28,7 @@ from ._keys import CLAIM_KEY, LAST_WRITE_KEY
 from ._program import (
     await_state,
     claim_input,
+    derived_outputs,
     mark_run_started,
     program_settings,
     progress_logger,
@@ -403,16 +404,20 @@ class Service(Resource, module="kalix", name="Service"):
                 return {**dict(zip(keys, stored, strict=True)), "name": name}
             return ServiceProvider.computed(obj) | {"name": name}
 
-        # Output.apply awaits an awaitable result; its stub doesn't say so.
         last_write: Output[Any] = getattr(self, LAST_WRITE_KEY)
-        applied = Output.all(
-            self.name, self.project, last_write, self.status, self.ready_instances, self.conditions
+        sources = (self.name, self.project, last_write, self.status)
+        ready = derived_outputs(
+            (*sources, self.ready_instances, self.conditions),
+            rollout,
+            {
+                "name": lambda r: str(r["name"]),
+                "status": lambda r: str(r["status"]),
+                "ready_instances": lambda r: int(r["ready_instances"]),
+                "conditions": lambda r: list(r["conditions"]),
+            },
         )
-        ready: Output[dict[str, Any]] = applied.apply(rollout)
-        self.name = ready.apply(lambda r: str(r["name"]))
-        self.status = ready.apply(lambda r: str(r["status"]))
-        self.ready_instances = ready.apply(lambda r: int(r["ready_instances"]))
-        self.conditions = ready.apply(lambda r: list(r["conditions"]))
+        self.name, self.status = ready["name"], ready["status"]
+        self.ready_instances, self.conditions = ready["ready_instances"], ready["conditions"]
 
     # -- Kalix service descriptors -------------------------------------------------------
 

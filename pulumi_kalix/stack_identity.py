@@ -54,20 +54,25 @@ def stack_identity() -> StackIdentity:
 def claimant(resource_name: str, type_: str, opts: ResourceOptions | None) -> Output[str]:
     """The claimant text of a resource about to be registered: this stack's identity and
     the URN the engine will give the resource (computed by the engine's rule)."""
+    from ._program import derived_outputs
+
     stack_id: Output[Any] = stack_identity().stack_id
-    return Output.all(_urn(resource_name, type_, opts), stack_id).apply(
-        lambda parts: Claim(urn=str(parts[0]), stack=str(parts[1])).text()
-    )
+
+    async def text(parts: list[Any]) -> str:
+        return Claim(urn=str(parts[0]), stack=str(parts[1])).text()
+
+    # One Output per resource, not the five of Output.all(...).apply(...).
+    return derived_outputs((_urn(resource_name, type_, opts), stack_id), text, {"": str})[""]
 
 
-def _urn(resource_name: str, type_: str, opts: ResourceOptions | None) -> Output[str]:
+def _urn(resource_name: str, type_: str, opts: ResourceOptions | None) -> Output[str] | str:
     """The engine's URN rule: children of a component are qualified by its type chain,
     children of the root stack are not. Read from the parent's URN without depending on
     the parent (a child's input may not depend on its own component: that is a cycle)."""
     parent = opts.parent if opts is not None else None
     if parent is None or parent is pulumi.runtime.get_root_resource():
         prefix = f"urn:pulumi:{pulumi.get_stack()}::{pulumi.get_project()}::"
-        return Output.from_input(f"{prefix}{type_}::{resource_name}")
+        return f"{prefix}{type_}::{resource_name}"
 
     async def qualified() -> str:
         parent_urn = str(await parent.urn.future())

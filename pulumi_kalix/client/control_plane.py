@@ -84,6 +84,7 @@ from ..errors import (
     WaitTimeoutError,
     make_status_error,
 )
+from .watch_hub import CollectionWatch, HubStopped, Subscription
 
 log = logging.getLogger("pulumi_kalix.client")
 
@@ -943,6 +944,15 @@ def _resource_version(obj: WireModel | None) -> str | None:
     return getattr(meta, "resource_version", None)
 
 
+def _newer(candidate: object, than: object) -> bool:
+    """Whether a shared watch's object is later than the one a wait last saw: by
+    resourceVersion when both are numbers (opaque otherwise: then it counts)."""
+    a, b = _resource_version(candidate), _resource_version(than)  # type: ignore[arg-type]
+    if a is None or b is None or not a.isdigit() or not b.isdigit():
+        return True
+    return int(a) > int(b)
+
+
 # ---------------------------------------------------------------------------
 # Async driver
 # ---------------------------------------------------------------------------
@@ -964,9 +974,19 @@ class AsyncControlPlane(_BaseClient):
         rng: random.Random | None = None,
         renew: Callable[[str], None] | None = None,
         verify: Any = True,
+        shared_watches: bool | None = None,
     ) -> None:
         super().__init__(base_url, token, project, retry=retry, rng=rng, renew=renew)
         self._owns_http = http_client is None
+        #: waits share one watch per collection (:mod:`.watch_hub`); by default when this
+        #: client makes its own pools (a handed-in client or transport keeps one watch per
+        #: object, as its caller set it up)
+        self.shared_watches = (
+            shared_watches
+            if shared_watches is not None
+            else http_client is None and transport is None
+        )
+        self._hubs: dict[str, CollectionWatch[Any]] = {}
         verify = ssl_verify(verify)
         self._http = http_client or httpx.AsyncClient(
             base_url=self.base_url, timeout=timeout, transport=transport, verify=verify
@@ -1011,7 +1031,15 @@ class AsyncControlPlane(_BaseClient):
         )
         derived._stream_http = self._stream_http
         derived._watch_support = self._watch_support
+        derived.shared_watches = self.shared_watches
         return derived
+
+    def collection_watch(self, objects: AsyncObjects[T]) -> CollectionWatch[T]:
+        """The shared watch of `objects`' collection (one per kind on this client)."""
+        hub = self._hubs.get(objects.ops.plural)
+        if hub is None:
+            hub = self._hubs[objects.ops.plural] = CollectionWatch(objects)
+        return hub
 
     async def run(self, op: _Op[R], *, deadline: float | None = None) -> R:
         try:
@@ -1097,6 +1125,8 @@ class AsyncControlPlane(_BaseClient):
         return self._token
 
     async def aclose(self) -> None:
+        for hub in self._hubs.values():
+            await hub.aclose()
         if self._owns_http:
             await self._http.aclose()
             if self._stream_http is not self._http:
@@ -1146,6 +1176,27 @@ class AsyncObjects(Generic[T]):
                 if event is not None:
                     yield event
 
+    async def watch_collection(
+        self, resource_version: str | None, timeout: float
+    ) -> AsyncGenerator[WatchEvent, None]:
+        """Events of the whole collection (from the current state as ADDED events when
+        `resource_version` is None); raises :class:`_NotAStream` for a plain body."""
+        params = {"watch": "true", "timeoutSeconds": str(max(1, int(timeout)))}
+        if resource_version:
+            params["resourceVersion"] = resource_version
+        call = Call("GET", self.ops.path(), params=params)
+        deadline = time.monotonic() + timeout
+        async with contextlib.aclosing(self._c.stream_lines(call, deadline=deadline)) as lines:
+            async for line in lines:
+                try:
+                    event = _watch_event(line)
+                except _NotAStream:
+                    self._c.watch_offered = False
+                    raise
+                if event is not None:
+                    self._c.watch_offered = True
+                    yield event
+
     async def wait_for(
         self,
         name: str,
@@ -1156,8 +1207,76 @@ class AsyncObjects(Generic[T]):
         poll_interval: float | None = None,
         on_change: Callable[[T | None], None] | None = None,
     ) -> T | None:
-        """Async twin of :meth:`SyncObjects.wait_for`."""
+        """Async twin of :meth:`SyncObjects.wait_for`. With `shared_watches` the waits
+        on one collection share one watch of it (:mod:`.watch_hub`)."""
         poll = _policy(poll, poll_interval)
+        deadline = time.monotonic() + timeout
+        if poll.use_watch and self._c.shared_watches and self._c.may_watch():
+            hub = self._c.collection_watch(self)
+            if hub.stopped is None:
+                sub = hub.subscribe(name)
+                try:
+                    found, done = await self._wait_shared(sub, predicate, deadline, on_change)
+                finally:
+                    await hub.unsubscribe(sub)
+                if done:
+                    return found
+                timeout = max(deadline - time.monotonic(), 0.0)  # the hub stopped: go alone
+        return await self._wait_alone(name, predicate, timeout, poll, on_change)
+
+    async def _wait_shared(
+        self,
+        sub: Subscription[T],
+        predicate: Callable[[T | None], bool],
+        deadline: float,
+        on_change: Callable[[T | None], None] | None,
+    ) -> tuple[T | None, bool]:
+        """Wait on the hub's events for `sub.name`, reading the object once first (the
+        hub may have opened before this wait) and again whenever a round (until the
+        predicate's next settle window) brings nothing. (found, True) when the predicate
+        held; (last, False) when the hub stopped, raising an authorization failure.
+        Events older than the last object seen are skipped."""
+        obj, error = await self._poll(sub.name, deadline)
+        while True:
+            if error is None:
+                if on_change:
+                    on_change(obj)
+                if predicate(obj):
+                    return obj, True
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                # The caller's own path times out with the last object it reads.
+                return obj, False
+            wake = _wake_delay(predicate)
+            budget = remaining if wake is None else min(remaining, max(wake, 0.05))
+            try:
+                arrived = await sub.next(budget if error is None else min(budget, 1.0))
+            except HubStopped as stop:
+                if isinstance(stop.cause, APIStatusError) and stop.cause.status_code in (401, 403):
+                    raise stop.cause from None
+                return obj, False
+            if not arrived:  # a round without news: read it again
+                obj, error = await self._poll(sub.name, deadline)
+                continue
+            newer = [o for o in arrived if error is not None or _newer(o, obj)]
+            if not newer:
+                continue
+            for fresh in newer[:-1]:
+                if on_change:
+                    on_change(fresh)
+                if predicate(fresh):
+                    return fresh, True
+            obj, error = newer[-1], None
+
+    async def _wait_alone(
+        self,
+        name: str,
+        predicate: Callable[[T | None], bool],
+        timeout: float,
+        poll: PollPolicy,
+        on_change: Callable[[T | None], None] | None,
+    ) -> T | None:
+        """One wait with its own watch of the object, or polling."""
         deadline = time.monotonic() + timeout
         obj, error = await self._poll(name, deadline)
         last: T | None = obj

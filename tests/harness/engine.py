@@ -17,6 +17,12 @@ after ``pkg/resource/deploy`` (step_generator.go, step.go, deployment_executor.g
   protect and retain_on_delete as ``DeleteStep.Apply``;
 * refresh (Read, then Diff for drift, pending deletes included) and destroy.
 
+State persists after every step, as the engine checkpoints, but through a journal (as the
+engine's journaling snapshot manager, ``pkg/backend/journal.go``): each step appends one line
+to ``<state>.journal`` and the run rewrites the state file once at its end, so a step costs
+the size of its own entry rather than of the whole stack. A run that stopped half-way leaves
+its journal, which the next load replays.
+
 ``Engine.logs`` holds what the provider and the program logged in the last run.
 See /work/shared/reference/engine-harness-findings.md for what was verified against the engine.
 """
@@ -155,6 +161,10 @@ class Engine(Mocks):
         self.last_provider: ProviderProcess | None = None
         self._run_program_dir: Path | None = None  # a path program's directory
         self._lock = threading.RLock()
+        # Logs arrive on the program's event loop thread (pulumi.log in the SDK's register
+        # path): they must not wait behind a step holding the state lock.
+        self._log_lock = threading.Lock()
+        self._journaled = False  # this run appended to the journal: rewrite state at its end
         self._runs = 0
         self._stack_outputs: Props | None = None
         self._begin(preview=False)
@@ -195,6 +205,7 @@ class Engine(Mocks):
             raise
         finally:
             self._close_provider()
+            self._compact()
         return list(self.steps)
 
     def _refresh_one(self, urn: str, e: Props, pending: bool = False) -> None:
@@ -220,7 +231,7 @@ class Engine(Mocks):
         if pending:
             with self._lock:
                 self._pending = [(u, new if x is e else x) for u, x in self._pending]
-                self._save()
+                self._journal({"pending": self._pending})
                 self.steps.append(step)
         else:
             self._commit(urn, new, step)
@@ -235,6 +246,7 @@ class Engine(Mocks):
             raise
         finally:
             self._close_provider()
+            self._compact()
         return list(self.steps)
 
     def load(self) -> dict[str, Props]:
@@ -247,19 +259,47 @@ class Engine(Mocks):
         return self._load_all()[1]
 
     def _load_all(self) -> tuple[dict[str, Props], list[tuple[str, Props]]]:
-        if not self.state_path.exists():
+        data = self._read()
+        if data is None:
             return {}, []
-        data = cast(dict[str, Any], seal(json.loads(self.state_path.read_text()), False))
         pending = [(u, e) for u, e in data.pop(PENDING_KEY, [])]
         data.pop(PROVIDER_CONFIG_KEY, None)
         return data, pending
 
+    @property
+    def journal_path(self) -> Path:
+        return self.state_path.with_name(self.state_path.name + ".journal")
+
+    def _read(self) -> dict[str, Any] | None:
+        """The state file with the journal of an unfinished run replayed over it (secrets
+        unwrapped), or None when there is neither."""
+        data: dict[str, Any] | None = None
+        if self.state_path.exists():
+            data = json.loads(self.state_path.read_text())
+        if self.journal_path.exists():
+            data = data if data is not None else {}
+            for line in self.journal_path.read_text().splitlines():
+                if not line.strip():
+                    continue  # a line cut short by a stop mid-write is an empty tail at most
+                record = json.loads(line)
+                if "put" in record:
+                    data[record["put"]] = record["entry"]
+                elif "drop" in record:
+                    data.pop(record["drop"], None)
+                elif "pending" in record:
+                    data.pop(PENDING_KEY, None)
+                    if record["pending"]:
+                        data[PENDING_KEY] = record["pending"]
+                if "config" in record:
+                    data[PROVIDER_CONFIG_KEY] = record["config"]
+        return None if data is None else cast(dict[str, Any], seal(data, False))
+
     def stored_config(self) -> dict[str, str] | None:
         """The stack config the last `up` stored with the default provider (secrets
         unwrapped), or None before the first `up`."""
-        if not self.state_path.exists():
+        data = self._read()
+        if data is None:
             return None
-        data = seal(json.loads(self.state_path.read_text()), False)
         stored = data.get(PROVIDER_CONFIG_KEY)
         return None if stored is None else cast(dict[str, str], plain(stored))
 
@@ -318,6 +358,7 @@ class Engine(Mocks):
         self.logs = []
         self.inputs_diffed = {}
         self._state, self._pending = self._load_all()
+        self._journaled = False
         self._registered = set()
         self._failure = None
         self._deferred_errors = []  # errors a preview reports after planning everything
@@ -366,6 +407,7 @@ class Engine(Mocks):
             raise
         finally:
             self._close_provider()
+            self._compact()
         return list(self.steps)
 
     def _run_program(self, func: Callable[[], Any], preview: bool) -> None:
@@ -609,6 +651,8 @@ class Engine(Mocks):
         with self._lock:
             if replaced is not None:  # CreateStep.Apply: the old one is now pending delete
                 self._pending.append(replaced)
+                if not self.preview_mode:
+                    self._journal({"pending": self._pending})
             self._commit(urn, {**meta, "id": id_, "inputs": checked, "outputs": outs}, step)
         return id_, outs
 
@@ -685,14 +729,15 @@ class Engine(Mocks):
     # -- state and providers -----------------------------------------------------------------
 
     def _record_log(self, entry: LogEntry) -> None:
-        with self._lock:
+        with self._log_lock:
             self.logs.append(entry)
 
     def _commit(self, urn: str, entry: Props, step: Step) -> None:
         with self._lock:
             if not self.preview_mode:
-                if urn in self._aliases:  # an aliased entry moves to its new URN
-                    self._state.pop(self._aliases[urn], None)
+                moved = self._aliases.get(urn)  # an aliased entry moves to its new URN
+                if moved is not None and self._state.pop(moved, None) is not None:
+                    self._journal({"drop": moved})
                 self._put(urn, entry)
             if entry["type"] != STACK_TYPE:
                 self.steps.append(step)
@@ -700,13 +745,13 @@ class Engine(Mocks):
     def _put(self, urn: str, entry: Props) -> None:
         paths = secret_paths(entry["inputs"], "inputs") + secret_paths(entry["outputs"], "outputs")
         self._state[urn] = {**entry, "secret_paths": paths}
-        self._save()
+        self._journal({"put": urn, "entry": self._state[urn]})
 
     def _drop(self, urn: str, step: Step) -> None:
         with self._lock:
             if not self.preview_mode:
                 self._state.pop(urn, None)
-                self._save()
+                self._journal({"drop": urn})
             if step.type != STACK_TYPE:
                 self.steps.append(step)
 
@@ -714,24 +759,44 @@ class Engine(Mocks):
         with self._lock:
             if not self.preview_mode:
                 self._pending = [(u, e) for u, e in self._pending if e is not entry]
-                self._save()
+                self._journal({"pending": self._pending})
             self.steps.append(step)
 
-    def _save(self) -> None:
-        self._write(self._state, self._pending)
+    def _journal(self, record: Props) -> None:
+        """Persist one step (the caller holds the lock): one line, secrets sealed as in the
+        state file. The run's first line also carries the provider config."""
+        if not self._journaled and self._provider_config is not None:
+            record = {**record, "config": self._sealed_config()}
+        if "pending" in record:
+            record = {**record, "pending": [[u, e] for u, e in record["pending"]]}
+        with self.journal_path.open("a") as f:
+            f.write(json.dumps(seal(record, True)) + "\n")
+        self._journaled = True
+
+    def _compact(self) -> None:
+        """End of a run: the whole state once, then the journal goes (the replay of an
+        interrupted compaction gives the same state, so the order is safe)."""
+        with self._lock:
+            if self._journaled:
+                self._write(self._state, self._pending)
+                self._journaled = False
+
+    def _sealed_config(self) -> Props:
+        assert self._provider_config is not None
+        return {
+            k: secret(v) if k in self.secret_keys else v for k, v in self._provider_config.items()
+        }
 
     def _write(self, state: Mapping[str, Props], pending: list[tuple[str, Props]]) -> None:
         data: dict[str, Any] = dict(state)
         if pending:
             data[PENDING_KEY] = [[u, e] for u, e in pending]
         if self._provider_config is not None:
-            data[PROVIDER_CONFIG_KEY] = {
-                k: secret(v) if k in self.secret_keys else v
-                for k, v in self._provider_config.items()
-            }
+            data[PROVIDER_CONFIG_KEY] = self._sealed_config()
         tmp = self.state_path.with_name(self.state_path.name + ".tmp")
         tmp.write_text(json.dumps(seal(data, True), indent=2))
         os.replace(tmp, self.state_path)  # atomic, so a failing run never leaves half a file
+        self.journal_path.unlink(missing_ok=True)  # now folded into the state file
 
     def _backend(self, type_: str) -> Any:
         if type_.startswith(DYNAMIC_PREFIX):

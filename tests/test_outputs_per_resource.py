@@ -1,0 +1,118 @@
+"""Fewer `Output`s per resource: `derived_outputs` keeps `Output.all(...).apply(...)`'s
+semantics with one Output per derived attribute, and a Service program creates far fewer
+Outputs than it did with the `Output.all`/`apply` chains."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pytest
+from pulumi import Output
+
+import pulumi_kalix
+from pulumi_kalix._program import derived_outputs
+from tests.lifecycle.conftest import make_engine
+from tests.support.local_server import KalixLocalServer
+
+
+def _unknown() -> Output[Any]:
+    known: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+    known.set_result(False)
+    value: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+    value.set_result(None)
+    return Output(set(), value, known)
+
+
+async def _data(out: Output[Any]) -> tuple[Any, bool, bool]:
+    return await out.future(), await out.is_known(), await out.is_secret()
+
+
+def test_values_secrets_and_plain_sources() -> None:
+    ran: list[list[Any]] = []
+
+    async def main() -> None:
+        async def run(values: list[Any]) -> dict[str, Any]:
+            ran.append(values)
+            return {"a": values[0] + 1, "b": values[2]}
+
+        outs = derived_outputs(
+            (Output.from_input(1), Output.secret("s"), "plain"),
+            run,
+            {"a": lambda r: r["a"], "b": lambda r: r["b"]},
+        )
+        assert await _data(outs["a"]) == (2, True, True)  # a secret source: all secret
+        assert await _data(outs["b"]) == ("plain", True, True)
+
+    asyncio.run(main())
+    assert ran == [[1, "s", "plain"]]  # run once for every pick
+
+
+def test_an_unknown_source_skips_run_and_every_pick_is_unknown() -> None:
+    ran: list[Any] = []
+
+    async def main() -> None:
+        async def run(values: list[Any]) -> int:
+            ran.append(values)
+            return 1
+
+        outs = derived_outputs((Output.from_input(1), _unknown()), run, {"x": int, "y": int})
+        for out in outs.values():
+            assert await _data(out) == (None, False, False)
+
+    asyncio.run(main())
+    assert ran == []
+
+
+def test_a_failure_fails_every_pick() -> None:
+    async def main() -> None:
+        async def run(values: list[Any]) -> int:
+            raise RuntimeError("rollout failed")
+
+        outs = derived_outputs((Output.from_input(1),), run, {"x": int, "y": int})
+        for out in outs.values():
+            with pytest.raises(RuntimeError, match="rollout failed"):
+                await out.future()
+
+    asyncio.run(main())
+
+
+@pytest.fixture
+def counted() -> Iterator[list[int]]:
+    """How many Outputs are created (both of the SDK's ways of making one)."""
+    count = [0]
+    init, from_data = Output.__init__, Output._from_data.__func__  # type: ignore[attr-defined]
+
+    def counting_init(self: Output[Any], *args: Any, **kwargs: Any) -> None:
+        count[0] += 1
+        init(self, *args, **kwargs)
+
+    def counting_from_data(cls: type[Output[Any]], data: Any) -> Output[Any]:
+        count[0] += 1
+        return from_data(cls, data)  # type: ignore[no-any-return]
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(Output, "__init__", counting_init)
+        mp.setattr(Output, "_from_data", classmethod(counting_from_data))
+        yield count
+
+
+def test_a_service_program_creates_at_most_70_outputs_per_service(
+    kalix: KalixLocalServer, tmp_path: Path, counted: list[int]
+) -> None:
+    engine = make_engine(kalix, tmp_path / "state.json")
+    n = 5
+
+    def program() -> None:
+        made = [pulumi_kalix.Service(f"svc-{i}", image="registry.example/b:1") for i in range(n)]
+        pulumi.export("ready", Output.all(*(s.status for s in made)))
+
+    engine.up(program)
+    assert engine.stack_outputs["ready"] == ["Ready"] * n
+    # 40 are the SDK's, one per declared input and output property, and ~8 its URN's;
+    # this program made 96 per service with the awaits' and the claim's Output.all/apply
+    # chains, 62 with the shared derivations.
+    assert counted[0] / n <= 70, counted[0] / n
