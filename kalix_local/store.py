@@ -4,6 +4,11 @@ One connection in WAL mode, serialised by a lock; every backend operation is one
 ``with store.tx()`` transaction, so a request either lands whole or not at all (also
 across a ``kill -9``). ``resourceVersion`` is one global counter; every object write
 appends an event that watch streams replay from a given version.
+
+Each object row also keeps its *published* JSON (``published``: what a get answers,
+rendered by its kind's backend, see :attr:`Store.renderers`), rewritten by every
+``save_object``: a list joins those texts instead of decoding, rendering and encoding
+every object again, and the event of a write carries the same text.
 """
 
 from __future__ import annotations
@@ -24,8 +29,9 @@ EVENTS_KEPT = 10_000
 _PRUNE_EVERY = 500
 
 #: Bumped with every change of the tables; ``PRAGMA user_version`` holds it. Version 0
-#: (no number) is the layout before project UUIDs, migrated on open.
-SCHEMA_VERSION = 1
+#: (no number) is the layout before project UUIDs, migrated on open; version 2 added
+#: ``objects.published`` (NULL, e.g. after the migration: rendered when first read).
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS projects (
@@ -45,7 +51,7 @@ CREATE TABLE IF NOT EXISTS objects (
     project TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL,
     uid TEXT NOT NULL, rv INTEGER NOT NULL, generation INTEGER NOT NULL,
     created TEXT NOT NULL, deleted_at TEXT, body TEXT NOT NULL, internal TEXT NOT NULL,
-    due_at REAL,
+    due_at REAL, published TEXT,
     PRIMARY KEY (project, kind, name));
 CREATE INDEX IF NOT EXISTS objects_due ON objects (kind, due_at) WHERE due_at IS NOT NULL;
 CREATE TABLE IF NOT EXISTS hostnames (
@@ -107,8 +113,17 @@ _OBJECT_COLUMNS = (
 _LISTED_COLUMNS = _OBJECT_COLUMNS.replace("internal", "NULL")
 
 
-#: One event a commit wrote: (rv, project, kind, name, type, rendered object).
-Event = tuple[int, str, str, str, str, dict[str, Any]]
+#: One event a commit wrote: (rv, project, kind, name, type, rendered object, and that
+#: object's JSON text, the one a get answers).
+Event = tuple[int, str, str, str, str, dict[str, Any], str]
+
+#: How one kind shows a record on the API (the dict a get answers).
+Renderer = Callable[["Record"], dict[str, Any]]
+
+
+def encode(obj: Any) -> str:
+    """JSON text as kalix-local answers it (compact, UTF-8 kept, as ``JSONResponse``)."""
+    return json.dumps(obj, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 
 def _record(row: sqlite3.Row | tuple[Any, ...]) -> Record:
@@ -130,8 +145,9 @@ def _record(row: sqlite3.Row | tuple[Any, ...]) -> Record:
 class Tx:
     """Operations inside one transaction (the store lock is held)."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, renderers: dict[str, Renderer]) -> None:
         self._c = conn
+        self._renderers = renderers
         self.wrote_events = False
         #: the events this transaction wrote, handed to the listeners after the commit
         self.events: list[Event] = []
@@ -162,14 +178,24 @@ class Tx:
         return self._counter("events_floor")
 
     def add_event(
-        self, rv: int, project: str, kind: str, name: str, type_: str, obj: dict[str, Any]
+        self,
+        rv: int,
+        project: str,
+        kind: str,
+        name: str,
+        type_: str,
+        obj: dict[str, Any],
+        text: str | None = None,
     ) -> None:
+        """``text``: ``obj`` already encoded (by :meth:`save_object`), else encoded here."""
+        if text is None:
+            text = encode(obj)
         self._c.execute(
             "INSERT INTO events (rv, project, kind, name, type, body) VALUES (?, ?, ?, ?, ?, ?)",
-            (rv, project, kind, name, type_, json.dumps(obj)),
+            (rv, project, kind, name, type_, text),
         )
         self.wrote_events = True
-        self.events.append((rv, project, kind, name, type_, obj))
+        self.events.append((rv, project, kind, name, type_, obj, text))
         if rv % _PRUNE_EVERY == 0:
             floor = rv - EVENTS_KEPT
             if floor > self.events_floor():
@@ -178,7 +204,8 @@ class Tx:
 
     def events_since(
         self, project: str, kind: str, rv: int, name: str | None = None, limit: int = 500
-    ) -> list[tuple[int, str, dict[str, Any]]]:
+    ) -> list[tuple[int, str, str]]:
+        """(rv, type, the object's JSON text) of the events after ``rv``."""
         sql = "SELECT rv, type, body FROM events WHERE project = ? AND kind = ? AND rv > ?"
         args: list[Any] = [project, kind, rv]
         if name is not None:
@@ -186,7 +213,7 @@ class Tx:
             args.append(name)
         sql += " ORDER BY rv LIMIT ?"
         args.append(limit)
-        return [(r[0], r[1], json.loads(r[2])) for r in self._c.execute(sql, args)]
+        return [(r[0], r[1], r[2]) for r in self._c.execute(sql, args)]
 
     # -- objects ---------------------------------------------------------------------
 
@@ -208,10 +235,67 @@ class Tx:
             sql += " AND deleted_at IS NULL"
         return [_record(r) for r in self._c.execute(sql + " ORDER BY name", (project, kind))]
 
-    def save_object(self, rec: Record) -> None:
+    def published_objects(
+        self,
+        project: str,
+        kind: str,
+        *,
+        include_deleted: bool = False,
+        name: str | None = None,
+        labels: bool = False,
+    ) -> list[tuple[str, Any]]:
+        """(published JSON text, labels) of each object, by name; ``labels`` only read
+        (parsed from the row) when asked, else None. Nothing else is decoded."""
+        columns = "name, published"
+        if labels:
+            columns += ", json_extract(body, '$.metadata.labels')"
+        sql = f"SELECT {columns} FROM objects WHERE project = ? AND kind = ?"
+        args: list[Any] = [project, kind]
+        if not include_deleted:
+            sql += " AND deleted_at IS NULL"
+        if name is not None:
+            sql += " AND name = ?"
+            args.append(name)
+        out: list[tuple[str, Any]] = []
+        for row in self._c.execute(sql + " ORDER BY name", args).fetchall():
+            text = row[1] if row[1] is not None else self._publish(project, kind, row[0])
+            out.append((text, json.loads(row[2]) if labels and row[2] is not None else None))
+        return out
+
+    def published_object(self, project: str, kind: str, name: str) -> str | None:
+        """The published JSON text of a live object (None: missing or soft-deleted)."""
+        row = self._c.execute(
+            "SELECT published FROM objects "
+            "WHERE project = ? AND kind = ? AND name = ? AND deleted_at IS NULL",
+            (project, kind, name),
+        ).fetchone()
+        if row is None:
+            return None
+        return str(row[0]) if row[0] is not None else self._publish(project, kind, name)
+
+    def _publish(self, project: str, kind: str, name: str) -> str:
+        """Render a row stored without its published text (written before schema 2)."""
+        rec = self.get_object(project, kind, name)
+        assert rec is not None
+        text = encode(self._renderers[kind](rec))
         self._c.execute(
-            f"INSERT OR REPLACE INTO objects ({_OBJECT_COLUMNS}) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "UPDATE objects SET published = ? WHERE project = ? AND kind = ? AND name = ?",
+            (text, project, kind, name),
+        )
+        return text
+
+    def save_object(self, rec: Record) -> tuple[dict[str, Any], str] | None:
+        """Store ``rec`` with its published JSON (re-rendered on every save, so no read
+        ever sees a stale one); returns (the rendered object, its text), None for a kind
+        without a renderer."""
+        render = self._renderers.get(rec.kind)
+        shown = None
+        if render is not None:
+            obj = render(rec)
+            shown = (obj, encode(obj))
+        self._c.execute(
+            f"INSERT OR REPLACE INTO objects ({_OBJECT_COLUMNS}, published) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 rec.project,
                 rec.kind,
@@ -224,8 +308,10 @@ class Tx:
                 json.dumps(rec.body),
                 json.dumps(rec.internal),
                 rec.due_at,
+                shown[1] if shown is not None else None,
             ),
         )
+        return shown
 
     def delete_object(self, project: str, kind: str, name: str) -> None:
         self._c.execute(
@@ -443,6 +529,10 @@ class Store:
         self._conn.execute("PRAGMA busy_timeout=10000")
         self._lock = threading.RLock()
         self._listeners: list[Callable[[list[Event]], None]] = []
+        #: kind -> how its backend renders a record (registered by each backend). It may
+        #: read only the record's columns and ``body``: ``due_at`` and ``internal`` are
+        #: also updated in place, which does not re-render.
+        self.renderers: dict[str, Renderer] = {}
         try:
             _open_schema(self._conn, path)
         except BaseException:
@@ -453,7 +543,7 @@ class Store:
     def tx(self) -> Iterator[Tx]:
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
-            tx = Tx(self._conn)
+            tx = Tx(self._conn, self.renderers)
             try:
                 yield tx
             except BaseException:
@@ -499,6 +589,10 @@ def _open_schema(conn: sqlite3.Connection, path: Path) -> None:
             _migrate_from_0(conn)
         for statement in _statements(_SCHEMA):
             conn.execute(statement)
+        # Version 1 (or 0, migrated above) has the objects table without this column.
+        columns = {str(r[1]) for r in conn.execute("PRAGMA table_info(objects)")}
+        if "published" not in columns:
+            conn.execute("ALTER TABLE objects ADD COLUMN published TEXT")
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     except BaseException:
         conn.execute("ROLLBACK")

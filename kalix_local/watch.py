@@ -1,10 +1,12 @@
 """Watch streams: newline-delimited ``{"type", "object"}`` events from the store.
 
 A commit hands its events to the hub (under the store lock, so in resourceVersion
-order); the hub renders each line once and queues it for the streams of that project
-and kind only (and of that name, for a `fieldSelector` on one), waking just those.
-A stream reads the events table only to catch up: after its snapshot, and when it fell
-too far behind (its queue overflowed). It never holds the store lock while it waits.
+order); the hub builds each line once, around the object's stored JSON text (the bytes
+a get answers), and queues it for the streams of that project and kind only (and of
+that name, for a `fieldSelector` on one), waking just those. A stream reads the events
+table only to catch up: after its snapshot, and when it fell too far behind (its queue
+overflowed). It never holds the store lock while it waits, and it ends when the server
+shuts down (:meth:`WatchHub.stop`) without a task per event to watch for that.
 """
 
 from __future__ import annotations
@@ -58,13 +60,24 @@ class WatchHub:
         self._store = store
         self._lock = threading.Lock()
         self._subscribers: dict[tuple[str, str], set[_Subscriber]] = {}
+        #: Set by :meth:`stop` (the server's shutdown): every stream ends.
+        self.stopping = False
         store.add_listener(self._notify)
+
+    def stop(self) -> None:
+        """End every stream (any thread): each is woken and sees ``stopping``."""
+        self.stopping = True
+        with self._lock:
+            subscribers = [sub for subs in self._subscribers.values() for sub in subs]
+        for sub in subscribers:
+            if not sub.loop.is_closed():
+                sub.loop.call_soon_threadsafe(sub.changed.set)
 
     def _notify(self, events: list[Event]) -> None:
         scoped: dict[tuple[str, str], list[tuple[str, _Queued]]] = {}
-        for rv, project, kind, name, type_, obj in events:
+        for rv, project, kind, name, type_, obj, text in events:
             scoped.setdefault((project, kind), []).append(
-                (name, (rv, type_, obj, _line(type_, obj)))
+                (name, (rv, type_, obj, _line(type_, text)))
             )
         with self._lock:
             targets = [(scope, list(self._subscribers.get(scope, ()))) for scope in scoped]
@@ -100,8 +113,10 @@ def _push_all(pushes: list[tuple[_Subscriber, list[_Queued]]]) -> None:
         sub.push(events)
 
 
-def _line(type_: str, obj: dict[str, Any]) -> bytes:
-    return (json.dumps({"type": type_, "object": obj}) + "\n").encode()
+def _line(type_: str, text: str) -> bytes:
+    """One event line around the object's JSON text (``type_`` is ADDED, MODIFIED or
+    DELETED: nothing to escape)."""
+    return f'{{"type":"{type_}","object":{text}}}\n'.encode()
 
 
 class Watch:
@@ -129,11 +144,10 @@ class Watch:
         with store.tx() as tx:
             if resource_version in (None, "", "0"):
                 # No version (or "0", any version): start with the current state.
-                for rec in tx.list_objects(project, kind.kind):
-                    if (name is None or rec.name == name) and self._match_labels(
-                        rec.body.get("metadata", {})
-                    ):
-                        self.initial.append(_line("ADDED", kind.render(rec)))
+                rows = tx.published_objects(project, kind.kind, name=name, labels=bool(labels))
+                for text, have in rows:
+                    if not labels or labels_match(have, labels):
+                        self.initial.append(_line("ADDED", text))
                 self.last = tx.current_rv()
             else:
                 assert resource_version is not None
@@ -144,7 +158,7 @@ class Watch:
     def _match_labels(self, meta: dict[str, Any]) -> bool:
         return labels_match(meta.get("labels"), self.labels)
 
-    def _fetch(self) -> list[tuple[int, str, dict[str, Any]]]:
+    def _fetch(self) -> list[tuple[int, str, str]]:
         with self.kind.core.store.tx() as tx:
             return tx.events_since(self.project, self.kind.kind, self.last, self.name, _BATCH)
 
@@ -152,18 +166,23 @@ class Watch:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.timeout
         with self.hub.subscribe(self.project, self.kind.kind, self.name) as sub:
+            if self.hub.stopping:
+                return
             for line in self.initial:
                 yield line
             catch_up = True  # what was written between the snapshot and subscribing
-            while True:
+            while not self.hub.stopping:
                 if catch_up:
                     sub.overflowed = False
                     sub.queue.clear()
                     events = await to_thread.run_sync(self._fetch)
-                    for rv, type_, obj in events:
+                    for rv, type_, text in events:
                         self.last = rv
-                        if self._match_labels(obj.get("metadata", {})):
-                            yield _line(type_, obj)
+                        # The object is decoded only to match a label selector.
+                        if not self.labels or self._match_labels(
+                            json.loads(text).get("metadata", {})
+                        ):
+                            yield _line(type_, text)
                     catch_up = len(events) == _BATCH
                     if catch_up:
                         continue
@@ -172,7 +191,7 @@ class Watch:
                     if rv <= self.last:
                         continue  # already read from the table
                     self.last = rv
-                    if self._match_labels(obj.get("metadata", {})):
+                    if not self.labels or self._match_labels(obj.get("metadata", {})):
                         yield line
                 if sub.overflowed:
                     catch_up = True
@@ -182,6 +201,9 @@ class Watch:
                     return
                 sub.changed.clear()
                 try:
-                    await asyncio.wait_for(sub.changed.wait(), remaining)
+                    # No task per wait (asyncio.wait_for makes one): 200 streams woken
+                    # by one change were 200 task starts.
+                    async with asyncio.timeout(remaining):
+                        await sub.changed.wait()
                 except TimeoutError:
                     return
