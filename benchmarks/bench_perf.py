@@ -5,12 +5,16 @@ fan-out and the Ready -> await-return delay, each printed beside its baseline an
 
 - import: `from pulumi_kalix import Service` against `import pulumi`, in fresh processes
   (paired, medians).
-- list: a list of 1,000 services end to end (the client's `services.list()`), the raw
-  HTTP part, the server's CPU per list, and the client's decoding one pass
-  (`model_validate_json`, what `list()` does) against per-item validation (the baseline).
-- get: one service at a paced 500 req/s, p50/p99.
-- fanout: 200 watch streams on one service, a change -> each stream's event (p50/p99);
-  200 streams on 200 services, the server's CPU per change against one stream.
+- list: a list of 1,000 services end to end (the client's `services.list()`) and the
+  server's CPU per list, beside the same list from another checkout's server
+  (`--before /work/main`, same run), a raw httpx GET of the body, and the client's
+  decoding against `json.loads` alone and per-item validation.
+- get: one service at a paced 500 req/s, p50/p99, beside a raw httpx GET.
+- fanout: 200 watch streams on one service, a change -> each stream's read (p50/p99, and
+  the last stream's): read by raw sockets on one epoll thread (the server's share),
+  beside 1 stream, the PATCH's own round trip, and 200 httpx streams in one process
+  (a Python reader's share); 200 streams on 200 services, the server's CPU per change
+  against one stream.
 - await: Ready on the server (a separate watch of the collection is the reference) ->
   `wait_for` returns, 1 and 100 awaits at once on one shared client, against polling
   every 3 s and 5 s.
@@ -23,20 +27,29 @@ from __future__ import annotations
 import argparse
 import asyncio
 import concurrent.futures
+import contextlib
+import itertools
 import json
 import os
 import random
+import re
+import selectors
+import socket
 import statistics
 import subprocess
 import sys
 import threading
 import time
+import urllib.parse
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import _common
 import httpx
 from _common import header, load, percentile
 
+from tests.support import local_server
 from tests.support.local_server import KalixLocalServer
 from tests.support.objects import service as service_body
 
@@ -102,29 +115,74 @@ def bench_import(trials: int) -> None:
 # -- list / get -------------------------------------------------------------------------
 
 
-def bench_list(server: KalixLocalServer, count: int, lists: int) -> None:
-    from pulumi_kalix.api import KalixService
+@contextlib.contextmanager
+def _server_of(tree: Path | None) -> Iterator[KalixLocalServer | None]:
+    """A kalix-local started from another checkout (``--before``, e.g. main), for
+    baselines measured in the same run; None without one."""
+    if tree is None:
+        yield None
+        return
+    saved = local_server.REPO_ROOT
+    local_server.REPO_ROOT = tree  # start() runs `-m kalix_local` from this tree
+    try:
+        server = KalixLocalServer(
+            rollout_step_seconds=2.0, status_lag_seconds=0.0, record=False, check_contract=False
+        ).start()
+    finally:
+        local_server.REPO_ROOT = saved
+    try:
+        yield server
+    finally:
+        server.close(check=False)
+
+
+def _fill(server: KalixLocalServer, prefix: str, count: int) -> None:
+    """`count` services (min_instances 1) named `<prefix>-NNNN`, raw POSTs."""
+    with server.client() as http:
+        have = len(http.get(server.api_path(SERVICES)).json().get("items", []))
+        for i in range(have, count):
+            body = _service(f"{prefix}-{i:04d}")
+            http.post(server.api_path(SERVICES), json=body).raise_for_status()
+
+
+def _list_times(server: KalixLocalServer, lists: int) -> tuple[list[float], float, int]:
+    """services.list() end to end: times, the server's CPU per list, the item count."""
     from pulumi_kalix.client import ControlPlane
 
-    print(f"\nList of {count:,} services ({lists} lists, sequential)")
     assert server.process is not None
     with ControlPlane(server.url, server.access_token(), server.project_id()) as api:
-        have = len(api.services.list())
-        for i in range(have, count):
-            api.services.create(KalixService.model_validate(_service(f"l-{i:04d}")))
         api.services.list()  # warm
         cpu0 = _cpu(server.process.pid)
         ends: list[float] = []
+        items: list[Any] = []
         for _ in range(lists):
             t = time.perf_counter()
             items = api.services.list()
             ends.append(time.perf_counter() - t)
-        cpu_per_list = (_cpu(server.process.pid) - cpu0) / lists
-        print(
-            f"  end to end, services.list()   p50 {_ms(percentile(ends, 50))}  "
-            f"p99 {_ms(percentile(ends, 99))}  ({len(items)} items; target p50 <= 20 ms)"
-        )
-        print(f"  kalix-local CPU per list      {_ms(cpu_per_list)}")
+        return ends, (_cpu(server.process.pid) - cpu0) / lists, len(items)
+
+
+def bench_list(server: KalixLocalServer, count: int, lists: int, before: Path | None) -> None:
+    from pulumi_kalix.api import KalixService
+    from pulumi_kalix.client.control_plane import _Objects
+
+    print(f"\nList of {count:,} services ({lists} lists, sequential; load {load()})")
+    _fill(server, "l", count)
+    ends, cpu_per_list, n = _list_times(server, lists)
+    print(
+        f"  end to end, services.list()       p50 {_ms(percentile(ends, 50))}  "
+        f"p99 {_ms(percentile(ends, 99))}  ({n} items; target p50 <= 20 ms)"
+    )
+    print(f"  kalix-local CPU per list          {_ms(cpu_per_list)}")
+    with _server_of(before) as old:
+        if old is not None:
+            _fill(old, "l", count)
+            old_ends, old_cpu, old_n = _list_times(old, lists)
+            print(
+                f"  baseline, the server of {before}: end to end p50 "
+                f"{_ms(percentile(old_ends, 50))}, its CPU per list {_ms(old_cpu)} "
+                f"({old_n} items, this client)"
+            )
     with server.client() as http:
         path = server.api_path(SERVICES)
         raw: list[float] = []
@@ -133,13 +191,18 @@ def bench_list(server: KalixLocalServer, count: int, lists: int) -> None:
             t = time.perf_counter()
             body = http.get(path).content
             raw.append(time.perf_counter() - t)
-    print(f"  raw HTTP only                 p50 {_ms(percentile(raw, 50))}")
+    print(
+        f"  baseline: raw httpx GET (no decoding) p50 {_ms(percentile(raw, 50))} "
+        f"({len(body):,} bytes)"
+    )
+    loads: list[float] = []
     per_item: list[float] = []
     one_pass: list[float] = []
-    from pulumi_kalix.client.control_plane import _Objects
-
     ops = _Objects(SERVICES, KalixService, "p")
     for _ in range(lists):
+        t = time.perf_counter()
+        json.loads(body)
+        loads.append(time.perf_counter() - t)
         t = time.perf_counter()
         [KalixService.model_validate(i) for i in json.loads(body).get("items", [])]
         per_item.append(time.perf_counter() - t)
@@ -147,44 +210,121 @@ def bench_list(server: KalixLocalServer, count: int, lists: int) -> None:
         ops.parse_list(body)
         one_pass.append(time.perf_counter() - t)
     print(
-        f"  decode: json.loads + per-item model_validate (baseline) p50 "
-        f"{_ms(percentile(per_item, 50))}; one pass (the client's) p50 "
-        f"{_ms(percentile(one_pass, 50))}"
+        f"  client decoding: the client's     p50 {_ms(percentile(one_pass, 50))}; baselines: "
+        f"json.loads alone {_ms(percentile(loads, 50))}, json.loads + per-item "
+        f"model_validate {_ms(percentile(per_item, 50))}"
     )
 
 
 def bench_get(server: KalixLocalServer, rate: float, seconds: float) -> None:
+    from pulumi_kalix.api import KalixService
     from pulumi_kalix.client import ControlPlane
 
-    print(f"\nGet one service at a paced {rate:g} req/s for {seconds:g} s")
-    with ControlPlane(server.url, server.access_token(), server.project_id()) as api:
-        from pulumi_kalix.api import KalixService
+    print(f"\nGet one service at a paced {rate:g} req/s for {seconds:g} s (load {load()})")
 
-        if api.services.get_or_none("g-one") is None:
-            api.services.create(KalixService.model_validate(_service("g-one")))
+    def paced(get: Any) -> tuple[list[float], float]:
         samples: list[float] = []
         start = time.perf_counter()
         for n in range(int(rate * seconds)):
-            due = start + n / rate
-            pause = due - time.perf_counter()
+            pause = start + n / rate - time.perf_counter()
             if pause > 0:
                 time.sleep(pause)
             t = time.perf_counter()
-            api.services.get("g-one")
+            get()
             samples.append(time.perf_counter() - t)
-        took = time.perf_counter() - start
+        return samples, time.perf_counter() - start
+
+    with ControlPlane(server.url, server.access_token(), server.project_id()) as api:
+        if api.services.get_or_none("g-one") is None:
+            api.services.create(KalixService.model_validate(_service("g-one")))
+        samples, took = paced(lambda: api.services.get("g-one"))
+    with server.client() as http:
+        path = server.api_path(SERVICES, "g-one")
+        raw, _ = paced(lambda: http.get(path).content)
     print(
-        f"  {len(samples)} gets in {took:.2f} s: p50 {_ms(percentile(samples, 50))}  "
-        f"p99 {_ms(percentile(samples, 99))}  max {_ms(max(samples))}"
+        f"  services.get(): {len(samples)} gets in {took:.2f} s: p50 "
+        f"{_ms(percentile(samples, 50))}  p99 {_ms(percentile(samples, 99))}  max "
+        f"{_ms(max(samples))}; baseline raw httpx GET p50 {_ms(percentile(raw, 50))}  "
+        f"p99 {_ms(percentile(raw, 99))}"
     )
 
 
 # -- watch fan-out ------------------------------------------------------------------------
 
+_RV = re.compile(rb'"resourceVersion":\s*"(\d+)"')
+
+
+class _RawWatchers:
+    """`n` watch streams on plain sockets read by one epoll thread: each records when
+    the bytes naming a resourceVersion arrived, without HTTP parsing or JSON decoding,
+    so the reader costs microseconds per stream (the delays are the server's and the
+    loopback's). Each event is one chunk; a chunk split across reads is reassembled."""
+
+    def __init__(self, server: KalixLocalServer, names: list[str]) -> None:
+        self.seen: list[dict[str, float]] = [{} for _ in names]
+        self.selector = selectors.DefaultSelector()
+        self.socks: list[socket.socket] = []
+        self.buffers: list[bytes] = [b"" for _ in names]
+        self.stopping = threading.Event()
+        token = server.access_token()
+        for i, name in enumerate(names):
+            query = urllib.parse.urlencode(
+                {"watch": "true", "fieldSelector": f"metadata.name={name}", "timeoutSeconds": 60}
+            )
+            request = (
+                f"GET {server.api_path(SERVICES)}?{query} HTTP/1.1\r\n"
+                f"Host: 127.0.0.1:{server.port}\r\nAuthorization: Bearer {token}\r\n\r\n"
+            ).encode()
+            sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+            sock.sendall(request)
+            sock.setblocking(False)
+            self.socks.append(sock)
+            self.selector.register(sock, selectors.EVENT_READ, i)
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        deadline = time.monotonic() + 120
+        while not self.stopping.is_set() and time.monotonic() < deadline:
+            for key, _ in self.selector.select(0.1):
+                i = key.data
+                try:
+                    data = key.fileobj.recv(1 << 16)  # type: ignore[union-attr]
+                except (BlockingIOError, InterruptedError):
+                    continue
+                except OSError:
+                    data = b""
+                now = time.perf_counter()
+                if not data:
+                    self.selector.unregister(key.fileobj)
+                    continue
+                buf = self.buffers[i] + data
+                ends = buf.rfind(b"\n")
+                for match in _RV.finditer(buf, 0, ends + 1 if ends >= 0 else 0):
+                    self.seen[i].setdefault(match.group(1).decode(), now)
+                self.buffers[i] = buf[ends + 1 :] if ends >= 0 else buf
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while not all(self.seen) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if not all(self.seen):
+            opened = sum(1 for s in self.seen if s)
+            raise RuntimeError(f"only {opened}/{len(self.seen)} watch streams opened")
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.thread.join(10)
+        for sock in self.socks:
+            sock.close()
+        self.selector.close()
+
 
 class _Watchers:
-    """`n` raw watch streams (one connection each) on the given services; each records
-    when it saw which resourceVersion."""
+    """`n` httpx watch streams (one connection each, one asyncio loop) on the given
+    services; each records when it saw which resourceVersion. Parsing HTTP and JSON
+    for 200 streams in one Python process costs this reader milliseconds per change:
+    the raw readers above are the measure of the server, this one of a Python client."""
 
     def __init__(self, server: KalixLocalServer, names: list[str]) -> None:
         self.server = server
@@ -241,8 +381,28 @@ class _Watchers:
         self.thread.join(10)
 
 
+def _delays(
+    group: _RawWatchers | _Watchers, change: Any, name: str, changes: int
+) -> tuple[list[float], list[float]]:
+    """Each change of `name` -> each stream's arrival (all samples), and per change the
+    last stream's arrival (the time to the last write, as the loopback delivers it)."""
+    delays: list[float] = []
+    lasts: list[float] = []
+    for _ in range(changes):
+        rv, sent = change(name)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and not all(rv in s for s in group.seen):
+            time.sleep(0.001)
+        arrived = [s[rv] - sent for s in group.seen if rv in s]
+        delays += arrived
+        if arrived:
+            lasts.append(max(arrived))
+        time.sleep(0.05)
+    return delays, lasts
+
+
 def bench_fanout(server: KalixLocalServer, watchers: int, changes: int) -> None:
-    print(f"\nWatch fan-out: {watchers} watch streams, {changes} changes")
+    print(f"\nWatch fan-out: {watchers} watch streams, {changes} changes (load {load()})")
     assert server.process is not None
     with server.client() as http:
         names = [f"w-{i:03d}" for i in range(watchers)]
@@ -252,9 +412,12 @@ def bench_fanout(server: KalixLocalServer, watchers: int, changes: int) -> None:
                 http.post(server.api_path(SERVICES), json=_service(name)).raise_for_status()
         time.sleep(1.0)  # let the rollouts settle: no controller events during the changes
 
-        def change(name: str, n: int) -> tuple[str, float]:
+        serial = itertools.count()
+
+        def change(name: str) -> tuple[str, float]:
+            """A label change (a new value each time: a no-op keeps the version)."""
             sent = time.perf_counter()
-            patch = {"metadata": {"labels": {"n": str(n)}}}
+            patch = {"metadata": {"labels": {"n": str(next(serial))}}}
             r = http.patch(
                 server.api_path(SERVICES, name),
                 json=patch,
@@ -263,37 +426,56 @@ def bench_fanout(server: KalixLocalServer, watchers: int, changes: int) -> None:
             r.raise_for_status()
             return str(r.json()["metadata"]["resourceVersion"]), sent
 
-        # All on one service.
-        group = _Watchers(server, [names[0]] * watchers)
+        # The PATCH's own round trip: the floor under every delay below.
+        rtt: list[float] = []
+        for _ in range(changes):
+            t = time.perf_counter()
+            change(names[0])
+            rtt.append(time.perf_counter() - t)
+        print(f"  baseline: the PATCH alone, sent -> answered p50 {_ms(percentile(rtt, 50))}")
+
+        for count in (1, watchers):
+            label = (
+                "1 stream (baseline), raw socket reader"
+                if count == 1
+                else f"{watchers} streams, raw socket reader (the server)"
+            )
+            group = _RawWatchers(server, [names[0]] * count)
+            try:
+                group.wait_ready()
+                delays, lasts = _delays(group, change, names[0], changes)
+            finally:
+                group.stop()
+            target = "; target p99 <= 10 ms" if count > 1 else ""
+            print(
+                f"  {label:<48} write sent -> event read p50 {_ms(percentile(delays, 50))}  "
+                f"p99 {_ms(percentile(delays, 99))}; last stream p50 "
+                f"{_ms(percentile(lasts, 50))} (n={len(delays)}{target})"
+            )
+        slow = _Watchers(server, [names[0]] * watchers)
         try:
-            group.wait_ready()
-            delays: list[float] = []
-            for n in range(changes):
-                rv, sent = change(names[0], n)
-                deadline = time.monotonic() + 5
-                while time.monotonic() < deadline and not all(rv in s for s in group.seen):
-                    time.sleep(0.002)
-                delays += [s[rv] - sent for s in group.seen if rv in s]
-                time.sleep(0.05)
+            slow.wait_ready()
+            delays, lasts = _delays(slow, change, names[0], changes)
         finally:
-            group.stop()
+            slow.stop()
         print(
-            f"  {watchers} streams on one service: write sent -> event seen p50 "
-            f"{_ms(percentile(delays, 50))}  p99 {_ms(percentile(delays, 99))}  "
-            f"(n={len(delays)}; target p99 <= 10 ms)"
+            f"  {f'{watchers} streams, httpx + json.loads in one process':<48} write sent -> "
+            f"event read p50 {_ms(percentile(delays, 50))}  p99 "
+            f"{_ms(percentile(delays, 99))}; last stream p50 {_ms(percentile(lasts, 50))} "
+            "(the reader's own cost)"
         )
 
         # One stream per service, the change on one of them: CPU per change against a
         # single stream (the baseline, same run).
         cpu_per: dict[int, float] = {}
         for count in (1, watchers):
-            group = _Watchers(server, names[:count])
+            group = _RawWatchers(server, names[:count])
             try:
                 group.wait_ready()
                 time.sleep(0.3)
                 cpu0 = _cpu(server.process.pid)
-                for n in range(changes):
-                    change(names[0], 1000 + count * changes + n)
+                for _ in range(changes):
+                    change(names[0])
                     time.sleep(0.05)
                 time.sleep(0.2)
                 cpu_per[count] = (_cpu(server.process.pid) - cpu0) / changes
@@ -431,6 +613,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--changes", type=int, default=10)
     parser.add_argument("--awaits", type=int, default=100)
     parser.add_argument("--rollout-step", type=float, default=2.0)
+    parser.add_argument(
+        "--before",
+        type=Path,
+        default=None,
+        help="another checkout (e.g. /work/main): its kalix-local's list is the baseline",
+    )
     args = parser.parse_args(argv)
     only = set(args.only.split(","))
     header("bench_perf: imports, lists, fan-out, await delay", [sys.executable, *sys.argv])
@@ -444,7 +632,7 @@ def main(argv: list[str] | None = None) -> int:
             check_contract=False,
         ) as server:
             if "list" in only:
-                bench_list(server, args.services, args.lists)
+                bench_list(server, args.services, args.lists, args.before)
             if "get" in only:
                 bench_get(server, args.get_rate, args.get_seconds)
             if "fanout" in only:
