@@ -43,6 +43,11 @@ class _Subscriber:
         self.changed = asyncio.Event()
         self.queue: deque[_Queued] = deque()
         self.overflowed = False
+        self.expired = False
+
+    def expire(self) -> None:  # on the stream's loop, at its timeout
+        self.expired = True
+        self.changed.set()
 
     def push(self, events: list[_Queued]) -> None:  # on the stream's loop
         if self.overflowed:
@@ -164,46 +169,51 @@ class Watch:
 
     async def stream(self) -> AsyncIterator[bytes]:
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.timeout
         with self.hub.subscribe(self.project, self.kind.kind, self.name) as sub:
-            if self.hub.stopping:
-                return
-            for line in self.initial:
-                yield line
-            catch_up = True  # what was written between the snapshot and subscribing
-            while not self.hub.stopping:
-                if catch_up:
-                    sub.overflowed = False
-                    sub.queue.clear()
-                    events = await to_thread.run_sync(self._fetch)
-                    for rv, type_, text in events:
-                        self.last = rv
-                        # The object is decoded only to match a label selector.
-                        if not self.labels or self._match_labels(
-                            json.loads(text).get("metadata", {})
-                        ):
-                            yield _line(type_, text)
-                    catch_up = len(events) == _BATCH
+            # One timer for the whole stream: a timer per wait was a heap push and a
+            # cancel per event on each of 200 streams.
+            timer = loop.call_later(self.timeout, sub.expire)
+            try:
+                if self.hub.stopping:
+                    return
+                if self.initial:
+                    yield b"".join(self.initial)
+                catch_up = True  # what was written between the snapshot and subscribing
+                while not (self.hub.stopping or sub.expired):
                     if catch_up:
+                        sub.overflowed = False
+                        sub.queue.clear()
+                        events = await to_thread.run_sync(self._fetch)
+                        lines = []
+                        for rv, type_, text in events:
+                            self.last = rv
+                            # The object is decoded only to match a label selector.
+                            if not self.labels or self._match_labels(
+                                json.loads(text).get("metadata", {})
+                            ):
+                                lines.append(_line(type_, text))
+                        if lines:
+                            yield b"".join(lines)
+                        catch_up = len(events) == _BATCH
+                        if catch_up:
+                            continue
+                    lines = []
+                    while sub.queue:
+                        rv, type_, obj, line = sub.queue.popleft()
+                        if rv <= self.last:
+                            continue  # already read from the table
+                        self.last = rv
+                        if not self.labels or self._match_labels(obj.get("metadata", {})):
+                            lines.append(line)
+                    if lines:  # what queued up meanwhile goes out as one write
+                        yield lines[0] if len(lines) == 1 else b"".join(lines)
+                        continue  # more may have queued during the write: look again
+                    if sub.overflowed:
+                        catch_up = True
                         continue
-                while sub.queue:
-                    rv, type_, obj, line = sub.queue.popleft()
-                    if rv <= self.last:
-                        continue  # already read from the table
-                    self.last = rv
-                    if not self.labels or self._match_labels(obj.get("metadata", {})):
-                        yield line
-                if sub.overflowed:
-                    catch_up = True
-                    continue
-                remaining = deadline - loop.time()
-                if remaining <= 0:
-                    return
-                sub.changed.clear()
-                try:
-                    # No task per wait (asyncio.wait_for makes one): 200 streams woken
-                    # by one change were 200 task starts.
-                    async with asyncio.timeout(remaining):
-                        await sub.changed.wait()
-                except TimeoutError:
-                    return
+                    if self.hub.stopping or sub.expired:
+                        return
+                    sub.changed.clear()
+                    await sub.changed.wait()
+            finally:
+                timer.cancel()

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import ValidationError
 
 from pulumi_kalix.api import (
     API_PREFIX,
@@ -116,6 +117,22 @@ def test_list_sends_the_label_selector_and_parses_items() -> None:
     assert [s.metadata.name for s in services] == ["a", "b"]
     assert script.requests[0].url.path == SERVICES
     assert dict(script.requests[0].url.params) == {"labelSelector": "app=shop"}
+
+
+def test_a_malformed_list_item_fails_naming_the_item_and_the_field() -> None:
+    # A server that answers a list with a bad item: only a transport can make one up.
+    bad = service_json("b")
+    del bad["spec"]["containers"]
+    bad["metadata"]["generation"] = "not a number"
+    body = {"kind": "KalixServiceList", "items": [service_json("a"), bad]}
+    client = make_client(Script(ok(body)))
+
+    with pytest.raises(ValidationError) as caught:
+        client.services.list()
+
+    where = {".".join(map(str, e["loc"])) for e in caught.value.errors()}
+    assert where == {"items.1.metadata.generation", "items.1.spec.containers"}
+    assert "items.1.spec.containers" in str(caught.value)
 
 
 def test_list_without_selector_sends_no_query() -> None:
