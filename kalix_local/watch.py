@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import threading
+import time
 from collections import deque
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
@@ -26,11 +28,15 @@ from kalix_local.backend.objects import ObjectBackend
 from kalix_local.errors import Gone
 from kalix_local.store import Event, Store
 
+log = logging.getLogger(__name__)
+
 DEFAULT_TIMEOUT_SECONDS = 30
 MAX_TIMEOUT_SECONDS = 300
 _BATCH = 500
 #: Events queued for one stream before it is told to catch up from the table instead.
 _QUEUE_MAX = 2_000
+#: Events whose fan-out is timed at once (debug logging only; the oldest are dropped).
+_TIMED_MAX = 1_000
 
 #: A queued event: (rv, type, object, its line).
 _Queued = tuple[int, str, dict[str, Any], bytes]
@@ -67,6 +73,10 @@ class WatchHub:
         self._subscribers: dict[tuple[str, str], set[_Subscriber]] = {}
         #: Set by :meth:`stop` (the server's shutdown): every stream ends.
         self.stopping = False
+        #: With debug logging: rv -> [commit time, streams, written, first, last write]
+        #: (perf_counter), logged when every stream has written the event.
+        self.timed = log.isEnabledFor(logging.DEBUG)
+        self._timing: dict[int, list[float]] = {}
         store.add_listener(self._notify)
 
     def stop(self) -> None:
@@ -93,9 +103,48 @@ class WatchHub:
                 mine = [q for name, q in scoped[scope] if sub.name is None or sub.name == name]
                 if mine:
                     by_loop.setdefault(sub.loop, []).append((sub, mine))
+        if self.timed:
+            self._time(by_loop)
         for loop, pushes in by_loop.items():
             if not loop.is_closed():
                 loop.call_soon_threadsafe(_push_all, pushes)
+
+    def _time(
+        self, by_loop: dict[asyncio.AbstractEventLoop, list[tuple[_Subscriber, list[_Queued]]]]
+    ) -> None:
+        now = time.perf_counter()
+        streams: dict[int, int] = {}
+        for pushes in by_loop.values():
+            for _, queued in pushes:
+                for q in queued:
+                    streams[q[0]] = streams.get(q[0], 0) + 1
+        with self._lock:
+            for rv, count in streams.items():
+                self._timing[rv] = [now, count, 0, 0.0, 0.0]
+            while len(self._timing) > _TIMED_MAX:
+                del self._timing[next(iter(self._timing))]
+
+    def written(self, rvs: list[int]) -> None:
+        """A stream wrote (handed to its socket) the events ``rvs`` (debug timing)."""
+        now = time.perf_counter()
+        with self._lock:
+            for rv in rvs:
+                entry = self._timing.get(rv)
+                if entry is None:
+                    continue
+                entry[2] += 1
+                entry[3] = entry[3] or now
+                entry[4] = now
+                if entry[2] >= entry[1]:
+                    del self._timing[rv]
+                    log.debug(
+                        "watch event %d: written to %d streams, first %.2f ms and last "
+                        "%.2f ms after its commit",
+                        rv,
+                        int(entry[1]),
+                        (entry[3] - entry[0]) * 1000,
+                        (entry[4] - entry[0]) * 1000,
+                    )
 
     @contextmanager
     def subscribe(self, project: str, kind: str, name: str | None) -> Iterator[_Subscriber]:
@@ -198,8 +247,10 @@ class Watch:
                         if catch_up:
                             continue
                     lines = []
+                    taken: list[int] = []
                     while sub.queue:
                         rv, type_, obj, line = sub.queue.popleft()
+                        taken.append(rv)
                         if rv <= self.last:
                             continue  # already read from the table
                         self.last = rv
@@ -207,6 +258,9 @@ class Watch:
                             lines.append(line)
                     if lines:  # what queued up meanwhile goes out as one write
                         yield lines[0] if len(lines) == 1 else b"".join(lines)
+                    if taken and self.hub.timed:
+                        self.hub.written(taken)  # resumed: the write was handed over
+                    if lines:
                         continue  # more may have queued during the write: look again
                     if sub.overflowed:
                         catch_up = True
