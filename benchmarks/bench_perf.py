@@ -137,12 +137,20 @@ def _server_of(tree: Path | None) -> Iterator[KalixLocalServer | None]:
 
 
 def _fill(server: KalixLocalServer, prefix: str, count: int) -> None:
-    """`count` services (min_instances 1) named `<prefix>-NNNN`, raw POSTs."""
+    """`count` services (min_instances 1) named `<prefix>-NNNN`, raw POSTs; returns once
+    all are Ready (at most 60 s), so no rollout writes while the lists are timed."""
     with server.client() as http:
         have = len(http.get(server.api_path(SERVICES)).json().get("items", []))
         for i in range(have, count):
             body = _service(f"{prefix}-{i:04d}")
             http.post(server.api_path(SERVICES), json=body).raise_for_status()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            items = http.get(server.api_path(SERVICES)).json().get("items", [])
+            if all((i.get("status") or {}).get("summary") == "Ready" for i in items):
+                return
+            time.sleep(0.5)
+        print("  (the rollouts had not all finished after 60 s)")
 
 
 def _list_times(server: KalixLocalServer, lists: int) -> tuple[list[float], float, int]:
