@@ -153,74 +153,80 @@ def _fill(server: KalixLocalServer, prefix: str, count: int) -> None:
         print("  (the rollouts had not all finished after 60 s)")
 
 
-def _list_times(server: KalixLocalServer, lists: int) -> tuple[list[float], float, int]:
-    """services.list() end to end: times, the server's CPU per list, the item count."""
-    from pulumi_kalix.client import ControlPlane
-
-    assert server.process is not None
-    with ControlPlane(server.url, server.access_token(), server.project_id()) as api:
-        api.services.list()  # warm
-        cpu0 = _cpu(server.process.pid)
-        ends: list[float] = []
-        items: list[Any] = []
-        for _ in range(lists):
-            t = time.perf_counter()
-            items = api.services.list()
-            ends.append(time.perf_counter() - t)
-        return ends, (_cpu(server.process.pid) - cpu0) / lists, len(items)
-
-
 def bench_list(server: KalixLocalServer, count: int, lists: int, before: Path | None) -> None:
+    """Every sample of a round is taken back to back (this tree's list, the other
+    server's, the raw GET, the decodings), so load from outside hits them alike."""
     from pulumi_kalix.api import KalixService
+    from pulumi_kalix.client import ControlPlane
     from pulumi_kalix.client.control_plane import _Objects
 
-    print(f"\nList of {count:,} services ({lists} lists, sequential; load {load()})")
+    print(f"\nList of {count:,} services ({lists} rounds, sequential; load {load()})")
     _fill(server, "l", count)
-    ends, cpu_per_list, n = _list_times(server, lists)
-    print(
-        f"  end to end, services.list()       p50 {_ms(percentile(ends, 50))}  "
-        f"p99 {_ms(percentile(ends, 99))}  ({n} items; target p50 <= 20 ms)"
-    )
-    print(f"  kalix-local CPU per list          {_ms(cpu_per_list)}")
-    with _server_of(before) as old:
+    ops = _Objects(SERVICES, KalixService, "p")
+    names = ("ends", "old", "raw", "loads", "per_item", "one_pass")
+    samples: dict[str, list[float]] = {name: [] for name in names}
+    cpu: dict[str, float] = {}
+    n = 0
+    with contextlib.ExitStack() as stack:
+        old = stack.enter_context(_server_of(before))
+        servers = [("new", server)]
         if old is not None:
             _fill(old, "l", count)
-            old_ends, old_cpu, old_n = _list_times(old, lists)
-            print(
-                f"  baseline, the server of {before}: end to end p50 "
-                f"{_ms(percentile(old_ends, 50))}, its CPU per list {_ms(old_cpu)} "
-                f"({old_n} items, this client)"
-            )
-    with server.client() as http:
+            servers.append(("old", old))
+        apis = {
+            key: stack.enter_context(ControlPlane(s.url, s.access_token(), s.project_id()))
+            for key, s in servers
+        }
+        http = stack.enter_context(server.client())
         path = server.api_path(SERVICES)
-        raw: list[float] = []
+        for api in apis.values():
+            api.services.list()  # warm
+        start = {key: _cpu(s.process.pid) for key, s in servers if s.process is not None}
         body = b""
         for _ in range(lists):
             t = time.perf_counter()
+            n = len(apis["new"].services.list())
+            samples["ends"].append(time.perf_counter() - t)
+            if "old" in apis:
+                t = time.perf_counter()
+                apis["old"].services.list()
+                samples["old"].append(time.perf_counter() - t)
+            t = time.perf_counter()
             body = http.get(path).content
-            raw.append(time.perf_counter() - t)
+            samples["raw"].append(time.perf_counter() - t)
+            t = time.perf_counter()
+            json.loads(body)
+            samples["loads"].append(time.perf_counter() - t)
+            t = time.perf_counter()
+            [KalixService.model_validate(i) for i in json.loads(body).get("items", [])]
+            samples["per_item"].append(time.perf_counter() - t)
+            t = time.perf_counter()
+            ops.parse_list(body)
+            samples["one_pass"].append(time.perf_counter() - t)
+        for key, s in servers:
+            if s.process is not None:
+                # Only the timed list of this server's own client: one per round (and
+                # the raw GET, for this tree's).
+                per = lists * (2 if key == "new" else 1)
+                cpu[key] = (_cpu(s.process.pid) - start[key]) / per
+
+    def p50(name: str) -> str:
+        return _ms(percentile(samples[name], 50))
+
     print(
-        f"  baseline: raw httpx GET (no decoding) p50 {_ms(percentile(raw, 50))} "
-        f"({len(body):,} bytes)"
+        f"  end to end, services.list()       p50 {p50('ends')}  p99 "
+        f"{_ms(percentile(samples['ends'], 99))}  ({n} items; target p50 <= 20 ms)"
     )
-    loads: list[float] = []
-    per_item: list[float] = []
-    one_pass: list[float] = []
-    ops = _Objects(SERVICES, KalixService, "p")
-    for _ in range(lists):
-        t = time.perf_counter()
-        json.loads(body)
-        loads.append(time.perf_counter() - t)
-        t = time.perf_counter()
-        [KalixService.model_validate(i) for i in json.loads(body).get("items", [])]
-        per_item.append(time.perf_counter() - t)
-        t = time.perf_counter()
-        ops.parse_list(body)
-        one_pass.append(time.perf_counter() - t)
+    print(f"  kalix-local CPU per list          {_ms(cpu['new'])}")
+    if samples["old"]:
+        print(
+            f"  baseline, the server of {before}: end to end p50 {p50('old')}, its CPU per "
+            f"list {_ms(cpu['old'])} (this client)"
+        )
+    print(f"  baseline: raw httpx GET (no decoding) p50 {p50('raw')} ({len(body):,} bytes)")
     print(
-        f"  client decoding: the client's     p50 {_ms(percentile(one_pass, 50))}; baselines: "
-        f"json.loads alone {_ms(percentile(loads, 50))}, json.loads + per-item "
-        f"model_validate {_ms(percentile(per_item, 50))}"
+        f"  client decoding: the client's     p50 {p50('one_pass')}; baselines: json.loads "
+        f"alone {p50('loads')}, json.loads + per-item model_validate {p50('per_item')}"
     )
 
 
