@@ -5,12 +5,16 @@ fan-out and the Ready -> await-return delay, each printed beside its baseline an
 
 - import: `from pulumi_kalix import Service` against `import pulumi`, in fresh processes
   (paired, medians).
-- list: a list of 1,000 services end to end (the client's `services.list()`), the raw
-  HTTP part, the server's CPU per list, and the client's decoding one pass
-  (`model_validate_json`, what `list()` does) against per-item validation (the baseline).
-- get: one service at a paced 500 req/s, p50/p99.
-- fanout: 200 watch streams on one service, a change -> each stream's event (p50/p99);
-  200 streams on 200 services, the server's CPU per change against one stream.
+- list: a list of 1,000 services end to end (the client's `services.list()`) and the
+  server's CPU per list, beside the same list from another checkout's server
+  (`--before /work/main`, same run), a raw httpx GET of the body, and the client's
+  decoding against `json.loads` alone and per-item validation.
+- get: one service at a paced 500 req/s, p50/p99, beside a raw httpx GET.
+- fanout: 200 watch streams on one service, a change -> each stream's read (p50/p99, and
+  the last stream's): read by raw sockets on one epoll thread (the server's share),
+  beside 1 stream, the PATCH's own round trip, and 200 httpx streams in one process
+  (a Python reader's share); 200 streams on 200 services, the server's CPU per change
+  against one stream.
 - await: Ready on the server (a separate watch of the collection is the reference) ->
   `wait_for` returns, 1 and 100 awaits at once on one shared client (one shared watch
   of the collection), against one watch per object (before), and polling every 3 s and
@@ -24,20 +28,29 @@ from __future__ import annotations
 import argparse
 import asyncio
 import concurrent.futures
+import contextlib
+import itertools
 import json
 import os
 import random
+import re
+import selectors
+import socket
 import statistics
 import subprocess
 import sys
 import threading
 import time
+import urllib.parse
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import _common
 import httpx
 from _common import header, load, percentile
 
+from tests.support import local_server
 from tests.support.local_server import KalixLocalServer
 from tests.support.objects import service as service_body
 
@@ -103,89 +116,230 @@ def bench_import(trials: int) -> None:
 # -- list / get -------------------------------------------------------------------------
 
 
-def bench_list(server: KalixLocalServer, count: int, lists: int) -> None:
+@contextlib.contextmanager
+def _server_of(tree: Path | None) -> Iterator[KalixLocalServer | None]:
+    """A kalix-local started from another checkout (``--before``, e.g. main), for
+    baselines measured in the same run; None without one."""
+    if tree is None:
+        yield None
+        return
+    saved = local_server.REPO_ROOT
+    local_server.REPO_ROOT = tree  # start() runs `-m kalix_local` from this tree
+    try:
+        server = KalixLocalServer(
+            rollout_step_seconds=2.0, status_lag_seconds=0.0, record=False, check_contract=False
+        ).start()
+    finally:
+        local_server.REPO_ROOT = saved
+    try:
+        yield server
+    finally:
+        server.close(check=False)
+
+
+def _fill(server: KalixLocalServer, prefix: str, count: int) -> None:
+    """`count` services (min_instances 1) named `<prefix>-NNNN`, raw POSTs; returns once
+    all are Ready (at most 60 s), so no rollout writes while the lists are timed."""
+    with server.client() as http:
+        have = len(http.get(server.api_path(SERVICES)).json().get("items", []))
+        for i in range(have, count):
+            body = _service(f"{prefix}-{i:04d}")
+            http.post(server.api_path(SERVICES), json=body).raise_for_status()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            items = http.get(server.api_path(SERVICES)).json().get("items", [])
+            if all((i.get("status") or {}).get("summary") == "Ready" for i in items):
+                return
+            time.sleep(0.5)
+        print("  (the rollouts had not all finished after 60 s)")
+
+
+def bench_list(server: KalixLocalServer, count: int, lists: int, before: Path | None) -> None:
+    """Every sample of a round is taken back to back (this tree's list, the other
+    server's, the raw GET, the decodings), so load from outside hits them alike."""
     from pulumi_kalix.api import KalixService
     from pulumi_kalix.client import ControlPlane
+    from pulumi_kalix.client.control_plane import _Objects
 
-    print(f"\nList of {count:,} services ({lists} lists, sequential)")
-    assert server.process is not None
-    with ControlPlane(server.url, server.access_token(), server.project_id()) as api:
-        have = len(api.services.list())
-        for i in range(have, count):
-            api.services.create(KalixService.model_validate(_service(f"l-{i:04d}")))
-        api.services.list()  # warm
-        cpu0 = _cpu(server.process.pid)
-        ends: list[float] = []
-        for _ in range(lists):
-            t = time.perf_counter()
-            items = api.services.list()
-            ends.append(time.perf_counter() - t)
-        cpu_per_list = (_cpu(server.process.pid) - cpu0) / lists
-        print(
-            f"  end to end, services.list()   p50 {_ms(percentile(ends, 50))}  "
-            f"p99 {_ms(percentile(ends, 99))}  ({len(items)} items; target p50 <= 20 ms)"
-        )
-        print(f"  kalix-local CPU per list      {_ms(cpu_per_list)}")
-    with server.client() as http:
+    print(f"\nList of {count:,} services ({lists} rounds, sequential; load {load()})")
+    _fill(server, "l", count)
+    ops = _Objects(SERVICES, KalixService, "p")
+    names = ("ends", "old", "raw", "loads", "per_item", "one_pass")
+    samples: dict[str, list[float]] = {name: [] for name in names}
+    cpu: dict[str, float] = {}
+    n = 0
+    with contextlib.ExitStack() as stack:
+        old = stack.enter_context(_server_of(before))
+        servers = [("new", server)]
+        if old is not None:
+            _fill(old, "l", count)
+            servers.append(("old", old))
+        apis = {
+            key: stack.enter_context(ControlPlane(s.url, s.access_token(), s.project_id()))
+            for key, s in servers
+        }
+        http = stack.enter_context(server.client())
         path = server.api_path(SERVICES)
-        raw: list[float] = []
+        for api in apis.values():
+            api.services.list()  # warm
+        start = {key: _cpu(s.process.pid) for key, s in servers if s.process is not None}
         body = b""
         for _ in range(lists):
             t = time.perf_counter()
+            n = len(apis["new"].services.list())
+            samples["ends"].append(time.perf_counter() - t)
+            if "old" in apis:
+                t = time.perf_counter()
+                apis["old"].services.list()
+                samples["old"].append(time.perf_counter() - t)
+            t = time.perf_counter()
             body = http.get(path).content
-            raw.append(time.perf_counter() - t)
-    print(f"  raw HTTP only                 p50 {_ms(percentile(raw, 50))}")
-    per_item: list[float] = []
-    one_pass: list[float] = []
-    from pulumi_kalix.client.control_plane import _Objects
+            samples["raw"].append(time.perf_counter() - t)
+            t = time.perf_counter()
+            json.loads(body)
+            samples["loads"].append(time.perf_counter() - t)
+            t = time.perf_counter()
+            [KalixService.model_validate(i) for i in json.loads(body).get("items", [])]
+            samples["per_item"].append(time.perf_counter() - t)
+            t = time.perf_counter()
+            ops.parse_list(body)
+            samples["one_pass"].append(time.perf_counter() - t)
+        for key, s in servers:
+            if s.process is not None:
+                # Only the timed list of this server's own client: one per round (and
+                # the raw GET, for this tree's).
+                per = lists * (2 if key == "new" else 1)
+                cpu[key] = (_cpu(s.process.pid) - start[key]) / per
 
-    ops = _Objects(SERVICES, KalixService, "p")
-    for _ in range(lists):
-        t = time.perf_counter()
-        [KalixService.model_validate(i) for i in json.loads(body).get("items", [])]
-        per_item.append(time.perf_counter() - t)
-        t = time.perf_counter()
-        ops.parse_list(body)
-        one_pass.append(time.perf_counter() - t)
+    def p50(name: str) -> str:
+        return _ms(percentile(samples[name], 50))
+
     print(
-        f"  decode: json.loads + per-item model_validate (baseline) p50 "
-        f"{_ms(percentile(per_item, 50))}; one pass (the client's) p50 "
-        f"{_ms(percentile(one_pass, 50))}"
+        f"  end to end, services.list()       p50 {p50('ends')}  p99 "
+        f"{_ms(percentile(samples['ends'], 99))}  ({n} items; target p50 <= 20 ms)"
+    )
+    print(f"  kalix-local CPU per list          {_ms(cpu['new'])}")
+    if samples["old"]:
+        print(
+            f"  baseline, the server of {before}: end to end p50 {p50('old')}, its CPU per "
+            f"list {_ms(cpu['old'])} (this client)"
+        )
+    print(f"  baseline: raw httpx GET (no decoding) p50 {p50('raw')} ({len(body):,} bytes)")
+    print(
+        f"  client decoding: the client's     p50 {p50('one_pass')}; baselines: json.loads "
+        f"alone {p50('loads')}, json.loads + per-item model_validate {p50('per_item')}"
     )
 
 
 def bench_get(server: KalixLocalServer, rate: float, seconds: float) -> None:
+    from pulumi_kalix.api import KalixService
     from pulumi_kalix.client import ControlPlane
 
-    print(f"\nGet one service at a paced {rate:g} req/s for {seconds:g} s")
-    with ControlPlane(server.url, server.access_token(), server.project_id()) as api:
-        from pulumi_kalix.api import KalixService
+    print(f"\nGet one service at a paced {rate:g} req/s for {seconds:g} s (load {load()})")
 
-        if api.services.get_or_none("g-one") is None:
-            api.services.create(KalixService.model_validate(_service("g-one")))
+    def paced(get: Any) -> tuple[list[float], float]:
         samples: list[float] = []
         start = time.perf_counter()
         for n in range(int(rate * seconds)):
-            due = start + n / rate
-            pause = due - time.perf_counter()
+            pause = start + n / rate - time.perf_counter()
             if pause > 0:
                 time.sleep(pause)
             t = time.perf_counter()
-            api.services.get("g-one")
+            get()
             samples.append(time.perf_counter() - t)
-        took = time.perf_counter() - start
+        return samples, time.perf_counter() - start
+
+    with ControlPlane(server.url, server.access_token(), server.project_id()) as api:
+        if api.services.get_or_none("g-one") is None:
+            api.services.create(KalixService.model_validate(_service("g-one")))
+        samples, took = paced(lambda: api.services.get("g-one"))
+    with server.client() as http:
+        path = server.api_path(SERVICES, "g-one")
+        raw, _ = paced(lambda: http.get(path).content)
     print(
-        f"  {len(samples)} gets in {took:.2f} s: p50 {_ms(percentile(samples, 50))}  "
-        f"p99 {_ms(percentile(samples, 99))}  max {_ms(max(samples))}"
+        f"  services.get(): {len(samples)} gets in {took:.2f} s: p50 "
+        f"{_ms(percentile(samples, 50))}  p99 {_ms(percentile(samples, 99))}  max "
+        f"{_ms(max(samples))}; baseline raw httpx GET p50 {_ms(percentile(raw, 50))}  "
+        f"p99 {_ms(percentile(raw, 99))}"
     )
 
 
 # -- watch fan-out ------------------------------------------------------------------------
 
+_RV = re.compile(rb'"resourceVersion":\s*"(\d+)"')
+
+
+class _RawWatchers:
+    """`n` watch streams on plain sockets read by one epoll thread: each records when
+    the bytes naming a resourceVersion arrived, without HTTP parsing or JSON decoding,
+    so the reader costs microseconds per stream (the delays are the server's and the
+    loopback's). Each event is one chunk; a chunk split across reads is reassembled."""
+
+    def __init__(self, server: KalixLocalServer, names: list[str]) -> None:
+        self.seen: list[dict[str, float]] = [{} for _ in names]
+        self.selector = selectors.DefaultSelector()
+        self.socks: list[socket.socket] = []
+        self.buffers: list[bytes] = [b"" for _ in names]
+        self.stopping = threading.Event()
+        token = server.access_token()
+        for i, name in enumerate(names):
+            query = urllib.parse.urlencode(
+                {"watch": "true", "fieldSelector": f"metadata.name={name}", "timeoutSeconds": 60}
+            )
+            request = (
+                f"GET {server.api_path(SERVICES)}?{query} HTTP/1.1\r\n"
+                f"Host: 127.0.0.1:{server.port}\r\nAuthorization: Bearer {token}\r\n\r\n"
+            ).encode()
+            sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+            sock.sendall(request)
+            sock.setblocking(False)
+            self.socks.append(sock)
+            self.selector.register(sock, selectors.EVENT_READ, i)
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        deadline = time.monotonic() + 120
+        while not self.stopping.is_set() and time.monotonic() < deadline:
+            for key, _ in self.selector.select(0.1):
+                i = key.data
+                try:
+                    data = key.fileobj.recv(1 << 16)  # type: ignore[union-attr]
+                except (BlockingIOError, InterruptedError):
+                    continue
+                except OSError:
+                    data = b""
+                now = time.perf_counter()
+                if not data:
+                    self.selector.unregister(key.fileobj)
+                    continue
+                buf = self.buffers[i] + data
+                ends = buf.rfind(b"\n")
+                for match in _RV.finditer(buf, 0, ends + 1 if ends >= 0 else 0):
+                    self.seen[i].setdefault(match.group(1).decode(), now)
+                self.buffers[i] = buf[ends + 1 :] if ends >= 0 else buf
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while not all(self.seen) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if not all(self.seen):
+            opened = sum(1 for s in self.seen if s)
+            raise RuntimeError(f"only {opened}/{len(self.seen)} watch streams opened")
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.thread.join(10)
+        for sock in self.socks:
+            sock.close()
+        self.selector.close()
+
 
 class _Watchers:
-    """`n` raw watch streams (one connection each) on the given services; each records
-    when it saw which resourceVersion."""
+    """`n` httpx watch streams (one connection each, one asyncio loop) on the given
+    services; each records when it saw which resourceVersion. Parsing HTTP and JSON
+    for 200 streams in one Python process costs this reader milliseconds per change:
+    the raw readers above are the measure of the server, this one of a Python client."""
 
     def __init__(self, server: KalixLocalServer, names: list[str]) -> None:
         self.server = server
@@ -242,8 +396,51 @@ class _Watchers:
         self.thread.join(10)
 
 
+class _Run:
+    """One fan-out run: each stream's delay from the write's send, per change the
+    spread from the first stream's read to the last's, and the changes' versions."""
+
+    def __init__(self) -> None:
+        self.delays: list[float] = []
+        self.spreads: list[float] = []
+        self.versions: list[str] = []
+
+
+def _delays(group: _RawWatchers | _Watchers, change: Any, name: str, changes: int) -> _Run:
+    run = _Run()
+    for _ in range(changes):
+        rv, sent = change(name)
+        run.versions.append(rv)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and not all(rv in s for s in group.seen):
+            time.sleep(0.001)
+        arrived = [s[rv] - sent for s in group.seen if rv in s]
+        run.delays += arrived
+        if arrived:
+            run.spreads.append(max(arrived) - min(arrived))
+        time.sleep(0.05)
+    return run
+
+
+_WRITTEN = re.compile(
+    r"watch event (\d+): written to (\d+) streams, first ([\d.]+) ms and last ([\d.]+) ms"
+)
+
+
+def _server_times(server: KalixLocalServer, versions: list[str]) -> list[float]:
+    """Commit -> the last stream's write handed to its socket, per change, as the server
+    logs it (``--log-level debug``: kalix_local/watch.py times each event's fan-out)."""
+    wanted = set(versions)
+    found: list[float] = []
+    for line in server.log_path.read_text(errors="replace").splitlines():
+        match = _WRITTEN.search(line)
+        if match and match.group(1) in wanted:
+            found.append(float(match.group(4)) / 1000)
+    return found
+
+
 def bench_fanout(server: KalixLocalServer, watchers: int, changes: int) -> None:
-    print(f"\nWatch fan-out: {watchers} watch streams, {changes} changes")
+    print(f"\nWatch fan-out: {watchers} watch streams, {changes} changes (load {load()})")
     assert server.process is not None
     with server.client() as http:
         names = [f"w-{i:03d}" for i in range(watchers)]
@@ -252,10 +449,12 @@ def bench_fanout(server: KalixLocalServer, watchers: int, changes: int) -> None:
             if r.status_code == 404:
                 http.post(server.api_path(SERVICES), json=_service(name)).raise_for_status()
         time.sleep(1.0)  # let the rollouts settle: no controller events during the changes
+        serial = itertools.count()
 
-        def change(name: str, n: int) -> tuple[str, float]:
+        def change(name: str) -> tuple[str, float]:
+            """A label change (a new value each time: a no-op keeps the version)."""
             sent = time.perf_counter()
-            patch = {"metadata": {"labels": {"n": str(n)}}}
+            patch = {"metadata": {"labels": {"n": str(next(serial))}}}
             r = http.patch(
                 server.api_path(SERVICES, name),
                 json=patch,
@@ -264,37 +463,57 @@ def bench_fanout(server: KalixLocalServer, watchers: int, changes: int) -> None:
             r.raise_for_status()
             return str(r.json()["metadata"]["resourceVersion"]), sent
 
-        # All on one service.
-        group = _Watchers(server, [names[0]] * watchers)
-        try:
-            group.wait_ready()
-            delays: list[float] = []
-            for n in range(changes):
-                rv, sent = change(names[0], n)
-                deadline = time.monotonic() + 5
-                while time.monotonic() < deadline and not all(rv in s for s in group.seen):
-                    time.sleep(0.002)
-                delays += [s[rv] - sent for s in group.seen if rv in s]
-                time.sleep(0.05)
-        finally:
-            group.stop()
-        print(
-            f"  {watchers} streams on one service: write sent -> event seen p50 "
-            f"{_ms(percentile(delays, 50))}  p99 {_ms(percentile(delays, 99))}  "
-            f"(n={len(delays)}; target p99 <= 10 ms)"
-        )
+        # The PATCH's own round trip: the floor under every delay from the send.
+        rtt: list[float] = []
+        for _ in range(changes):
+            t = time.perf_counter()
+            change(names[0])
+            rtt.append(time.perf_counter() - t)
+        print(f"  baseline: the PATCH alone, sent -> answered p50 {_ms(percentile(rtt, 50))}")
+        groups: list[tuple[str, Any]] = [
+            ("1 stream (baseline), raw socket reader", lambda: _RawWatchers(server, names[:1])),
+            (
+                f"{watchers} streams, raw socket reader (the server)",
+                lambda: _RawWatchers(server, [names[0]] * watchers),
+            ),
+            (
+                f"{watchers} streams, httpx + json.loads (one process)",
+                lambda: _Watchers(server, [names[0]] * watchers),
+            ),
+        ]
+        for label, make in groups:
+            group = make()
+            try:
+                group.wait_ready()
+                run = _delays(group, change, names[0], changes)
+            finally:
+                group.stop()
+            logged = _server_times(server, run.versions)
+            shown = (
+                f"p50 {_ms(percentile(logged, 50))}  p99 {_ms(percentile(logged, 99))}"
+                if logged
+                else "not logged"
+            )
+            print(f"  {label}")
+            print(
+                f"    write sent -> read p50 {_ms(percentile(run.delays, 50))}  p99 "
+                f"{_ms(percentile(run.delays, 99))}; first -> last stream's read p50 "
+                f"{_ms(percentile(run.spreads, 50))}  p99 {_ms(percentile(run.spreads, 99))}"
+            )
+            target = "  (target p99 <= 10 ms)" if "the server" in label else ""
+            print(f"    server, commit -> last stream's write {shown}{target}")
 
         # One stream per service, the change on one of them: CPU per change against a
         # single stream (the baseline, same run).
         cpu_per: dict[int, float] = {}
         for count in (1, watchers):
-            group = _Watchers(server, names[:count])
+            group = _RawWatchers(server, names[:count])
             try:
                 group.wait_ready()
                 time.sleep(0.3)
                 cpu0 = _cpu(server.process.pid)
-                for n in range(changes):
-                    change(names[0], 1000 + count * changes + n)
+                for _ in range(changes):
+                    change(names[0])
                     time.sleep(0.05)
                 time.sleep(0.2)
                 cpu_per[count] = (_cpu(server.process.pid) - cpu0) / changes
@@ -434,6 +653,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--changes", type=int, default=10)
     parser.add_argument("--awaits", type=int, default=100)
     parser.add_argument("--rollout-step", type=float, default=2.0)
+    parser.add_argument(
+        "--before",
+        type=Path,
+        default=None,
+        help="another checkout (e.g. /work/main): its kalix-local's list is the baseline",
+    )
     args = parser.parse_args(argv)
     only = set(args.only.split(","))
     header("bench_perf: imports, lists, fan-out, await delay", [sys.executable, *sys.argv])
@@ -445,9 +670,11 @@ def main(argv: list[str] | None = None) -> int:
             status_lag_seconds=0.0,
             record=False,
             check_contract=False,
+            # The watch hub logs each event's fan-out time at debug level.
+            extra_args=["--log-level", "debug"] if "fanout" in only else None,
         ) as server:
             if "list" in only:
-                bench_list(server, args.services, args.lists)
+                bench_list(server, args.services, args.lists, args.before)
             if "get" in only:
                 bench_get(server, args.get_rate, args.get_seconds)
             if "fanout" in only:

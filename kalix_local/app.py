@@ -172,7 +172,6 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        shutdown.bind()
         if settings.run_background:
             background.start()
         if federation is not None:
@@ -200,6 +199,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.admin_token = ensure_admin_token(settings.data_dir)
     app.state.backend = backend
     app.state.watch_hub = WatchHub(store)
+    shutdown.on_trigger(app.state.watch_hub.stop)  # open watch streams end at once
     app.state.faults = faults
     app.state.background = background
     app.state.federation = federation

@@ -4,6 +4,11 @@ One connection in WAL mode, serialised by a lock; every backend operation is one
 ``with store.tx()`` transaction, so a request either lands whole or not at all (also
 across a ``kill -9``). ``resourceVersion`` is one global counter; every object write
 appends an event that watch streams replay from a given version.
+
+Each object row also keeps its *published* JSON (``published``: what a get answers,
+rendered by its kind's backend, see :attr:`Store.renderers`), rewritten by every
+``save_object``: a list joins those texts instead of decoding, rendering and encoding
+every object again, and the event of a write carries the same text.
 """
 
 from __future__ import annotations
@@ -24,9 +29,11 @@ EVENTS_KEPT = 10_000
 _PRUNE_EVERY = 500
 
 #: Bumped with every change of the tables; ``PRAGMA user_version`` holds it. Version 0
-#: (no number) is the layout before project UUIDs, version 1 the one before project
-#: descriptions, role bindings and service tokens; both are migrated on open.
-SCHEMA_VERSION = 2
+#: (no number) is the layout before project UUIDs; version 1 the one before project
+#: descriptions, role bindings, service tokens and ``objects.published`` (NULL, e.g.
+#: after the migration: rendered when first read); version 2 had one of those two
+#: changes (they were made side by side). All are migrated on open.
+SCHEMA_VERSION = 3
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS projects (
@@ -53,7 +60,7 @@ CREATE TABLE IF NOT EXISTS objects (
     project TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL,
     uid TEXT NOT NULL, rv INTEGER NOT NULL, generation INTEGER NOT NULL,
     created TEXT NOT NULL, deleted_at TEXT, body TEXT NOT NULL, internal TEXT NOT NULL,
-    due_at REAL,
+    due_at REAL, published TEXT,
     PRIMARY KEY (project, kind, name));
 CREATE INDEX IF NOT EXISTS objects_due ON objects (kind, due_at) WHERE due_at IS NOT NULL;
 CREATE TABLE IF NOT EXISTS hostnames (
@@ -137,8 +144,17 @@ _OBJECT_COLUMNS = (
 _LISTED_COLUMNS = _OBJECT_COLUMNS.replace("internal", "NULL")
 
 
-#: One event a commit wrote: (rv, project, kind, name, type, rendered object).
-Event = tuple[int, str, str, str, str, dict[str, Any]]
+#: One event a commit wrote: (rv, project, kind, name, type, rendered object, and that
+#: object's JSON text, the one a get answers).
+Event = tuple[int, str, str, str, str, dict[str, Any], str]
+
+#: How one kind shows a record on the API (the dict a get answers).
+Renderer = Callable[["Record"], dict[str, Any]]
+
+
+def encode(obj: Any) -> str:
+    """JSON text as kalix-local answers it (compact, UTF-8 kept, as ``JSONResponse``)."""
+    return json.dumps(obj, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 
 def _record(row: sqlite3.Row | tuple[Any, ...]) -> Record:
@@ -160,8 +176,9 @@ def _record(row: sqlite3.Row | tuple[Any, ...]) -> Record:
 class Tx:
     """Operations inside one transaction (the store lock is held)."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, renderers: dict[str, Renderer]) -> None:
         self._c = conn
+        self._renderers = renderers
         self.wrote_events = False
         #: the events this transaction wrote, handed to the listeners after the commit
         self.events: list[Event] = []
@@ -192,14 +209,24 @@ class Tx:
         return self._counter("events_floor")
 
     def add_event(
-        self, rv: int, project: str, kind: str, name: str, type_: str, obj: dict[str, Any]
+        self,
+        rv: int,
+        project: str,
+        kind: str,
+        name: str,
+        type_: str,
+        obj: dict[str, Any],
+        text: str | None = None,
     ) -> None:
+        """``text``: ``obj`` already encoded (by :meth:`save_object`), else encoded here."""
+        if text is None:
+            text = encode(obj)
         self._c.execute(
             "INSERT INTO events (rv, project, kind, name, type, body) VALUES (?, ?, ?, ?, ?, ?)",
-            (rv, project, kind, name, type_, json.dumps(obj)),
+            (rv, project, kind, name, type_, text),
         )
         self.wrote_events = True
-        self.events.append((rv, project, kind, name, type_, obj))
+        self.events.append((rv, project, kind, name, type_, obj, text))
         if rv % _PRUNE_EVERY == 0:
             floor = rv - EVENTS_KEPT
             if floor > self.events_floor():
@@ -208,7 +235,8 @@ class Tx:
 
     def events_since(
         self, project: str, kind: str, rv: int, name: str | None = None, limit: int = 500
-    ) -> list[tuple[int, str, dict[str, Any]]]:
+    ) -> list[tuple[int, str, str]]:
+        """(rv, type, the object's JSON text) of the events after ``rv``."""
         sql = "SELECT rv, type, body FROM events WHERE project = ? AND kind = ? AND rv > ?"
         args: list[Any] = [project, kind, rv]
         if name is not None:
@@ -216,7 +244,7 @@ class Tx:
             args.append(name)
         sql += " ORDER BY rv LIMIT ?"
         args.append(limit)
-        return [(r[0], r[1], json.loads(r[2])) for r in self._c.execute(sql, args)]
+        return [(r[0], r[1], r[2]) for r in self._c.execute(sql, args)]
 
     # -- objects ---------------------------------------------------------------------
 
@@ -238,10 +266,67 @@ class Tx:
             sql += " AND deleted_at IS NULL"
         return [_record(r) for r in self._c.execute(sql + " ORDER BY name", (project, kind))]
 
-    def save_object(self, rec: Record) -> None:
+    def published_objects(
+        self,
+        project: str,
+        kind: str,
+        *,
+        include_deleted: bool = False,
+        name: str | None = None,
+        labels: bool = False,
+    ) -> list[tuple[str, Any]]:
+        """(published JSON text, labels) of each object, by name; ``labels`` only read
+        (parsed from the row) when asked, else None. Nothing else is decoded."""
+        columns = "name, published"
+        if labels:
+            columns += ", json_extract(body, '$.metadata.labels')"
+        sql = f"SELECT {columns} FROM objects WHERE project = ? AND kind = ?"
+        args: list[Any] = [project, kind]
+        if not include_deleted:
+            sql += " AND deleted_at IS NULL"
+        if name is not None:
+            sql += " AND name = ?"
+            args.append(name)
+        out: list[tuple[str, Any]] = []
+        for row in self._c.execute(sql + " ORDER BY name", args).fetchall():
+            text = row[1] if row[1] is not None else self._publish(project, kind, row[0])
+            out.append((text, json.loads(row[2]) if labels and row[2] is not None else None))
+        return out
+
+    def published_object(self, project: str, kind: str, name: str) -> str | None:
+        """The published JSON text of a live object (None: missing or soft-deleted)."""
+        row = self._c.execute(
+            "SELECT published FROM objects "
+            "WHERE project = ? AND kind = ? AND name = ? AND deleted_at IS NULL",
+            (project, kind, name),
+        ).fetchone()
+        if row is None:
+            return None
+        return str(row[0]) if row[0] is not None else self._publish(project, kind, name)
+
+    def _publish(self, project: str, kind: str, name: str) -> str:
+        """Render a row stored without its published text (written before schema 2)."""
+        rec = self.get_object(project, kind, name)
+        assert rec is not None
+        text = encode(self._renderers[kind](rec))
         self._c.execute(
-            f"INSERT OR REPLACE INTO objects ({_OBJECT_COLUMNS}) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "UPDATE objects SET published = ? WHERE project = ? AND kind = ? AND name = ?",
+            (text, project, kind, name),
+        )
+        return text
+
+    def save_object(self, rec: Record) -> tuple[dict[str, Any], str] | None:
+        """Store ``rec`` with its published JSON (re-rendered on every save, so no read
+        ever sees a stale one); returns (the rendered object, its text), None for a kind
+        without a renderer."""
+        render = self._renderers.get(rec.kind)
+        shown = None
+        if render is not None:
+            obj = render(rec)
+            shown = (obj, encode(obj))
+        self._c.execute(
+            f"INSERT OR REPLACE INTO objects ({_OBJECT_COLUMNS}, published) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 rec.project,
                 rec.kind,
@@ -254,8 +339,10 @@ class Tx:
                 json.dumps(rec.body),
                 json.dumps(rec.internal),
                 rec.due_at,
+                shown[1] if shown is not None else None,
             ),
         )
+        return shown
 
     def delete_object(self, project: str, kind: str, name: str) -> None:
         self._c.execute(
@@ -577,6 +664,10 @@ class Store:
         self._conn.execute("PRAGMA busy_timeout=10000")
         self._lock = threading.RLock()
         self._listeners: list[Callable[[list[Event]], None]] = []
+        #: kind -> how its backend renders a record (registered by each backend). It may
+        #: read only the record's columns and ``body``: ``due_at`` and ``internal`` are
+        #: also updated in place, which does not re-render.
+        self.renderers: dict[str, Renderer] = {}
         try:
             _open_schema(self._conn, path)
         except BaseException:
@@ -587,7 +678,7 @@ class Store:
     def tx(self) -> Iterator[Tx]:
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
-            tx = Tx(self._conn)
+            tx = Tx(self._conn, self.renderers)
             try:
                 yield tx
             except BaseException:
@@ -631,10 +722,14 @@ def _open_schema(conn: sqlite3.Connection, path: Path) -> None:
         ).fetchone()
         if legacy is not None and version == 0:
             _migrate_from_0(conn)
-        elif version == 1:
-            _migrate_from_1(conn)
+        elif version in (1, 2):
+            _add_project_descriptions(conn)
         for statement in _statements(_SCHEMA):
             conn.execute(statement)
+        # Versions 0 to 2 may have the objects table without this column.
+        columns = {str(r[1]) for r in conn.execute("PRAGMA table_info(objects)")}
+        if "published" not in columns:
+            conn.execute("ALTER TABLE objects ADD COLUMN published TEXT")
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     except BaseException:
         conn.execute("ROLLBACK")
@@ -642,9 +737,11 @@ def _open_schema(conn: sqlite3.Connection, path: Path) -> None:
     conn.execute("COMMIT")
 
 
-def _migrate_from_1(conn: sqlite3.Connection) -> None:
-    """Version 1 had no project descriptions (the new tables are simply created)."""
-    conn.execute("ALTER TABLE projects ADD COLUMN description TEXT NOT NULL DEFAULT ''")
+def _add_project_descriptions(conn: sqlite3.Connection) -> None:
+    """Versions 1 and 2 may lack project descriptions (the new tables are simply created)."""
+    columns = {str(r[1]) for r in conn.execute("PRAGMA table_info(projects)")}
+    if "description" not in columns:
+        conn.execute("ALTER TABLE projects ADD COLUMN description TEXT NOT NULL DEFAULT ''")
 
 
 def _migrate_from_0(conn: sqlite3.Connection) -> None:

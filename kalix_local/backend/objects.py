@@ -15,7 +15,7 @@ from typing import Any
 from kalix_local.backend.common import deleted_status, dns_label_error, labels_match, now_iso
 from kalix_local.backend.core import Core
 from kalix_local.errors import AlreadyExists, BadRequest, Conflict, Invalid, NotFound
-from kalix_local.store import Record, Tx
+from kalix_local.store import Record, Tx, encode
 from pulumi_kalix.api import (
     API_VERSION,
     DELETE_OPTIONS_API_VERSION,
@@ -73,6 +73,8 @@ class ObjectBackend:
 
     def __init__(self, core: Core) -> None:
         self.core = core
+        # Every save stores the object as a get shows it (lists and gets read that).
+        core.store.renderers[self.kind] = self.render
 
     # -- hooks for the kinds ----------------------------------------------------------
 
@@ -189,6 +191,38 @@ class ObjectBackend:
             "metadata": {"resourceVersion": str(rv)},
             "items": items,
         }
+
+    def list_body(
+        self,
+        project: str,
+        labels: dict[str, str],
+        include_deleted: bool = False,
+        name: str | None = None,
+    ) -> bytes:
+        """The list's JSON body as :meth:`list` shows it (``name``: only that object),
+        joined from the stored published texts: no object is decoded or rendered."""
+        with self.core.store.tx() as tx:
+            rows = tx.published_objects(
+                project, self.kind, include_deleted=include_deleted, name=name, labels=bool(labels)
+            )
+            rv = tx.current_rv()
+        items = [text for text, have in rows if not labels or labels_match(have, labels)]
+        head = encode(
+            {
+                "apiVersion": self.api_version,
+                "kind": f"{self.kind}List",
+                "metadata": {"resourceVersion": str(rv)},
+            }
+        )
+        return f'{head[:-1]},"items":[{",".join(items)}]}}'.encode()
+
+    def get_body(self, project: str, name: str) -> bytes:
+        """What :meth:`get` answers, as its stored JSON text."""
+        with self.core.store.tx() as tx:
+            text = tx.published_object(project, self.kind, name)
+        if text is None:
+            raise self.not_found(name)
+        return text.encode()
 
     def get(self, project: str, name: str) -> dict[str, Any]:
         with self.core.store.tx() as tx:
@@ -337,9 +371,9 @@ class ObjectBackend:
         return self._write(tx, rec, "MODIFIED")
 
     def _write(self, tx: Tx, rec: Record, event: str) -> dict[str, Any]:
-        tx.save_object(rec)
-        obj = self.render(rec)
-        tx.add_event(rec.rv, rec.project, self.kind, rec.name, event, obj)
+        shown = tx.save_object(rec)
+        obj, text = shown if shown is not None else (self.render(rec), None)
+        tx.add_event(rec.rv, rec.project, self.kind, rec.name, event, obj, text)
         self.after_write(tx, rec, event)
         return obj
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
+from pydantic import ValidationError
 
 from pulumi_kalix.api import (
     API_PREFIX,
@@ -17,7 +19,7 @@ from pulumi_kalix.api import (
     KalixService,
     Preconditions,
 )
-from pulumi_kalix.client import NO_RETRIES, RetryPolicy
+from pulumi_kalix.client import NO_RETRIES, RetryPolicy, control_plane
 from pulumi_kalix.errors import (
     ConflictError,
     InvalidError,
@@ -116,6 +118,60 @@ def test_list_sends_the_label_selector_and_parses_items() -> None:
     assert [s.metadata.name for s in services] == ["a", "b"]
     assert script.requests[0].url.path == SERVICES
     assert dict(script.requests[0].url.params) == {"labelSelector": "app=shop"}
+
+
+def test_a_malformed_list_item_fails_naming_the_item_and_the_field() -> None:
+    # A server that answers a list with a bad item: only a transport can make one up.
+    bad = service_json("b")
+    del bad["spec"]["containers"]
+    bad["metadata"]["generation"] = "not a number"
+    body = {"kind": "KalixServiceList", "items": [service_json("a"), bad]}
+    client = make_client(Script(ok(body)))
+
+    with pytest.raises(ValidationError) as caught:
+        client.services.list()
+
+    where = {".".join(map(str, e["loc"])) for e in caught.value.errors()}
+    assert where == {"items.1.metadata.generation", "items.1.spec.containers"}
+    assert "items.1.spec.containers" in str(caught.value)
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_a_list_decode_leaves_the_garbage_collector_as_it_found_it(enabled: bool) -> None:
+    body = {"kind": "KalixServiceList", "items": [service_json("a")]}
+    bad = {"kind": "KalixServiceList", "items": [{"metadata": {"name": "b"}}]}
+    was = gc.isenabled()
+    try:
+        gc.enable() if enabled else gc.disable()
+        client = make_client(Script(ok(body), ok(bad)))
+        assert [s.metadata.name for s in client.services.list()] == ["a"]
+        assert gc.isenabled() is enabled
+        with pytest.raises(ValidationError):
+            client.services.list()
+        assert gc.isenabled() is enabled  # also after a failed decode
+    finally:
+        gc.enable() if was else gc.disable()
+
+
+def test_a_list_is_decoded_with_the_collector_paused(monkeypatch: pytest.MonkeyPatch) -> None:
+    body = {"kind": "KalixServiceList", "items": [service_json("a")]}
+    client = make_client(Script(ok(body)))
+    real = control_plane._items_model
+    enabled_while_decoding: list[bool] = []
+
+    class Spy:
+        def __init__(self, model: Any) -> None:
+            self.model = real(model)
+
+        def model_validate_json(self, raw: bytes) -> Any:
+            enabled_while_decoding.append(gc.isenabled())
+            return self.model.model_validate_json(raw)
+
+    monkeypatch.setattr(control_plane, "_items_model", Spy)
+    assert gc.isenabled()
+    assert [s.metadata.name for s in client.services.list()] == ["a"]
+    assert enabled_while_decoding == [False]
+    assert gc.isenabled()
 
 
 def test_list_without_selector_sends_no_query() -> None:

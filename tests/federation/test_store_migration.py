@@ -11,6 +11,7 @@ import uuid
 from pathlib import Path
 
 import httpx
+import pytest
 
 from kalix_local.backend.projects import hash_token
 from kalix_local.store import SCHEMA_VERSION, Store
@@ -94,16 +95,31 @@ def test_a_version_0_data_dir_is_migrated(tmp_path: Path) -> None:
         assert server.project_id("shop") == ids["shop"]
 
 
-def test_a_version_1_data_dir_gains_descriptions_bindings_and_tokens(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("version", "dropped"),
+    [
+        (1, ("description", "published")),
+        # Version 2 had one of the two changes (they were made side by side).
+        (2, ("published",)),
+        (2, ("description",)),
+    ],
+)
+def test_older_data_dirs_gain_descriptions_bindings_tokens_and_published_text(
+    tmp_path: Path, version: int, dropped: tuple[str, ...]
+) -> None:
     token = "klx_v1-token"
     _v0_data_dir(tmp_path, token)
     Store(tmp_path / "kalix-local.db").close()  # -> the current layout
-    # Back to version 1: no description column, no role bindings, no service tokens.
+    # Back to the older layout.
     conn = sqlite3.connect(tmp_path / "kalix-local.db")
-    conn.executescript(
-        "DROP TABLE role_bindings; DROP TABLE service_tokens;"
-        "ALTER TABLE projects DROP COLUMN description; PRAGMA user_version = 1;"
-    )
+    if "description" in dropped:
+        conn.executescript(
+            "DROP TABLE role_bindings; DROP TABLE service_tokens;"
+            "ALTER TABLE projects DROP COLUMN description;"
+        )
+    if "published" in dropped:
+        conn.execute("ALTER TABLE objects DROP COLUMN published")
+    conn.execute(f"PRAGMA user_version = {version}")
     conn.commit()
     conn.close()
     store = Store(tmp_path / "kalix-local.db")
@@ -116,8 +132,10 @@ def test_a_version_1_data_dir_gains_descriptions_bindings_and_tokens(tmp_path: P
             assert tx.token_projects(hash_token(token)) is not None
     finally:
         store.close()
-    version = sqlite3.connect(tmp_path / "kalix-local.db").execute("PRAGMA user_version")
-    assert version.fetchone()[0] == SCHEMA_VERSION == 2
+    conn = sqlite3.connect(tmp_path / "kalix-local.db")
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+    assert "published" in {r[1] for r in conn.execute("PRAGMA table_info(objects)")}
+    conn.close()
 
 
 def test_a_data_dir_from_a_newer_kalix_local_is_refused_in_one_line(tmp_path: Path) -> None:

@@ -72,10 +72,7 @@ def test_the_example_commands_run_as_written(tmp_path: Path) -> None:
     assert process.returncode == 0, f"stdout:\n{out}\nstderr:\n{err}"
     assert "Traceback" not in err
     assert '"kind":"KalixService"' in out and '"name":"cart"' in out
-    assert (
-        '{"type": "ADDED", "object": {"apiVersion": "kalix.io/v1alpha1", "kind": "KalixService"'
-        in out
-    )
+    assert '{"type":"ADDED","object":{"apiVersion":"kalix.io/v1alpha1","kind":"KalixService"' in out
     assert '"code":4' not in out and '"code":5' not in out  # no error Status anywhere
     not_verified = out.index('"reason":"DnsNotVerified"')
     assert out.index('"reason":"DnsVerified"') > not_verified

@@ -1,73 +1,96 @@
-"""until_shutdown: a watch stream ends at the server's shutdown, and never outlives a
-response whose client went away."""
+"""The server's shutdown ends every open watch stream at once (no task per event
+watches for it), and a stream whose client went away leaves nothing subscribed."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from pathlib import Path
 
-from kalix_local.shutdown import ShutdownSignal, until_shutdown
+import pytest
+from fastapi import FastAPI
 
-
-class Stream:
-    """One chunk, then waits for an event that never comes (a quiet watch)."""
-
-    def __init__(self) -> None:
-        self.closed = asyncio.Event()
-
-    async def chunks(self) -> AsyncIterator[bytes]:
-        try:
-            yield b"first\n"
-            await asyncio.Event().wait()
-            yield b"never\n"
-        finally:
-            self.closed.set()
+from kalix_local.app import create_app
+from kalix_local.config import Settings
+from kalix_local.watch import Watch
+from tests.support.objects import service
 
 
-async def first_then(signal: ShutdownSignal, stream: Stream, cancel: bool) -> list[bytes]:
-    got: list[bytes] = []
+@pytest.fixture
+def app(tmp_path: Path) -> FastAPI:
+    app = create_app(Settings(data_dir=tmp_path, run_background=False))
+    backend = app.state.backend
+    backend.projects.create_project("p")
+    with backend.core.store.tx() as tx:
+        app.state.project = tx.project_named("p").id
+    backend.services.create(app.state.project, service("a", "img:1"))
+    return app
 
-    async def consume() -> None:
-        async for chunk in until_shutdown(stream.chunks(), signal):
+
+def stream(app: FastAPI) -> AsyncIterator[bytes]:
+    services = app.state.backend.services
+    watch = Watch(app.state.watch_hub, services, app.state.project, None, {}, None, 60)
+    return watch.stream()
+
+
+async def first_then_rest(app: FastAPI, chunks: AsyncIterator[bytes]) -> list[bytes]:
+    """The first line, then what comes until the stream ends (bounded: 5 s)."""
+    got = [await anext(chunks)]
+
+    async def rest() -> None:
+        async for chunk in chunks:
             got.append(chunk)
 
-    task = asyncio.ensure_future(consume())
-    while not got:
-        await asyncio.sleep(0)
-    if cancel:
-        task.cancel()
-    else:
-        signal.trigger()
-    await asyncio.wait_for(stream.closed.wait(), timeout=5)
-    await asyncio.wait_for(asyncio.gather(task, return_exceptions=True), timeout=5)
+    await asyncio.wait_for(rest(), timeout=5)
     return got
 
 
-def test_the_shutdown_ends_a_quiet_stream() -> None:
+def test_the_shutdown_ends_a_quiet_stream(app: FastAPI) -> None:
     async def run() -> list[bytes]:
-        signal = ShutdownSignal()
-        signal.bind()
-        return await first_then(signal, Stream(), cancel=False)
+        chunks = stream(app)
+        asyncio.get_running_loop().call_later(0.05, app.state.shutdown.trigger)
+        return await first_then_rest(app, chunks)
 
-    assert asyncio.run(run()) == [b"first\n"]
+    got = asyncio.run(run())
+    assert len(got) == 1 and got[0].startswith(b'{"type":"ADDED"')
+    assert app.state.watch_hub._subscribers == {}
 
 
-def test_a_cancelled_response_closes_the_stream_it_was_reading() -> None:
+def test_a_shutdown_from_another_thread_ends_the_stream(app: FastAPI) -> None:
     async def run() -> list[bytes]:
-        signal = ShutdownSignal()
-        signal.bind()
-        return await first_then(signal, Stream(), cancel=True)
+        chunks = stream(app)
+        loop = asyncio.get_running_loop()
+        loop.call_later(0.05, lambda: loop.run_in_executor(None, app.state.shutdown.trigger))
+        return await first_then_rest(app, chunks)
 
-    assert asyncio.run(run()) == [b"first\n"]
+    assert len(asyncio.run(run())) == 1
 
 
-def test_a_shutdown_before_the_loop_bound_still_counts() -> None:
-    signal = ShutdownSignal()
-    signal.trigger()
+def test_a_stream_opened_after_the_shutdown_ends_at_once(app: FastAPI) -> None:
+    app.state.shutdown.trigger()
 
     async def run() -> list[bytes]:
-        signal.bind()
-        chunks = until_shutdown(Stream().chunks(), signal)
-        return [chunk async for chunk in chunks]
+        return [chunk async for chunk in stream(app)]
 
     assert asyncio.run(run()) == []
+
+
+def test_a_cancelled_response_unsubscribes_its_stream(app: FastAPI) -> None:
+    async def run() -> None:
+        chunks = stream(app)
+
+        async def consume() -> None:
+            async for _ in chunks:
+                pass
+
+        task = asyncio.ensure_future(consume())
+        for _ in range(500):  # the stream subscribes on its first step
+            if app.state.watch_hub._subscribers:
+                break
+            await asyncio.sleep(0.01)
+        assert app.state.watch_hub._subscribers
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+    asyncio.run(run())
+    assert app.state.watch_hub._subscribers == {}

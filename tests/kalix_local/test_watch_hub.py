@@ -5,6 +5,7 @@ far behind is told to catch up from the events table instead of being fed."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
 
 import pytest
@@ -68,3 +69,35 @@ def test_a_stream_that_falls_behind_catches_up(
     assert asyncio.run(run()) == (True, 0)
     # Unsubscribed streams are forgotten (no scope left behind).
     assert hub._subscribers == {}
+
+
+def test_with_debug_logging_each_event_s_fan_out_is_timed(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="kalix_local.watch")
+    hub = WatchHub(store)
+    assert hub.timed
+
+    async def run() -> list[int]:
+        with hub.subscribe("p", KIND, None) as one, hub.subscribe("p", KIND, "a") as two:
+            write(store, ("p", KIND, "a"))
+            await asyncio.sleep(0.05)
+            rvs = [rv for rv, *_ in one.queue]
+            hub.written(rvs)
+            assert "written to" not in caplog.text  # one of the two streams wrote it
+            hub.written([rv for rv, *_ in two.queue])
+            return rvs
+
+    (rv,) = asyncio.run(run())
+    assert f"watch event {rv}: written to 2 streams" in caplog.text
+    assert hub._timing == {}
+
+
+def test_without_debug_logging_nothing_is_timed(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="kalix_local.watch")
+    hub = WatchHub(store)
+    assert not hub.timed
+    write(store, ("p", KIND, "a"))
+    assert hub._timing == {}
