@@ -174,7 +174,9 @@ def test_hostname_calls_and_their_errors(strict: KalixLocalServer) -> None:
 
 def test_an_unreachable_federation_plane_is_a_connection_error() -> None:
     endpoint = Endpoint.parse(f"http://127.0.0.1:{free_port()}")
-    federation = Federation(endpoint, retry=RetryPolicy(max_retries=1, max_elapsed=2.0))
+    # Refused is an outage: a 1 s outage budget, not the default 30 s of riding it out.
+    retry = RetryPolicy(max_retries=1, max_elapsed=2.0, outage_seconds=1.0)
+    federation = Federation(endpoint, retry=retry)
     with pytest.raises(APIConnectionError, match="could not reach the Akka federation plane"):
         federation.create_access_token("t")
     federation.close()
