@@ -4,6 +4,7 @@ create refresh tokens and OIDC ID tokens for it."""
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import re
@@ -133,6 +134,12 @@ def _parser() -> argparse.ArgumentParser:
         default=DEFAULT_FEDERATION_PORT,
         metavar="PORT",
         help="federation plane (gRPC, plaintext; 0 = any free port)",
+    )
+    serve.add_argument(
+        "--port-file",
+        metavar="FILE",
+        help='write the bound ports as JSON {"port": N, "federation_port": M} once both '
+        "are bound (with port 0: how a script learns them)",
     )
     serve.add_argument(
         "--print-token",
@@ -427,6 +434,15 @@ def listen(host: str, port: int) -> socket.socket:
     return sock
 
 
+def _write_port_file(path: Path, port: int, federation_port: int | None) -> None:
+    """Written whole or not at all (a temporary file renamed over it), so a reader that
+    polls for it never sees half a file; a stale one from the last start is replaced."""
+    text = json.dumps({"port": port, "federation_port": federation_port}) + "\n"
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(text)
+    os.replace(partial, path)
+
+
 def _check_static_file(path: str | None) -> None:
     """Load ``--dns-static-file`` once before anything starts: a missing or malformed
     file is a one-line usage error, not a traceback from inside the app."""
@@ -498,6 +514,12 @@ def serve(args: argparse.Namespace) -> int:
     except BaseException:
         sock.close()
         raise
+    if args.port_file is not None:
+        try:
+            _write_port_file(Path(args.port_file), settings.port, settings.federation_port)
+        except OSError as exc:
+            sock.close()  # the process exits: the federation socket goes with it
+            raise CliError(f"--port-file {args.port_file}: {exc.strerror or exc}") from None
     url = settings.base_url
     print(f"kalix-local serving {url} (data: {settings.data_dir}, dns: {args.dns_resolver})")
     print(

@@ -3,6 +3,7 @@ published API after every test (``KALIX_CONTRACT``, see tests/support/local_serv
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
@@ -42,9 +43,35 @@ def kalix(
     kalix_server.check_contract(since, exempt=exempt)
 
 
+#: The key of a worker's report-mode violations in its xdist ``workeroutput``.
+_WORKER_VIOLATIONS = "kalix_contract_violations"
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """An xdist worker hands its report-mode violations to the controller, which prints
+    the summary (the session servers are closed, so every violation is collected)."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None and local_server.contract_mode() == "report":
+        workeroutput[_WORKER_VIOLATIONS] = [
+            dataclasses.asdict(v) for v in local_server.REPORTED_VIOLATIONS
+        ]
+
+
+@pytest.hookimpl(optionalhook=True)  # an xdist hook: unknown when it is not loaded
+def pytest_testnodedown(node: object, error: object) -> None:
+    from tests.contract.validator import ExchangeViolation, Violation
+
+    output = getattr(node, "workeroutput", {})
+    for row in output.get(_WORKER_VIOLATIONS, []):
+        violation = Violation(**row.pop("violation"))
+        local_server.REPORTED_VIOLATIONS.append(ExchangeViolation(**row, violation=violation))
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if local_server.contract_mode() != "report":
         return
+    if hasattr(terminalreporter.config, "workerinput"):
+        return  # an xdist worker: the controller summarizes every worker's
     from tests.contract.validator import summarize
 
     violations = local_server.REPORTED_VIOLATIONS

@@ -36,6 +36,14 @@ def strict() -> Iterator[KalixLocalServer]:
         yield server
 
 
+@pytest.fixture(scope="module")
+def lasting() -> Iterator[KalixLocalServer]:
+    """As `strict`, with tokens of the default life: for counting exchanges without a
+    renewal that a slow (loaded) run would need within 1 s."""
+    with KalixLocalServer(extra_args=["--control-plane-auth", "strict"]) as server:
+        yield server
+
+
 def test_endpoint_forms() -> None:
     assert Endpoint.parse("api.kalix.io:443") == Endpoint("api.kalix.io:443", tls=True)
     assert Endpoint.parse("api.kalix.io") == Endpoint("api.kalix.io:443", tls=True)
@@ -46,11 +54,11 @@ def test_endpoint_forms() -> None:
 
 
 def test_a_refresh_token_is_exchanged_and_reaches_the_control_plane_by_uuid(
-    strict: KalixLocalServer,
+    lasting: KalixLocalServer,
 ) -> None:
-    session = Session(strict.api_host, refresh(strict.token))
+    session = Session(lasting.api_host, refresh(lasting.token))
     project = session.project("default")
-    assert project.id == strict.project_id("default")
+    assert project.id == lasting.project_id("default")
     assert session.project(project.id) == project  # by UUID: same project
     api = session.control_plane("default")
     assert api.project == project.id
@@ -60,8 +68,8 @@ def test_a_refresh_token_is_exchanged_and_reaches_the_control_plane_by_uuid(
     import httpx
 
     answer = httpx.get(
-        strict.url + strict.api_path("kalixservices", project=project.id),
-        headers={"authorization": f"Bearer {strict.token}"},
+        lasting.url + lasting.api_path("kalixservices", project=project.id),
+        headers={"authorization": f"Bearer {lasting.token}"},
     )
     assert answer.status_code == 401
 
@@ -110,9 +118,9 @@ def test_an_unknown_project_names_what_the_credential_sees(strict: KalixLocalSer
         session.project("00000000-0000-0000-0000-000000000000")
 
 
-def test_one_credential_for_two_projects(strict: KalixLocalServer) -> None:
-    token = strict.new_token("north", "south")
-    session = Session(strict.api_host, refresh(token))
+def test_one_credential_for_two_projects(lasting: KalixLocalServer) -> None:
+    token = lasting.new_token("north", "south")
+    session = Session(lasting.api_host, refresh(token))
     assert session.control_plane("north").project != session.control_plane("south").project
     assert session.tokens.exchanges == 1
 
@@ -166,7 +174,9 @@ def test_hostname_calls_and_their_errors(strict: KalixLocalServer) -> None:
 
 def test_an_unreachable_federation_plane_is_a_connection_error() -> None:
     endpoint = Endpoint.parse(f"http://127.0.0.1:{free_port()}")
-    federation = Federation(endpoint, retry=RetryPolicy(max_retries=1, max_elapsed=2.0))
+    # Refused is an outage: a 1 s outage budget, not the default 30 s of riding it out.
+    retry = RetryPolicy(max_retries=1, max_elapsed=2.0, outage_seconds=1.0)
+    federation = Federation(endpoint, retry=retry)
     with pytest.raises(APIConnectionError, match="could not reach the Akka federation plane"):
         federation.create_access_token("t")
     federation.close()

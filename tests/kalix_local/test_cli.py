@@ -3,6 +3,7 @@ errors, --help defaults, IPv6, Ctrl-C with a watch open, client disconnects."""
 
 from __future__ import annotations
 
+import json
 import signal
 import socket
 import subprocess
@@ -103,6 +104,42 @@ def test_serve_on_a_taken_port_exits_1_before_announcing_anything(tmp_path: Path
     assert result.returncode == 1
     assert "serving" not in result.stdout
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+
+
+def test_serve_on_port_0_writes_the_ports_it_bound_to_the_port_file(tmp_path: Path) -> None:
+    # KalixLocalServer starts with --port 0 --federation-port 0 and reads this file.
+    with KalixLocalServer(tmp_path / "data") as server:
+        written = json.loads(server.port_file.read_text())
+        assert written == {"port": server.port, "federation_port": server.federation_port}
+        assert server.port != server.federation_port
+        output = server.log_path.read_text()
+        assert f"kalix-local serving http://127.0.0.1:{server.port} " in output
+        assert f"federation plane: 127.0.0.1:{server.federation_port} (gRPC" in output
+        assert httpx.get(server.url + "/healthz").status_code == 200
+        assert server.access_token() != server.token  # the federation plane answered
+        ports = (server.port, server.federation_port)
+        server.restart()  # asks for the same ports, and the file says so again
+        assert (server.port, server.federation_port) == ports
+        assert json.loads(server.port_file.read_text())["port"] == server.port
+
+
+def test_serve__an_unwritable_port_file_is_one_line(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    port_file = blocker / "ports.json"  # under a regular file: unwritable even for root
+    result = run_kalix_local(
+        "serve",
+        "--port",
+        "0",
+        "--federation-port",
+        "0",
+        "--data-dir",
+        str(tmp_path / "d"),
+        "--port-file",
+        str(port_file),
+    )
+    assert result.returncode == 1
+    assert f"--port-file {port_file}: Not a directory" in one_line_error(result)
 
 
 def test_listening_socket_is_tcp_so_accepted_connections_get_nodelay() -> None:

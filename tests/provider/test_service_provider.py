@@ -132,7 +132,8 @@ def test_delete_waits_until_the_name_is_free_and_treats_404_as_done(
     assert again.outs["uid"] != created.outs["uid"]
 
 
-def test_unreachable_endpoint_says_which_key_to_set() -> None:
+def test_unreachable_endpoint_says_which_key_to_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KALIX_RETRY_SECONDS", "1")  # the unreachable case: a short outage budget
     provider = configured(ServiceProvider, "http://127.0.0.1:9", "t")
     from pulumi_kalix.client.control_plane import NO_RETRIES
 

@@ -129,6 +129,28 @@ def _hostname(message: Any) -> Hostname:
     )
 
 
+class _Exchanged:
+    """An access token exchanged from a refresh token now, and again when a server
+    rejects it (as the provider's session renews): a test's own client outlives a
+    server's short-lived tokens however slowly a loaded machine runs the test."""
+
+    def __init__(self, server: KalixLocalServer, refresh: str) -> None:
+        self._server = server
+        self._refresh = refresh
+        self._token: str | None = None
+        self._token = self()
+
+    def __call__(self) -> str:
+        if self._token is None:
+            with channel(self._server) as chan:
+                self._token = access_token(chan, self._refresh).token
+        return self._token
+
+    def renew(self, rejected: str) -> None:
+        if rejected == self._token:
+            self._token = None
+
+
 def control_plane(
     server: KalixLocalServer, project: str | None = None, token: str | None = None
 ) -> ControlPlane:
@@ -136,8 +158,7 @@ def control_plane(
     project's UUID as namespace and an access token exchanged from the refresh token.
     `.hostnames` lists and reserves hostnames over the federation plane."""
     refresh = token or server.token
-    with channel(server) as chan:
-        access = access_token(chan, refresh).token
-    client = ControlPlane(server.url, access, server.project_id(project))
+    access = _Exchanged(server, refresh)
+    client = ControlPlane(server.url, access, server.project_id(project), renew=access.renew)
     client.hostnames = Hostnames(server, project, refresh)  # type: ignore[attr-defined]
     return client

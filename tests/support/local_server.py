@@ -1,4 +1,4 @@
-"""Start kalix-local as a real server on a free loopback port, with a fresh data dir.
+"""Start kalix-local as a real server on loopback ports it picks, with a fresh data dir.
 
 Every server records its control-plane exchanges (``serve --record``) and checks them
 against the published API when it closes (tests/contract/validator.py), so every test
@@ -9,6 +9,7 @@ that uses one is a contract test. ``KALIX_CONTRACT`` says what a violation does:
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -30,10 +31,13 @@ if TYPE_CHECKING:
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-START_TIMEOUT_SECONDS = 15.0
+#: Generous: parallel workers on a loaded machine start slowly (the CLI test times a start).
+START_TIMEOUT_SECONDS = 60.0
 CONTRACT_ENV = "KALIX_CONTRACT"
 CONTRACT_MODES = ("strict", "report", "off")
 RECORD_FILE = "contract.jsonl"
+#: Where kalix-local writes the ports it bound (``serve --port-file``), in the data dir.
+PORT_FILE = "ports.json"
 #: How many violations an AssertionError lists.
 SHOWN_VIOLATIONS = 20
 #: Violations collected in report mode, summarized at the end of the session.
@@ -57,10 +61,23 @@ def contract_failure(violations: list[ExchangeViolation]) -> str:
     )
 
 
+#: Sockets of free_port(), held until the process exits (see there).
+_RESERVED: list[socket.socket] = []
+
+
 def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A loopback port nobody else gets while this test process runs: it stays bound
+    (never listening) with SO_REUSEADDR. Another process's bind to port 0 or outgoing
+    connection never takes a bound port, so concurrent suites and xdist workers cannot
+    collide on it; a connection to it is refused (an address where nothing answers),
+    and a server given it explicitly (kalix-local, moto and gRPC set SO_REUSEADDR) can
+    still bind and listen on it (Linux). Servers of our own bind port 0 instead:
+    ``KalixLocalServer`` reads the ports kalix-local chose from ``--port-file``."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    _RESERVED.append(sock)
+    return int(sock.getsockname()[1])
 
 
 class KalixLocalServer:
@@ -101,16 +118,13 @@ class KalixLocalServer:
             self._tmp = tempfile.TemporaryDirectory(prefix="kalix-local-")
             data_dir = self._tmp.name
         self.data_dir = Path(data_dir)
-        self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.federation_port = federation_port or free_port()
-        self.federation_address = f"127.0.0.1:{self.federation_port}"
+        # 0 until the first start, where kalix-local binds port 0 and writes the ports
+        # it got to --port-file (no window in which another process takes them); the
+        # restarts ask for the same ones again.
+        self._port = port or 0
+        self._federation_port = federation_port or 0
         self.project = "default"
         self.args = [
-            "--port",
-            str(self.port),
-            "--federation-port",
-            str(self.federation_port),
             "--data-dir",
             str(self.data_dir),
             "--rollout-step-seconds",
@@ -136,6 +150,28 @@ class KalixLocalServer:
         self.admin_token = ""
         self.startup_seconds = 0.0
         self.log_path = self.data_dir / "server.log"
+        self.port_file = self.data_dir / PORT_FILE
+
+    @property
+    def port(self) -> int:
+        """The control plane's port (chosen by kalix-local at the first start)."""
+        if not self._port:
+            raise RuntimeError("kalix-local has not started yet: its ports are not chosen")
+        return self._port
+
+    @property
+    def federation_port(self) -> int:
+        if not self._federation_port:
+            raise RuntimeError("kalix-local has not started yet: its ports are not chosen")
+        return self._federation_port
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def federation_address(self) -> str:
+        return f"127.0.0.1:{self.federation_port}"
 
     # -- lifecycle --------------------------------------------------------------------
 
@@ -143,9 +179,14 @@ class KalixLocalServer:
         env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "PYTHONUNBUFFERED": "1"}
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "a")  # noqa: SIM115 - handed to the child process
+        self.port_file.unlink(missing_ok=True)  # a stale one names the last start's ports
+        ports = [
+            *("--port", str(self._port), "--federation-port", str(self._federation_port)),
+            *("--port-file", str(self.port_file)),
+        ]
         started = time.monotonic()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "kalix_local", "serve", *self.args],
+            [sys.executable, "-m", "kalix_local", "serve", *ports, *self.args],
             cwd=REPO_ROOT,
             env=env,
             stdout=log,
@@ -157,6 +198,9 @@ class KalixLocalServer:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"kalix-local exited early:\n{self.log_path.read_text()}")
+            if not self._read_ports():
+                time.sleep(0.02)
+                continue
             try:
                 if httpx.get(self.url + "/healthz", timeout=0.5).status_code == 200:
                     break
@@ -170,6 +214,17 @@ class KalixLocalServer:
         self.token = (self.data_dir / "default-token").read_text().strip()
         self.admin_token = (self.data_dir / "admin-token").read_text().strip()
         return self
+
+    def _read_ports(self) -> bool:
+        """Take the ports from the port file once kalix-local has written it (whole:
+        it renames it into place)."""
+        try:
+            written = json.loads(self.port_file.read_text())
+        except FileNotFoundError:
+            return False
+        self._port = int(written["port"])
+        self._federation_port = int(written["federation_port"])
+        return True
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
