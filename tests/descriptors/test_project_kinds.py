@@ -383,17 +383,14 @@ def test_convert_declares_every_kind_without_a_secret_value(
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_convert_of_a_project_descriptor_with_every_kind_previews_cleanly(
-    kalix: KalixLocalServer, tmp_path: Path
-) -> None:
-    out = _convert(tmp_path, EVERY_KIND_YAML)
-    program = (out / "__main__.py").read_text()
+def _converted_engine(kalix: KalixLocalServer, out: Path, state: Path) -> Engine:
+    """An Engine for the program convert wrote to `out`, with the secrets it asks for."""
     stack_project = yaml.safe_load((out / "Pulumi.yaml").read_text())["name"]
     config = kalix.pulumi_config()
     config[f"{stack_project}:kafka-credentials_password"] = KAFKA_PASSWORD
     config[f"{stack_project}:observability_azure_monitor_connection_string"] = CONNECTION_STRING
-    engine = Engine(
-        tmp_path / "state.json",
+    return Engine(
+        state,
         project=stack_project,
         stack="dev",
         config=config,
@@ -401,6 +398,14 @@ def test_convert_of_a_project_descriptor_with_every_kind_previews_cleanly(
         program_dir=out,
         provider_env={"PYTHONPATH": str(REPO)},
     )
+
+
+def test_convert_of_a_project_descriptor_with_every_kind_previews_cleanly(
+    kalix: KalixLocalServer, tmp_path: Path
+) -> None:
+    out = _convert(tmp_path, EVERY_KIND_YAML)
+    program = (out / "__main__.py").read_text()
+    engine = _converted_engine(kalix, out, tmp_path / "state.json")
     steps = engine.preview(out / "__main__.py")  # a check failure raises EngineError
     ours = {s.type.rsplit(":", 1)[-1] for s in steps if s.op == "create" and "kalix:" in s.type}
     assert {
@@ -665,19 +670,7 @@ def test_up_of_the_converted_program_creates_what_each_document_says(
     source.write_text(EVERY_KIND_YAML)
     out = tmp_path / "infra"
     assert main(["convert", str(source), "--out", str(out), "--project", kalix.project]) == 0
-    stack_project = yaml.safe_load((out / "Pulumi.yaml").read_text())["name"]
-    config = kalix.pulumi_config()
-    config[f"{stack_project}:kafka-credentials_password"] = KAFKA_PASSWORD
-    config[f"{stack_project}:observability_azure_monitor_connection_string"] = CONNECTION_STRING
-    engine = Engine(
-        tmp_path / "state.json",
-        project=stack_project,
-        stack="dev",
-        config=config,
-        secret_keys=set(config) - {"kalix:apiHost", "kalix:project"},
-        program_dir=out,
-        provider_env={"PYTHONPATH": str(REPO)},
-    )
+    engine = _converted_engine(kalix, out, tmp_path / "state.json")
     engine.up(out / "__main__.py")
     assert api.service_configs.get("cart-config").spec.config == "cart.max-items = 100\n"
     cart = api.services.get("cart")
