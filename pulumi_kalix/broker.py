@@ -21,7 +21,7 @@ from typing import Any
 from pulumi import Input, Output, ResourceOptions
 from pulumi.dynamic import Resource
 
-from ._program import claim_input, refuse_import
+from ._program import claim_input, refuse_import, untrack_registration_outputs
 from .claims import CLAIM_KEY
 from .provider.broker import BrokerProvider
 
@@ -87,3 +87,4 @@ class Broker(Resource, module="kalix", name="Broker"):
             "uid": None,
         }
         super().__init__(BrokerProvider(), resource_name, props, opts)
+        untrack_registration_outputs(self)

@@ -18,7 +18,7 @@ from typing import Any
 from pulumi import Input, Output, ResourceOptions
 from pulumi.dynamic import Resource
 
-from ._program import claim_input, refuse_import
+from ._program import claim_input, refuse_import, untrack_registration_outputs
 from .claims import CLAIM_KEY
 from .provider.container_registry_config import ContainerRegistryConfigProvider
 
@@ -62,3 +62,4 @@ class ContainerRegistryConfig(Resource, module="kalix", name="ContainerRegistryC
             "uid": None,
         }
         super().__init__(ContainerRegistryConfigProvider(), resource_name, props, opts)
+        untrack_registration_outputs(self)

@@ -22,7 +22,7 @@ from typing import Any
 from pulumi import Input, Output, ResourceOptions
 from pulumi.dynamic import Resource
 
-from ._program import claim_input, refuse_import
+from ._program import claim_input, refuse_import, untrack_registration_outputs
 from .claims import CLAIM_KEY
 from .provider.external_secret import ExternalSecretProvider
 
@@ -75,3 +75,4 @@ class ExternalSecret(Resource, module="kalix", name="ExternalSecret"):
             "uid": None,
         }
         super().__init__(ExternalSecretProvider(), resource_name, props, opts)
+        untrack_registration_outputs(self)

@@ -18,7 +18,7 @@ from pulumi import Input, Output, ResourceOptions
 from pulumi.dynamic import Resource
 
 from ._keys import CLAIM_KEY
-from ._program import claim_input, refuse_import
+from ._program import claim_input, refuse_import, untrack_registration_outputs
 
 
 class Hostname(Resource, module="kalix", name="Hostname"):
@@ -79,3 +79,4 @@ class Hostname(Resource, module="kalix", name="Hostname"):
         from .provider.hostname import HostnameProvider  # on first use: wire models, httpx
 
         super().__init__(HostnameProvider(), resource_name, props, opts)
+        untrack_registration_outputs(self)

@@ -21,7 +21,7 @@ from typing import Any
 from pulumi import Input, Output, ResourceOptions
 from pulumi.dynamic import Resource
 
-from ._program import claim_input, refuse_import
+from ._program import claim_input, refuse_import, untrack_registration_outputs
 from .claims import CLAIM_KEY
 from .provider.object_storage import ObjectStorageProvider
 
@@ -80,3 +80,4 @@ class ObjectStorage(Resource, module="kalix", name="ObjectStorage"):
             "uid": None,
         }
         super().__init__(ObjectStorageProvider(), resource_name, props, opts)
+        untrack_registration_outputs(self)

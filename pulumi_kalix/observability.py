@@ -24,7 +24,7 @@ from typing import Any
 from pulumi import Input, Output, ResourceOptions
 from pulumi.dynamic import Resource
 
-from ._program import claim_input, refuse_import
+from ._program import claim_input, refuse_import, untrack_registration_outputs
 from .claims import CLAIM_KEY
 from .provider.observability import ObservabilityProvider
 
@@ -115,3 +115,4 @@ class Observability(Resource, module="kalix", name="Observability"):
             ),
         )
         super().__init__(ObservabilityProvider(), resource_name, props, opts)
+        untrack_registration_outputs(self)

@@ -25,7 +25,7 @@ from pulumi import Input, Output, ResourceOptions
 from pulumi.dynamic import Resource
 
 from ._keys import CLAIM_KEY
-from ._program import claim_input, refuse_import
+from ._program import claim_input, refuse_import, untrack_registration_outputs
 
 
 class Project(Resource, module="kalix", name="Project"):
@@ -92,3 +92,4 @@ class Project(Resource, module="kalix", name="Project"):
         from .provider.project import ProjectProvider  # on first use: the client, grpc
 
         super().__init__(ProjectProvider(), resource_name, props, opts)
+        untrack_registration_outputs(self)

@@ -18,7 +18,7 @@ from pulumi import Input, Output, ResourceOptions
 from pulumi.dynamic import Resource
 
 from ._keys import CLAIM_KEY
-from ._program import claim_input, refuse_import
+from ._program import claim_input, refuse_import, untrack_registration_outputs
 
 
 class RoleBinding(Resource, module="kalix", name="RoleBinding"):
@@ -66,3 +66,4 @@ class RoleBinding(Resource, module="kalix", name="RoleBinding"):
         from .provider.role_binding import RoleBindingProvider  # on first use: the client
 
         super().__init__(RoleBindingProvider(), resource_name, props, opts)
+        untrack_registration_outputs(self)

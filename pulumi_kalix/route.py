@@ -36,6 +36,7 @@ from ._program import (
     progress_logger,
     refuse_import,
     report_health,
+    untrack_registration_outputs,
     written_in_this_run,
 )
 from .errors import WaitTimeoutError
@@ -209,6 +210,7 @@ class Route(Resource, module="kalix", name="Route"):
         }
         mark_run_started()
         super().__init__(RouteProvider(), resource_name, props, opts)
+        untrack_registration_outputs(self)
         if not pulumi.runtime.is_dry_run():
             self._await_validation(wait_for_dns, dns_timeout, fail_if_not_configured)
 

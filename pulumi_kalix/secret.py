@@ -17,7 +17,7 @@ from pulumi import Input, Output, ResourceOptions
 from pulumi.dynamic import Resource
 
 from ._keys import CLAIM_KEY
-from ._program import claim_input, refuse_import
+from ._program import claim_input, refuse_import, untrack_registration_outputs
 
 
 class Secret(Resource, module="kalix", name="Secret"):
@@ -70,3 +70,4 @@ class Secret(Resource, module="kalix", name="Secret"):
         from .provider.secret import SecretProvider  # on first use: wire models, httpx
 
         super().__init__(SecretProvider(), resource_name, props, opts)
+        untrack_registration_outputs(self)

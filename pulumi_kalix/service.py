@@ -34,6 +34,7 @@ from ._program import (
     progress_logger,
     refuse_import,
     report_health,
+    untrack_registration_outputs,
     written_in_this_run,
 )
 
@@ -347,6 +348,7 @@ class Service(Resource, module="kalix", name="Service"):
         }
         mark_run_started()
         super().__init__(ServiceProvider(), resource_name, props, opts)
+        untrack_registration_outputs(self)
         if wait and not pulumi.runtime.is_dry_run():
             self._await_rollout(wait_timeout)
 

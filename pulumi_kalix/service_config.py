@@ -16,7 +16,7 @@ from typing import Any
 from pulumi import Input, Output, ResourceOptions
 from pulumi.dynamic import Resource
 
-from ._program import claim_input, refuse_import
+from ._program import claim_input, refuse_import, untrack_registration_outputs
 from .claims import CLAIM_KEY
 from .provider.service_config import ServiceConfigProvider
 
@@ -55,3 +55,4 @@ class ServiceConfig(Resource, module="kalix", name="ServiceConfig"):
             "uid": None,
         }
         super().__init__(ServiceConfigProvider(), resource_name, props, opts)
+        untrack_registration_outputs(self)

@@ -19,7 +19,7 @@ from pulumi import Input, Output, ResourceOptions
 from pulumi.dynamic import Resource
 
 from ._keys import CLAIM_KEY
-from ._program import claim_input, refuse_import
+from ._program import claim_input, refuse_import, untrack_registration_outputs
 
 
 class ServiceToken(Resource, module="kalix", name="ServiceToken"):
@@ -70,3 +70,4 @@ class ServiceToken(Resource, module="kalix", name="ServiceToken"):
         from .provider.service_token import ServiceTokenProvider  # on first use: the client
 
         super().__init__(ServiceTokenProvider(), resource_name, props, opts)
+        untrack_registration_outputs(self)

@@ -21,7 +21,7 @@ from typing import Any
 from pulumi import Input, Output, ResourceOptions
 from pulumi.dynamic import Resource
 
-from ._program import claim_input, refuse_import
+from ._program import claim_input, refuse_import, untrack_registration_outputs
 from .claims import CLAIM_KEY
 from .provider.store import StoreProvider
 
@@ -84,3 +84,4 @@ class Store(Resource, module="kalix", name="Store"):
             ResourceOptions(additional_secret_outputs=["ssl_password", "ssl_password_digest"]),
         )
         super().__init__(StoreProvider(), resource_name, props, opts)
+        untrack_registration_outputs(self)

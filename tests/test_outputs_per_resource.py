@@ -1,6 +1,8 @@
 """Fewer `Output`s per resource: `derived_outputs` keeps `Output.all(...).apply(...)`'s
 semantics with one Output per derived attribute, and a Service program creates far fewer
-Outputs than it did with the `Output.all`/`apply` chains."""
+Outputs than it did with the `Output.all`/`apply` chains. Fewer still are *tracked* (the
+SDK's end-of-program wait is quadratic in those), and a failed await still fails the run.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +14,11 @@ from typing import Any
 import pulumi
 import pytest
 from pulumi import Output
+from pulumi.runtime.settings import SETTINGS
 
 import pulumi_kalix
 from pulumi_kalix._program import derived_outputs
+from tests.harness.engine import EngineError
 from tests.lifecycle.conftest import make_engine
 from tests.support.local_server import KalixLocalServer
 
@@ -116,3 +120,49 @@ def test_a_service_program_creates_at_most_70_outputs_per_service(
     # this program made 96 per service with the awaits' and the claim's Output.all/apply
     # chains, 62 with the shared derivations.
     assert counted[0] / n <= 70, counted[0] / n
+
+
+def test_a_service_leaves_one_tracked_output_and_derived_ones_stay_tracked(
+    kalix: KalixLocalServer, tmp_path: Path
+) -> None:
+    """`SETTINGS.outputs` and `Output._untrack` are the SDK's internals: if an SDK
+    upgrade renames them, this fails rather than `up` silently turning quadratic again."""
+    engine = make_engine(kalix, tmp_path / "state.json")
+    n = 5
+    tracked: dict[str, int] = {}
+
+    def program() -> None:
+        first = pulumi_kalix.Service("svc-first", image="registry.example/b:1")
+        before = len(SETTINGS.outputs)  # the stack identity's, made by the first resource
+        made = [pulumi_kalix.Service(f"svc-{i}", image="registry.example/b:1") for i in range(n)]
+        tracked["services"] = len(SETTINGS.outputs) - before
+        before = len(SETTINGS.outputs)
+        derived = [s.image.apply(lambda image: f"{image}!") for s in made]
+        tracked["derived"] = len(SETTINGS.outputs) - before
+        pulumi.export("derived", Output.all(*derived))
+        pulumi.export("first", first.status)
+
+    engine.up(program)
+    # One per service: the awaited rollout's (its failure must fail the run). The SDK
+    # made ~45 (one per property, its URN and ID, the claim), all resolved by the
+    # registration it awaits itself.
+    assert tracked["services"] == n, tracked
+    assert tracked["derived"] == n, tracked  # a program's own applies: tracked as ever
+    assert engine.stack_outputs["derived"] == ["registry.example/b:1!"] * n
+
+
+def test_a_failed_rollout_fails_the_up_though_the_program_reads_no_output(
+    kalix: KalixLocalServer, tmp_path: Path
+) -> None:
+    kalix.admin(
+        "PATCH",
+        "/settings",
+        {"failImages": {"*:broken": {"reason": "ImagePullBackOff", "message": "image not found"}}},
+    )
+    engine = make_engine(kalix, tmp_path / "state.json")
+
+    def program() -> None:
+        pulumi_kalix.Service("cart", image="registry.example/cart:broken")
+
+    with pytest.raises(EngineError, match="service 'cart' in project 'default' failed"):
+        engine.up(program)
