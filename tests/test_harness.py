@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import sys
@@ -542,6 +543,46 @@ def delete_windows(toy: Toy) -> dict[str, tuple[float, float]]:
     log = read_log(toy.tmp / "calls.log")
     start = {c["name"]: c["t"] for c in log if c["method"] == "delete"}
     return {c["name"]: (start[c["name"]], c["t"]) for c in log if c["method"] == "deleted"}
+
+
+def call_windows(toy: Toy, method: str) -> dict[str, tuple[float, float]]:
+    """name -> (start, end) of each `method` call (check, create, read), from the log."""
+    log = read_log(toy.tmp / "calls.log")
+    return {c["name"]: (c["t0"], c["t"]) for c in log if c["method"] == method}
+
+
+def test_checks_run_one_at_a_time_and_the_creates_at_once(toy: Toy) -> None:
+    """As the engine: its deployment executor generates steps (Check, then Diff) for one
+    registration at a time; only the steps run at once, on `--parallel` workers."""
+    names = ["a", "b", "c", "d"]
+
+    def program() -> None:
+        for n in names:
+            Item(n, sleeps={"check": 0.1, "create": 1.0})
+
+    toy.engine.up(program)
+    checks = sorted(call_windows(toy, "check").values())
+    assert len(checks) == len(names)
+    assert all(a[1] <= b[0] for a, b in itertools.pairwise(checks)), checks  # never overlap
+    creates = call_windows(toy, "create").values()
+    assert max(start for start, _ in creates) < min(end for _, end in creates)  # all at once
+
+
+def test_refresh_reads_at_once_and_lists_its_steps_in_state_order(toy: Toy) -> None:
+    names = ["a", "b", "c", "d"]
+
+    def program() -> None:
+        for n in names:
+            Item(n, sleeps={"read": 0.5})
+
+    toy.engine.up(program)
+    toy.clear_log()
+    steps = toy.engine.refresh()
+    reads = call_windows(toy, "read").values()
+    assert len(reads) == len(names)
+    assert max(start for start, _ in reads) < min(end for _, end in reads)  # all at once
+    custom = [u for u, e in toy.engine.load().items() if e.get("custom")]
+    assert [s.urn for s in steps] == custom and {s.op for s in steps} == {"same"}
 
 
 def test_deletes_run_in_parallel_along_the_dependency_graph(toy: Toy) -> None:

@@ -15,7 +15,11 @@ after ``pkg/resource/deploy`` (step_generator.go, step.go, deployment_executor.g
 * the delete phase: pending deletes (persisted in state, so a failed run leaves them for the
   next) and resources the program dropped, in parallel antichains along the dependency graph;
   protect and retain_on_delete as ``DeleteStep.Apply``;
-* refresh (Read, then Diff for drift, pending deletes included) and destroy.
+* refresh (Read, then Diff for drift, pending deletes included), at once, and destroy;
+* concurrency as the engine's: Check and Diff one registration at a time (the deployment
+  executor's loop; PULUMI_PARALLEL_DIFF unset), steps on ``parallel`` workers (the CLI's
+  default ``--parallel``, 4 x CPUs), and the program's RegisterResource calls on 4 x that
+  many threads (the language host's executor).
 
 State persists after every step, as the engine checkpoints, but through a journal (as the
 engine's journaling snapshot manager, ``pkg/backend/journal.go``): each step appends one line
@@ -117,6 +121,10 @@ class Engine(Mocks):
     """Runs programs against a JSON state file with the engine's step logic (see module doc)."""
 
     delete_parallelism = 4  # deletes at once (the dynamic provider serves 4 RPCs at a time)
+    #: The CLI's default `--parallel` (4 x GOMAXPROCS): steps at once (the step executor's
+    #: workers). The language host gives the program an executor of 4 x that many threads
+    #: for its RegisterResource calls (pulumi-language-python-exec).
+    parallel = 4 * (os.cpu_count() or 1)
 
     # Per-run state, reset by _begin().
     preview_mode: bool
@@ -161,6 +169,8 @@ class Engine(Mocks):
         self.last_provider: ProviderProcess | None = None
         self._run_program_dir: Path | None = None  # a path program's directory
         self._lock = threading.RLock()
+        self._step_generator = threading.Lock()  # see _register
+        self._step_workers = threading.BoundedSemaphore(self.parallel)
         # Logs arrive on the program's event loop thread (pulumi.log in the SDK's register
         # path): they must not wait behind a step holding the state lock.
         self._log_lock = threading.Lock()
@@ -194,12 +204,13 @@ class Engine(Mocks):
     def refresh(self) -> list[Step]:
         self._begin(preview=False)
         try:
-            for urn in self._order(self._state):
-                if self._state[urn].get("custom"):
-                    self._refresh_one(urn, self._state[urn])
-            for urn, e in list(self._pending):  # GenerateRefreshes reads pending deletes too
-                if e.get("custom"):
-                    self._refresh_one(urn, e, pending=True)
+            # One refresh step per custom resource, run at once on the step executor's
+            # workers (deploymentExecutor.refresh: ExecuteParallel). GenerateRefreshes reads
+            # pending deletes too; they run after the live entries here (one may share a
+            # live entry's URN), and each group's steps are listed in state order.
+            live = [(u, self._state[u]) for u in self._order(self._state)]
+            for group, pending in ((live, False), (list(self._pending), True)):
+                self._refresh_all([(u, e) for u, e in group if e.get("custom")], pending)
         except EngineError as e:
             e.steps = list(self.steps)
             raise
@@ -207,6 +218,32 @@ class Engine(Mocks):
             self._close_provider()
             self._compact()
         return list(self.steps)
+
+    def _refresh_all(self, entries: list[tuple[str, Props]], pending: bool) -> None:
+        """Refresh `entries` at once (at most `parallel`); after a failure, those in flight
+        finish and nothing new starts (the step executor cancels on error)."""
+        first = len(self.steps)
+        errors: list[Exception] = []
+        stop = threading.Event()
+
+        def run(urn: str, e: Props) -> None:
+            if stop.is_set():
+                return
+            try:
+                self._refresh_one(urn, e, pending)
+            except Exception as exc:
+                with self._lock:
+                    errors.append(exc)
+                stop.set()
+
+        with ThreadPoolExecutor(self.parallel, thread_name_prefix="refresh") as pool:
+            for f in [pool.submit(run, u, e) for u, e in entries]:
+                f.result()
+        rank = {u: i for i, (u, _) in enumerate(entries)}
+        with self._lock:
+            self.steps[first:] = sorted(self.steps[first:], key=lambda st: rank.get(st.urn, 0))
+        if errors:
+            raise errors[0]
 
     def _refresh_one(self, urn: str, e: Props, pending: bool = False) -> None:
         backend = self._backend(e["type"])
@@ -417,6 +454,10 @@ class Engine(Mocks):
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
         loop.set_exception_handler(_quiet_exception_handler)
+        # As the language host's _set_default_executor: 4 x parallel threads.
+        loop.set_default_executor(
+            ThreadPoolExecutor(4 * self.parallel, thread_name_prefix="register")
+        )
         self._monitor = EngineMonitor(self)
         # set_mocks would build and finish a Stack at once (registering empty exports); a
         # placeholder root makes it skip that, and run_in_stack then builds the Stack and
@@ -512,6 +553,19 @@ class Engine(Mocks):
             self._commit(urn, {**meta, "id": "", "inputs": news, "outputs": news}, step(op))
             return "", news
         backend = self._backend(req.type)
+        # The engine's deployment executor generates steps one registration at a time, on
+        # its one loop: Check, Diff (PULUMI_PARALLEL_DIFF unset) and a replacement's second
+        # Check are serial across the whole stack. Only the steps themselves run at once,
+        # on `parallel` workers (stepExecutor).
+        with self._step_generator:
+            plan = self._generate_step(backend, urn, req, old, news)
+        with self._step_workers:
+            return self._execute_step(backend, urn, req, plan, meta, old_urn, old)
+
+    def _generate_step(
+        self, backend: Any, urn: str, req: Any, old: Props | None, news: Props
+    ) -> _Plan:
+        """stepGenerator.generateSteps: what to do with one registration, and its inputs."""
         # isTargetedReplace: `--replace` or a tainted entry. Checked like a create (no olds,
         # the program's inputs as they are) and never re-checked.
         targeted = urn in self._replace_targets or bool(old and old.get("taint"))
@@ -525,10 +579,8 @@ class Engine(Mocks):
         with self._lock:
             # What `preview --diff` prints: the display diffs old and checked inputs.
             self.inputs_diffed[urn] = (old["inputs"] if old else None, checked)
-        if old is None and req.importId:
-            return self._import(backend, urn, req.importId, checked, meta, step("import"))
         if old is None:
-            return self._create(backend, urn, checked, meta, step("create"))
+            return _Plan("import" if req.importId else "create", checked)
         if targeted:  # stepGenerator.diff: DiffSome blaming "id", the provider is not asked
             d = DiffResult(DIFF_SOME, ["id"])
         else:
@@ -545,14 +597,52 @@ class Engine(Mocks):
             # answered DIFF_SOME without `diffs` (every `pulumi.dynamic` one) it changes nothing.
             roc = set(req.replaceOnChanges)
             replaces += [k for k in changed if ("*" in roc or k in roc) and k not in replaces]
-        if changes == DIFF_NONE:  # same: new inputs, old outputs (the engine's SameStep)
+        if changes == DIFF_NONE:
+            return _Plan("same", checked)
+        if not replaces:
+            return _Plan("update", checked)
+        if req.protect and old.get("protect"):
+            # continueStepsFromDiff: new.Protect && old.Protect, so unprotect-and-replace works
+            # in one run. A preview reports the error at the end and goes on planning.
+            err = EngineError(f"{urn}: resource is protected and cannot be replaced ({replaces})")
+            if not self.preview_mode:
+                raise err
+            with self._lock:
+                self._deferred_errors.append(err)
+        if not targeted:  # continueStepsFromDiff: a replacement is checked again, as a create
+            checked = self._check(backend, urn, {}, news)
+        dbr = req.deleteBeforeReplace if req.deleteBeforeReplaceDefined else d.delete_before_replace
+        return _Plan("replace", checked, delete_before_replace=bool(dbr))
+
+    def _execute_step(
+        self,
+        backend: Any,
+        urn: str,
+        req: Any,
+        plan: _Plan,
+        meta: Props,
+        old_urn: str,
+        old: Props | None,
+    ) -> tuple[str, Props]:
+        """The step's Apply, on one of the step executor's workers."""
+        checked = plan.checked
+
+        def step(op: str) -> Step:
+            return Step(op, urn, req.type, req.name)
+
+        if plan.op == "import":
+            return self._import(backend, urn, req.importId, checked, meta, step("import"))
+        if plan.op == "create":
+            return self._create(backend, urn, checked, meta, step("create"))
+        assert old is not None
+        if plan.op == "same":  # new inputs, old outputs (the engine's SameStep)
             self._commit(
                 urn,
                 {**meta, "id": old["id"], "inputs": checked, "outputs": old["outputs"]},
                 step("same"),
             )
             return old["id"], old["outputs"]
-        if not replaces:
+        if plan.op == "update":
             if self.preview_mode:
                 outs = checked  # supportsPreview=false: the engine echoes the checked inputs
             else:
@@ -565,18 +655,7 @@ class Engine(Mocks):
                 urn, {**meta, "id": old["id"], "inputs": checked, "outputs": outs}, step("update")
             )
             return old["id"], outs
-        if meta["protect"] and old.get("protect"):
-            # continueStepsFromDiff: new.Protect && old.Protect, so unprotect-and-replace works
-            # in one run. A preview reports the error at the end and goes on planning.
-            err = EngineError(f"{urn}: resource is protected and cannot be replaced ({replaces})")
-            if not self.preview_mode:
-                raise err
-            with self._lock:
-                self._deferred_errors.append(err)
-        if not targeted:  # continueStepsFromDiff: a replacement is checked again, as a create
-            checked = self._check(backend, urn, {}, news)
-        dbr = req.deleteBeforeReplace if req.deleteBeforeReplaceDefined else d.delete_before_replace
-        if dbr:
+        if plan.delete_before_replace:
             self._delete(_Victim(old_urn, old, "delete-replaced"))
             return self._create(backend, urn, checked, meta, step("replace"))
         return self._create(backend, urn, checked, meta, step("replace"), replaced=(old_urn, old))
@@ -848,6 +927,16 @@ class Engine(Mocks):
         for urn in entries:
             visit(urn)
         return done
+
+
+@dataclass
+class _Plan:
+    """A generated step: what to do (create, import, same, update, replace) with the
+    checked inputs."""
+
+    op: str
+    checked: Props
+    delete_before_replace: bool = False
 
 
 @dataclass

@@ -63,6 +63,16 @@ def _user(props: dict[str, Any]) -> dict[str, Any]:
     return {k: props[k] for k in USER_KEYS if k in props}
 
 
+def _sleep(props: dict[str, Any], method: str) -> None:
+    """``sleeps={"check": 0.2, ...}``: hold the call that long (to see what overlaps)."""
+    time.sleep(float((props.get("sleeps") or {}).get(method) or 0))
+
+
+def _kept(props: dict[str, Any]) -> dict[str, Any]:
+    """What create and update return beyond the user keys (`sleeps`, so Read sees it)."""
+    return {"sleeps": props["sleeps"]} if props.get("sleeps") else {}
+
+
 class ItemProvider(ResourceProvider):
     def configure(self, req: ConfigureRequest) -> None:
         # Log which keys arrived and whether the secret came through as plain text, never its value.
@@ -70,7 +80,9 @@ class ItemProvider(ResourceProvider):
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         unknown = sorted(k for k, v in news.items() if isinstance(v, Unknown))
-        _log("check", name=news.get("name"), olds=bool(olds), unknown=unknown)
+        t0 = time.time()
+        _sleep(news, "check")
+        _log("check", name=news.get("name"), olds=bool(olds), unknown=unknown, t0=t0, t=time.time())
         failures = [CheckFailure("name", "name is required")] if not news.get("name") else []
         if news.get("value") == "bad":
             failures.append(CheckFailure("value", "value must not be 'bad'"))
@@ -86,7 +98,9 @@ class ItemProvider(ResourceProvider):
         return DiffResult(bool(changed), replaces, delete_before_replace=bool(news.get("dbr")))
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        _log("create", name=props["name"])
+        t0 = time.time()
+        _sleep(props, "create")
+        _log("create", name=props["name"], t0=t0, t=time.time())
         if props.get("fail") == "create":
             raise RuntimeError("toy create failed: boom")
         with _LOCK:
@@ -95,7 +109,7 @@ class ItemProvider(ResourceProvider):
             data["next"] += 1
             data["items"][id_] = _user(props)
             _save(data)
-        return CreateResult(id_, {**_user(props), "item_id": id_})
+        return CreateResult(id_, {**_user(props), "item_id": id_, **_kept(props)})
 
     def update(self, id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         _log("update", id=id, name=news["name"])
@@ -105,7 +119,7 @@ class ItemProvider(ResourceProvider):
             data = _load()
             data["items"][id] = _user(news)
             _save(data)
-        return UpdateResult({**_user(news), "item_id": id})
+        return UpdateResult({**_user(news), "item_id": id, **_kept(news)})
 
     def delete(self, id: str, props: dict[str, Any]) -> None:
         _log("delete", id=id, name=props.get("name"), t=time.time())
@@ -121,7 +135,9 @@ class ItemProvider(ResourceProvider):
         _log("deleted", id=id, name=props.get("name"), t=time.time())
 
     def read(self, id: str, props: dict[str, Any]) -> ReadResult:
-        _log("read", id=id)
+        t0 = time.time()
+        _sleep(props, "read")
+        _log("read", id=id, name=props.get("name"), t0=t0, t=time.time())
         with _LOCK:
             item = _load()["items"].get(id)
         if item is None:
@@ -146,6 +162,7 @@ class Item(Resource, module="toy", name="Item"):
         diff_unknown: bool | None = None,
         delete_sleep: float | None = None,
         log_warning_on_delete: str | None = None,
+        sleeps: dict[str, float] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props = {
@@ -157,6 +174,7 @@ class Item(Resource, module="toy", name="Item"):
             "diff_unknown": diff_unknown,
             "delete_sleep": delete_sleep,
             "log_warning_on_delete": log_warning_on_delete,
+            "sleeps": sleeps,
             "item_id": None,
         }
         super().__init__(ItemProvider(), resource_name, props, opts)
