@@ -80,6 +80,9 @@ class WriteMark:
     rollout: bool
     expect: dict[str, str] = field(default_factory=dict)
     expect_not: dict[str, str] = field(default_factory=dict)
+    #: the write's resourceVersion ("" if unknown): a shared watch's object of this
+    #: version or later stands in for the await's first read
+    version: str = ""
 
     def to_output(self) -> dict[str, Any]:
         return {
@@ -89,6 +92,7 @@ class WriteMark:
             "rollout": self.rollout,
             "expect": dict(self.expect),
             "expect_not": dict(self.expect_not),
+            "version": self.version,
         }
 
     @classmethod
@@ -103,6 +107,7 @@ class WriteMark:
             rollout=bool(value.get("rollout")),
             expect={str(k): str(v) for k, v in (value.get("expect") or {}).items()},
             expect_not={str(k): str(v) for k, v in (value.get("expect_not") or {}).items()},
+            version=str(value.get("version") or ""),
         )
 
 

@@ -242,7 +242,9 @@ class Route(Resource, module="kalix", name="Route"):
             async def run(client: AsyncControlPlane) -> KalixRoute | None:
                 wait = timeout if wait_for_dns else SETTLE_TIMEOUT
                 try:
-                    return await client.routes.wait_for(name, settled, timeout=wait)
+                    return await client.routes.wait_for(
+                        name, settled, timeout=wait, written_version=mark.version or None
+                    )
                 except WaitTimeoutError as exc:
                     if wait_for_dns:
                         raise

@@ -376,6 +376,7 @@ class Service(Resource, module="kalix", name="Service"):
                     ready,
                     timeout=timeout,
                     on_change=lambda obj: log(service_progress(obj)),
+                    written_version=mark.version or None,
                 )
 
             obj = await await_state(

@@ -189,7 +189,7 @@ def test_a_deleted_service_fails_the_await() -> None:
 
 def test_old_or_missing_marks_mean_long_ago() -> None:
     assert WriteMark.from_output(None).at == 0.0
-    mark = WriteMark(T0, "abc", 3, True, {"a": "b"}, {"c": "d"})
+    mark = WriteMark(T0, "abc", 3, True, {"a": "b"}, {"c": "d"}, "42")
     assert WriteMark.from_output(mark.to_output()) == mark
     # After a long time an unmoved status is trusted: a no-op `up` does not wait.
     assert ServiceReadiness(WriteMark.from_output(None), WINDOWS)(service("Ready")) is True

@@ -967,6 +967,17 @@ def _resource_version(obj: WireModel | None) -> str | None:
     return getattr(meta, "resource_version", None)
 
 
+#: Seconds a wait that knows its write's version waits for the shared watch to carry it
+#: before reading the object itself (the event is normally milliseconds away).
+FIRST_EVENT_SECONDS = 1.0
+
+
+def _at_least(obj: WireModel, version: str) -> bool:
+    """Whether `obj` is at resourceVersion `version` or later (numbers only)."""
+    have = _resource_version(obj) or ""
+    return have.isdigit() and int(have) >= int(version)
+
+
 def _newer(candidate: object, than: object) -> bool:
     """Whether a shared watch's object is later than the one a wait last saw: by
     resourceVersion when both are numbers (opaque otherwise: then it counts)."""
@@ -1229,9 +1240,12 @@ class AsyncObjects(Generic[T]):
         poll: PollPolicy = DEFAULT_POLL,
         poll_interval: float | None = None,
         on_change: Callable[[T | None], None] | None = None,
+        written_version: str | None = None,
     ) -> T | None:
         """Async twin of :meth:`SyncObjects.wait_for`. With `shared_watches` the waits
-        on one collection share one watch of it (:mod:`.watch_hub`)."""
+        on one collection share one watch of it (:mod:`.watch_hub`). `written_version`:
+        the resourceVersion the caller's own write returned; the shared watch's object
+        of that version or later then stands in for the first read."""
         poll = _policy(poll, poll_interval)
         deadline = time.monotonic() + timeout
         if poll.use_watch and self._c.shared_watches and self._c.may_watch():
@@ -1239,7 +1253,9 @@ class AsyncObjects(Generic[T]):
             if hub.stopped is None:
                 sub = hub.subscribe(name)
                 try:
-                    found, done = await self._wait_shared(sub, predicate, deadline, on_change)
+                    found, done = await self._wait_shared(
+                        sub, predicate, deadline, on_change, written_version
+                    )
                 finally:
                     await hub.unsubscribe(sub)
                 if done:
@@ -1253,13 +1269,21 @@ class AsyncObjects(Generic[T]):
         predicate: Callable[[T | None], bool],
         deadline: float,
         on_change: Callable[[T | None], None] | None,
+        written_version: str | None = None,
     ) -> tuple[T | None, bool]:
         """Wait on the hub's events for `sub.name`, reading the object once first (the
-        hub may have opened before this wait) and again whenever a round (until the
-        predicate's next settle window) brings nothing. (found, True) when the predicate
-        held; (last, False) when the hub stopped, raising an authorization failure.
-        Events older than the last object seen are skipped."""
-        obj, error = await self._poll(sub.name, deadline)
+        hub may have opened before this wait: its own object of `written_version` or
+        later will do) and again whenever a round (until the predicate's next settle
+        window) brings nothing. (found, True) when the predicate held; (last, False) when
+        the hub stopped, raising an authorization failure. Events older than the last
+        object seen are skipped."""
+        outcome, first = await self._first_from_hub(sub, written_version, deadline)
+        if outcome == "stopped":
+            return None, False
+        error: KalixError | None = None
+        obj = first
+        if outcome == "read":
+            obj, error = await self._poll(sub.name, deadline)
         while True:
             if error is None:
                 if on_change:
@@ -1290,6 +1314,29 @@ class AsyncObjects(Generic[T]):
                 if predicate(fresh):
                     return fresh, True
             obj, error = newer[-1], None
+
+    async def _first_from_hub(
+        self, sub: Subscription[T], written_version: str | None, deadline: float
+    ) -> tuple[str, T | None]:
+        """The wait's first object from the shared watch: ("found", obj), or ("read",
+        None) to read it from the server, or ("stopped", None) when the hub stopped.
+        With the caller's write version known, the hub either holds the object at that
+        version or later, or will carry it (its stream began before the write, or from
+        the current state after it): at most `FIRST_EVENT_SECONDS` are spent waiting
+        for it before reading."""
+        if not (written_version and written_version.isdigit()):
+            return "read", None
+        cached = sub.hub.latest(sub.name, written_version)
+        if cached is not None:
+            return "found", cached
+        wait = min(FIRST_EVENT_SECONDS, deadline - time.monotonic())
+        try:
+            arrived = await sub.next(wait)
+        except HubStopped:
+            return "stopped", None
+        fresh = [o for o in arrived if o is not None and _at_least(o, written_version)]
+        # Only the newest: an earlier one of the same batch is older still.
+        return ("found", fresh[-1]) if fresh else ("read", None)
 
     async def _wait_alone(
         self,

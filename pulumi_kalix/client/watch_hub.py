@@ -11,6 +11,12 @@ The hub only ever adds events: each waiter still reads its object once after joi
 (:meth:`AsyncObjects.wait_for`), re-reads when its round of waiting ends without news,
 and falls back to its own watch or polling when the hub stops (a server without watch,
 a broken stream): watch is not part of the published contract.
+
+The first read can come from the hub instead (:meth:`CollectionWatch.latest`): it
+keeps the last event of every name its stream has carried since the stream began from
+the current state, so a waiter that knows the resourceVersion of its own write takes
+the hub's object when it is at least that version — what a GET would answer, without
+one request per await.
 """
 
 from __future__ import annotations
@@ -88,6 +94,8 @@ class CollectionWatch(Generic[T]):
         self.stopped: HubStopped | None = None
         #: streams opened so far (the tests and benchmarks read it)
         self.streams = 0
+        #: name -> the last event of it on the stream (raw: decoded only when asked)
+        self._latest: dict[str, Any] = {}
 
     def subscribe(self, name: str) -> Subscription[T]:
         sub = Subscription(self, name)
@@ -105,9 +113,25 @@ class CollectionWatch(Generic[T]):
         if not self._subs and self._task is not None:
             # Nobody waits: close the stream (the next wait opens a fresh one).
             task, self._task = self._task, None
+            self._latest.clear()  # the next stream starts from the current state again
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+
+    def latest(self, name: str, at_least: str | None) -> T | None:
+        """The stream's last object of `name` when it is at version `at_least` or later
+        (numeric resourceVersions only), else None: then read it from the server. Only
+        while the stream runs: its entries then hold every change since it began from the
+        current state, in commit order."""
+        event = self._latest.get(name)
+        if event is None or self._task is None or self.stopped is not None:
+            return None
+        if not (at_least and at_least.isdigit()):
+            return None
+        version = str((event.object.get("metadata") or {}).get("resourceVersion") or "")
+        if not version.isdigit() or int(version) < int(at_least):
+            return None
+        return self._objects.ops.event_object(event)
 
     async def aclose(self) -> None:
         if self._task is not None:
@@ -121,12 +145,19 @@ class CollectionWatch(Generic[T]):
         try:
             while self._subs:
                 started, seen = time.monotonic(), 0
+                if version is None:
+                    self._latest.clear()  # the stream re-sends every current object
                 try:
                     async for event in self._events(version):
                         seen += 1
                         meta = event.object.get("metadata") or {}
                         version = meta.get("resourceVersion") or version
-                        subs = self._subs.get(str(meta.get("name", "")))
+                        name = str(meta.get("name", ""))
+                        if event.type == "DELETED":
+                            self._latest.pop(name, None)
+                        else:
+                            self._latest[name] = event
+                        subs = self._subs.get(name)
                         if subs:
                             obj = self._objects.ops.event_object(event)
                             for sub in list(subs):
@@ -153,6 +184,7 @@ class CollectionWatch(Generic[T]):
     def _stop(self, exc: HubStopped) -> None:
         self.stopped = exc
         self._task = None
+        self._latest.clear()
         for subs in self._subs.values():
             for sub in subs:
                 sub.wake()

@@ -508,6 +508,7 @@ class ObjectProvider(KalixProvider, Generic[T]):
             status=status_fingerprint(getattr(after, "status", None)),
             generation=generation,
             rollout=before_generation is None or before_generation != generation,
+            version=str(meta_after.resource_version or ""),
         )
 
     def written(self, before: T | None, after: T, props: Props) -> Props:

@@ -104,3 +104,50 @@ def test_without_watch_on_the_server_the_waits_poll() -> None:
             timer.join(10)
     assert labelled(found_a) and labelled(found_b)
     assert watched is False  # the shared watch saw a plain list: the waits polled
+
+
+def test_a_wait_that_knows_its_write_version_takes_the_hubs_object_instead_of_a_get(
+    kalix: KalixLocalServer,
+) -> None:
+    """The first read of a wait comes from the shared watch when the hub holds the
+    object at the version the caller's own write returned, or later; an older or
+    missing one is read from the server as before."""
+    with ControlPlane(kalix.url, kalix.access_token(), kalix.project_id()) as sync:
+        _create(sync, "a", "b")
+        written = sync.services.patch("b", {"metadata": {"labels": {"x": "1"}}})
+    version = str(written.metadata.resource_version)
+    assert version.isdigit()
+
+    async def main() -> tuple[list[str], list[str]]:
+        async with AsyncControlPlane(kalix.url, kalix.access_token(), kalix.project_id()) as c:
+            reads: list[str] = []
+            poll = c.services._poll
+
+            async def counted(name: str, deadline: float) -> Any:
+                reads.append(name)
+                return await poll(name, deadline)
+
+            c.services._poll = counted  # type: ignore[method-assign]
+            # A wait on "a" that never ends opens the hub; its stream carries "b" too.
+            opener = asyncio.ensure_future(c.services.wait_for("a", lambda o: False, timeout=30))
+            hub = c.collection_watch(c.services)
+            for _ in range(250):
+                if hub.latest("b", version) is not None:
+                    break
+                await asyncio.sleep(0.02)
+            found = await c.services.wait_for("b", labelled, timeout=5, written_version=version)
+            assert labelled(found)
+            first = [r for r in reads if r == "b"]
+            later = str(int(version) + 1000)  # a write the stream has not carried yet
+            assert hub.latest("b", later) is None
+            with_get = asyncio.ensure_future(
+                c.services.wait_for("b", labelled, timeout=5, written_version=later)
+            )
+            assert labelled(await with_get)
+            opener.cancel()
+            await asyncio.gather(opener, return_exceptions=True)
+            return first, [r for r in reads if r == "b"]
+
+    first, after = asyncio.run(main())
+    assert first == []  # no GET: the hub's object was at the written version
+    assert after == ["b"]  # the newer version was not on the stream: read it
