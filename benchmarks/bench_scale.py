@@ -7,8 +7,9 @@ Every scenario runs in a fresh child process (so its peak RSS is its own) with i
 kalix-local, through the engine harness (`tests/harness/engine.py`):
 
 - deploy: `up` of N `kalix.Service`s with a `--rollout-step` rollout each, the ratio to
-  N = 1, and the baseline of a provider that waits for Ready inside `create` (on the
-  dynamic provider's 4 worker threads), for N = `--provider-waits`.
+  N = 1 and the control-plane requests it made (kalix-local's record, by method), and
+  the baseline of a provider that waits for Ready inside `create` (on the dynamic
+  provider's 4 worker threads), for N = `--provider-waits`.
 - phases: preview (empty state), up, no-op up, refresh and destroy of N services
   (rollout 0.05 s), beside the same phases of the harness's toy resource (a do-nothing
   stack of the same shape) and of the floor: the toy with its registration Outputs
@@ -100,6 +101,17 @@ def _requests(record: Path | None, since: int) -> int:
     return 0 if record is None else sum(1 for _ in read_records(record, since))
 
 
+def _requests_by_method(record: Path | None) -> dict[str, int]:
+    """Control-plane requests in kalix-local's record: "GET", "POST", ..., "watch"."""
+    from tests.contract.validator import read_records
+
+    counts: dict[str, int] = {}
+    for _, r in read_records(record) if record is not None else ():
+        key = "watch" if r.get("watch") else str(r.get("method"))
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
 def _count_outputs() -> list[int]:
     """Count every `pulumi.Output` made from now on (both of the SDK's constructors)."""
     from pulumi import Output
@@ -188,6 +200,7 @@ def child(kind: str, count: int, rollout_step: float) -> dict[str, Any]:
                 program = _services_program(count, wait=not waits)
                 if kind in ("deploy", "provider-waits"):
                     phase("up", lambda: engine.up(program))
+                    out["up_requests"] = _requests_by_method(server.record_path)
                 else:
                     phase("preview", lambda: engine.preview(program))
                     phase("up", lambda: engine.up(program))
@@ -289,10 +302,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Deploy: up of N services, rollout {args.rollout_step:g} s each")
         walls: dict[int, float] = {}
         for n in args.deploy:
-            walls[n] = run_child("deploy", n, args.rollout_step)["up"]
+            run = run_child("deploy", n, args.rollout_step)
+            walls[n] = run["up"]
             ratio = f"{walls[n] / walls[min(walls)]:.2f}x N={min(walls)}"
             target = {100: " (target <= 1.3x)", 400: " (target <= 1.5x)"}.get(n, "")
-            print(f"  N={n:<4} up {walls[n]:6.2f} s   {ratio}{target}", flush=True)
+            sent = ", ".join(f"{k} {v}" for k, v in sorted(run.get("up_requests", {}).items()))
+            print(
+                f"  N={n:<4} up {walls[n]:6.2f} s   {ratio}{target}; requests: {sent}", flush=True
+            )
         if args.provider_waits:
             n = args.provider_waits
             waited = run_child("provider-waits", n, args.rollout_step)["up"]
