@@ -26,6 +26,7 @@ from pulumi.dynamic import Resource
 
 from ._keys import CLAIM_KEY, LAST_WRITE_KEY
 from ._program import (
+    UnsetInputs,
     await_state,
     claim_input,
     derived_outputs,
@@ -35,6 +36,7 @@ from ._program import (
     refuse_import,
     report_health,
     untrack_registration_outputs,
+    without_unset,
     written_in_this_run,
 )
 
@@ -43,6 +45,8 @@ if TYPE_CHECKING:
     from .client import AsyncControlPlane
 
 DEFAULT_WAIT_TIMEOUT = 600.0
+#: Outputs the provider computes (`ServiceProvider.computed`): declared as None inputs.
+COMPUTED_KEYS = ("status", "ready_instances", "conditions", "generation", "uid", "created_at")
 
 
 # -- nested inputs: the published spec shapes, keys in snake_case ----------------------------
@@ -169,7 +173,7 @@ class StoreConfigArgs(TypedDict, total=False):
     secret: ObjectRefArgs
 
 
-class Service(Resource, module="kalix", name="Service"):
+class Service(UnsetInputs, Resource, module="kalix", name="Service"):
     name: Output[str]
     image: Output[str]
     env: Output[dict[str, str] | None]
@@ -334,19 +338,10 @@ class Service(Resource, module="kalix", name="Service"):
             "wait": wait,
             "wait_timeout": wait_timeout,
             CLAIM_KEY: claim_input(Service, resource_name, opts),
-            **dict.fromkeys(
-                (
-                    "status",
-                    "ready_instances",
-                    "conditions",
-                    "generation",
-                    "uid",
-                    "created_at",
-                    LAST_WRITE_KEY,
-                )
-            ),
+            **dict.fromkeys((*COMPUTED_KEYS, LAST_WRITE_KEY)),
         }
         mark_run_started()
+        props = without_unset(self, props, keep=("project", *COMPUTED_KEYS, LAST_WRITE_KEY))
         super().__init__(ServiceProvider(), resource_name, props, opts)
         untrack_registration_outputs(self)
         if wait and not pulumi.runtime.is_dry_run():

@@ -104,7 +104,7 @@ def counted() -> Iterator[list[int]]:
         yield count
 
 
-def test_a_service_program_creates_at_most_70_outputs_per_service(
+def test_a_service_program_creates_at_most_40_outputs_per_service(
     kalix: KalixLocalServer, tmp_path: Path, counted: list[int]
 ) -> None:
     engine = make_engine(kalix, tmp_path / "state.json")
@@ -116,10 +116,11 @@ def test_a_service_program_creates_at_most_70_outputs_per_service(
 
     engine.up(program)
     assert engine.stack_outputs["ready"] == ["Ready"] * n
-    # 40 are the SDK's, one per declared input and output property, and ~8 its URN's;
-    # this program made 96 per service with the awaits' and the claim's Output.all/apply
-    # chains, 62 with the shared derivations.
-    assert counted[0] / n <= 70, counted[0] / n
+    # The SDK makes one per registered property, and ~8 for its URN: 40 properties made
+    # 55 per service; unset inputs are no longer registered (UnsetInputs). This program
+    # made 96 per service with the awaits' and the claim's Output.all/apply chains, 62
+    # with the shared derivations.
+    assert counted[0] / n <= 40, counted[0] / n
 
 
 def test_a_service_leaves_one_tracked_output_and_derived_ones_stay_tracked(
@@ -166,3 +167,36 @@ def test_a_failed_rollout_fails_the_up_though_the_program_reads_no_output(
 
     with pytest.raises(EngineError, match="service 'cart' in project 'default' failed"):
         engine.up(program)
+
+
+def test_an_unset_input_is_not_a_property_and_reads_as_none_once_registered(
+    kalix: KalixLocalServer, tmp_path: Path
+) -> None:
+    """A Service's None inputs are left out of its registration (the SDK made a task, four
+    futures and a resolver for each); reading one still gives an Output: None once the
+    service is registered, unknown in a preview, as the echoed property was."""
+    engine = make_engine(kalix, tmp_path / "state.json")
+    applied: list[Any] = []
+    registered: list[set[str]] = []
+
+    def program() -> None:
+        svc = pulumi_kalix.Service("cart", image="registry.example/b:1")
+        registered.append({k for k, v in vars(svc).items() if isinstance(v, Output)})
+        svc.runtime_mode.apply(applied.append)
+        assert svc.runtime_mode is svc.runtime_mode  # one Output, made on first read
+        with pytest.raises(AttributeError, match="no attribute 'runtime_modes'"):
+            _ = svc.runtime_modes  # type: ignore[attr-defined]
+        pulumi.export("image", svc.image)
+        pulumi.export("runtime_mode", svc.runtime_mode)
+
+    engine.preview(program)
+    assert applied == []  # unknown in a preview: no apply ran
+    engine.up(program)
+    assert applied == [None]
+    assert engine.stack_outputs["image"] == "registry.example/b:1"
+    assert engine.stack_outputs.get("runtime_mode") is None
+    assert "runtime_mode" not in registered[0] and "env" not in registered[0]
+    assert {"image", "name", "project", "status", "ready_instances"} <= registered[0]
+    # The state holds what it held before: None inputs were never sent.
+    entry = next(e for u, e in engine.load().items() if u.endswith("::cart"))
+    assert "runtime_mode" not in entry["inputs"]
