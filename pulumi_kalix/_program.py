@@ -131,7 +131,11 @@ class UnsetInputs:
     resolves with the registration, unknown in a preview — what the SDK's property
     Output of an unset input resolved to, since the provider echoes it. The SDK makes a
     task, four futures and a resolver per property, sent or not (it sends no None): 25
-    of a Service's 40 properties are usually unset."""
+    of a Service's 40 properties are usually unset.
+
+    Only for kinds whose provider echoes each input as its output (Service, Route):
+    where the output is the live value (`inputs_from`, most other kinds) or a resolved
+    default, an unset input's attribute would change meaning, so those register all."""
 
     if not TYPE_CHECKING:  # a type checker keeps seeing only the declared attributes
 

@@ -28,6 +28,7 @@ from pulumi.dynamic import Resource
 from ._keys import CLAIM_KEY, LAST_WRITE_KEY
 from ._program import (
     AwaitError,
+    UnsetInputs,
     await_state,
     claim_input,
     derived_outputs,
@@ -37,6 +38,7 @@ from ._program import (
     refuse_import,
     report_health,
     untrack_registration_outputs,
+    without_unset,
     written_in_this_run,
 )
 from .errors import WaitTimeoutError
@@ -48,6 +50,8 @@ if TYPE_CHECKING:
 DEFAULT_DNS_TIMEOUT = 600.0
 #: How long to wait for a validation result when not waiting for DNS.
 SETTLE_TIMEOUT = 30.0
+#: Outputs the provider computes (`RouteProvider.computed`): declared as None inputs.
+COMPUTED_KEYS = ("status", "conditions", "host", "url", "generation", "uid")
 
 
 @dataclass(frozen=True)
@@ -121,7 +125,7 @@ def _path_input(rule: Any) -> Any:
     return list(rule) if isinstance(rule, tuple) else rule
 
 
-class Route(Resource, module="kalix", name="Route"):
+class Route(UnsetInputs, Resource, module="kalix", name="Route"):
     name: Output[str]
     hostname: Output[str]
     paths: Output[list[dict[str, Any]]]
@@ -204,11 +208,10 @@ class Route(Resource, module="kalix", name="Route"):
             "wait_for_dns": wait_for_dns,
             "dns_timeout": dns_timeout,
             CLAIM_KEY: claim_input(Route, resource_name, opts),
-            **dict.fromkeys(
-                ("status", "conditions", "host", "url", "generation", "uid", LAST_WRITE_KEY)
-            ),
+            **dict.fromkeys((*COMPUTED_KEYS, LAST_WRITE_KEY)),
         }
         mark_run_started()
+        props = without_unset(self, props, keep=("project", *COMPUTED_KEYS, LAST_WRITE_KEY))
         super().__init__(RouteProvider(), resource_name, props, opts)
         untrack_registration_outputs(self)
         if not pulumi.runtime.is_dry_run():
