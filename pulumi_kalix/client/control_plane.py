@@ -85,7 +85,7 @@ from ..errors import (
     WaitTimeoutError,
     make_status_error,
 )
-from .watch_hub import CollectionWatch, HubStopped, Subscription
+from .watch_hub import CollectionWatch, HubStopped, Subscription, at_least_version
 
 log = logging.getLogger("pulumi_kalix.client")
 
@@ -972,12 +972,6 @@ def _resource_version(obj: WireModel | None) -> str | None:
 FIRST_EVENT_SECONDS = 1.0
 
 
-def _at_least(obj: WireModel, version: str) -> bool:
-    """Whether `obj` is at resourceVersion `version` or later (numbers only)."""
-    have = _resource_version(obj) or ""
-    return have.isdigit() and int(have) >= int(version)
-
-
 def _newer(candidate: object, than: object) -> bool:
     """Whether a shared watch's object is later than the one a wait last saw: by
     resourceVersion when both are numbers (opaque otherwise: then it counts)."""
@@ -1334,7 +1328,7 @@ class AsyncObjects(Generic[T]):
             arrived = await sub.next(wait)
         except HubStopped:
             return "stopped", None
-        fresh = [o for o in arrived if o is not None and _at_least(o, written_version)]
+        fresh = [o for o in arrived if at_least_version(_resource_version(o), written_version)]
         # Only the newest: an earlier one of the same batch is older still.
         return ("found", fresh[-1]) if fresh else ("read", None)
 

@@ -42,6 +42,13 @@ T = TypeVar("T", bound="WireModel")
 STREAM_SECONDS = 60
 
 
+def at_least_version(have: object, want: str | None) -> bool:
+    """Whether resourceVersion `have` is `want` or later; only numbers compare (an
+    opaque version, or none, never counts as later)."""
+    have, want = str(have or ""), want or ""
+    return have.isdigit() and want.isdigit() and int(have) >= int(want)
+
+
 class HubStopped(Exception):
     """The shared watch ended for good; `cause` says why (the waiters then poll, or
     raise it when it is an authorization error)."""
@@ -126,10 +133,8 @@ class CollectionWatch(Generic[T]):
         event = self._latest.get(name)
         if event is None or self._task is None or self.stopped is not None:
             return None
-        if not (at_least and at_least.isdigit()):
-            return None
-        version = str((event.object.get("metadata") or {}).get("resourceVersion") or "")
-        if not version.isdigit() or int(version) < int(at_least):
+        version = (event.object.get("metadata") or {}).get("resourceVersion")
+        if not at_least_version(version, at_least):
             return None
         return self._objects.ops.event_object(event)
 
