@@ -214,10 +214,30 @@ def claim_input(
 
 
 def program_settings() -> Settings:
+    """The program's settings: stack config, then the environment. Read once per run
+    (event loop) and kept: stack config cannot change during a run, and reading it again
+    for every await (ten config lookups and a copy of the environment) was a third of a
+    millisecond per resource. An environment variable the program sets after its first
+    await is therefore not seen by later ones."""
     from .config import Settings
 
+    try:
+        loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+    except RuntimeError:  # called outside the program's loop: nothing to key a cache on
+        loop = None
+    cached = _SETTINGS.get(loop) if loop is not None else None
+    if cached is not None:
+        return cached
     config = pulumi.Config("kalix")
-    return Settings.load(lambda key: config.get(key.split(":", 1)[1]))
+    settings = Settings.load(lambda key: config.get(key.split(":", 1)[1]))
+    if loop is not None:
+        _SETTINGS[loop] = settings
+    return settings
+
+
+_SETTINGS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Settings] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 class AwaitError(KalixError, pulumi.RunError):
