@@ -1,13 +1,14 @@
 """How the product scales with stack size, each figure beside its baseline.
 
     .venv/bin/python benchmarks/bench_scale.py [--sizes 50 100 200 400]
-        [--deploy 1 100 400] [--provider-waits 100] [--rollout-step 2]
+        [--deploy 1 100 400] [--deploy-rounds 3] [--provider-waits 100] [--rollout-step 2]
 
 Every scenario runs in a fresh child process (so its peak RSS is its own) with its own
 kalix-local, through the engine harness (`tests/harness/engine.py`):
 
 - deploy: `up` of N `kalix.Service`s with a `--rollout-step` rollout each, the ratio to
-  N = 1 and the control-plane requests it made (kalix-local's record, by method), and
+  N = 1 and the control-plane requests it made (kalix-local's record, by method); the
+  floor's `up` of the same N (below) against the time the ratio target leaves; and
   the baseline of a provider that waits for Ready inside `create` (on the dynamic
   provider's 4 worker threads), for N = `--provider-waits`.
 - phases: preview (empty state), up, no-op up, refresh and destroy of N services
@@ -32,6 +33,7 @@ import json
 import math
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -164,7 +166,7 @@ def child(kind: str, count: int, rollout_step: float) -> dict[str, Any]:
         out[f"{label}_outputs"] = made[0] - outputs
 
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
-        if kind in ("toy", "floor"):
+        if kind in ("toy", "floor", "floor-up"):
             env = {"TOY_ITEMS_FILE": f"{tmp}/items.json", "TOY_CALL_LOG": os.devnull}
             os.environ.update(env)
             engine = Engine(
@@ -172,14 +174,15 @@ def child(kind: str, count: int, rollout_step: float) -> dict[str, Any]:
                 program_dir=_common.REPO,
                 provider_env={**env, "PYTHONPATH": str(_common.REPO)},
             )
-            program = _toy_program(count, untracked=kind == "floor")
-            for label, run in (
+            program = _toy_program(count, untracked=kind != "toy")
+            phases = (
                 ("preview", lambda: engine.preview(program)),
                 ("up", lambda: engine.up(program)),
                 ("noop", lambda: engine.up(program)),
                 ("refresh", engine.refresh),
                 ("destroy", engine.destroy),
-            ):
+            )
+            for label, run in phases[1:2] if kind == "floor-up" else phases:
                 phase(label, run)
         else:
             with KalixLocalServer(
@@ -288,6 +291,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--sizes", type=int, nargs="*", default=[50, 100, 200, 400])
     parser.add_argument("--deploy", type=int, nargs="*", default=[1, 100, 400])
+    parser.add_argument("--deploy-rounds", type=int, default=3)
     parser.add_argument("--provider-waits", type=int, default=100, help="0: skip")
     parser.add_argument("--rollout-step", type=float, default=2.0)
     parser.add_argument("--child", nargs=3, metavar=("KIND", "N", "STEP"), help=argparse.SUPPRESS)
@@ -299,16 +303,41 @@ def main(argv: list[str] | None = None) -> int:
     header("bench_scale: stack size against the harness's own cost", [sys.executable, *sys.argv])
 
     if args.deploy:
-        print(f"Deploy: up of N services, rollout {args.rollout_step:g} s each")
-        walls: dict[int, float] = {}
+        print(
+            f"Deploy: up of N services, rollout {args.rollout_step:g} s each (medians of "
+            f"{args.deploy_rounds} rounds, the sizes taking turns)"
+        )
+        samples: dict[int, list[float]] = {n: [] for n in args.deploy}
+        sent_by: dict[int, dict[str, int]] = {}
+        for _ in range(args.deploy_rounds):
+            for n in args.deploy:
+                run = run_child("deploy", n, args.rollout_step)
+                samples[n].append(run["up"])
+                sent_by[n] = run.get("up_requests", {})
+        walls = {n: statistics.median(samples[n]) for n in args.deploy}
         for n in args.deploy:
-            run = run_child("deploy", n, args.rollout_step)
-            walls[n] = run["up"]
             ratio = f"{walls[n] / walls[min(walls)]:.2f}x N={min(walls)}"
             target = {100: " (target <= 1.3x)", 400: " (target <= 1.5x)"}.get(n, "")
-            sent = ", ".join(f"{k} {v}" for k, v in sorted(run.get("up_requests", {}).items()))
+            sent = ", ".join(f"{k} {v}" for k, v in sorted(sent_by[n].items()))
+            spread = "/".join(f"{t:.2f}" for t in samples[n])
             print(
-                f"  N={n:<4} up {walls[n]:6.2f} s   {ratio}{target}; requests: {sent}", flush=True
+                f"  N={n:<4} up {walls[n]:6.2f} s ({spread})   {ratio}{target}; requests: {sent}",
+                flush=True,
+            )
+        # The same `up`s of the floor (the toy, untracked, nothing to roll out): what the
+        # harness, the SDK and a do-nothing provider take for the registrations alone,
+        # against the time a ratio target leaves beyond one service's `up`.
+        floors = {n: run_child("floor-up", n, 0.0)["up"] for n in args.deploy}
+        one = min(walls)
+        for n in sorted(floors):
+            if n == one:
+                continue
+            budget = {100: 1.3, 400: 1.5}.get(n)
+            left = f"; the target leaves {walls[one] * (budget - 1):.2f} s" if budget else ""
+            print(
+                f"  N={n:<4} floor up {floors[n]:.2f} s (N={one}: {floors[one]:.2f} s): "
+                f"{floors[n] - floors[one]:+.2f} s for the registrations alone{left}",
+                flush=True,
             )
         if args.provider_waits:
             n = args.provider_waits
