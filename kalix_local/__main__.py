@@ -550,6 +550,8 @@ def serve(args: argparse.Namespace) -> int:
         log_config=None,
         log_level=args.log_level,
         access_log=False,  # our own request log has the request id
+        # loop and http stay "auto": uvloop and httptools when installed (the `local`
+        # extra brings both), asyncio and h11 where they are not (uvloop has no Windows).
         timeout_graceful_shutdown=2,  # open watch streams must not hold a shutdown
     )
     shutdown = app.state.shutdown
