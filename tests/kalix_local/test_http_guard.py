@@ -7,6 +7,7 @@ is covered without touching this file.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,15 @@ from kalix_local.app import create_app
 from kalix_local.config import Settings
 from kalix_local.http_guard import STATE_CHANGING, HostOriginGuard, split_host
 from tests.support.local_server import KalixLocalServer
-from tests.support.objects import route, secret, service
+from tests.support.objects import (
+    get_json,
+    route,
+    route_state,
+    secret,
+    service,
+    wait_for_summary,
+    wait_until,
+)
 
 HOST = "guard.example.com"
 EVIL = "http://evil.example"
@@ -104,7 +113,22 @@ def populated(kalix: KalixLocalServer) -> Iterator[KalixLocalServer]:
     # A fault no request matches (its count would move otherwise): a DELETE would drop it.
     fault = {"mode": "latency", "latencyMs": 0, "count": 1, "pathContains": "/no-such-path"}
     kalix.admin("POST", "/faults", fault)
+    # The service's rollout and the route's validation move the objects on their own;
+    # the snapshots must not race them (they did once the admin calls got fast).
+    with kalix.client() as api:
+        wait_for_summary(api, kalix.api_path("kalixservices", "guard"), "Ready")
+        wait_until(
+            lambda: get_json(api, kalix.api_path("kalixroutes", "guard")),
+            lambda obj: route_state(obj) != "Validating",
+        )
+    wait_until(lambda: _two_snapshots(kalix), lambda pair: pair[0] == pair[1])
     yield kalix
+
+
+def _two_snapshots(kalix: KalixLocalServer) -> tuple[dict[str, Any], dict[str, Any]]:
+    first = snapshot(kalix)
+    time.sleep(0.2)  # a few rollout and status-lag steps (0.05 s each here)
+    return first, snapshot(kalix)
 
 
 def test_every_state_changing_route_is_found(tmp_path: Path) -> None:
