@@ -81,41 +81,40 @@ _IMPORT = (
 )
 
 
+def _import_times(stmt: str, env: dict[str, str]) -> tuple[float, float]:
+    """(`import pulumi`, then `stmt`) in a fresh process, in seconds."""
+    out = subprocess.run(
+        [sys.executable, "-c", _IMPORT.format(stmt=stmt)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+        timeout=60,
+    ).stdout.split()
+    return float(out[0]), float(out[1])
+
+
+#: What a provider process imports at its first call (the first Check waits for it),
+#: then builds at its first write: the schema of the kind it handles.
+_PROVIDER_FIRST_USE = (
+    "import pulumi_kalix.provider.service, pulumi_kalix.claims; "
+    "from pulumi_kalix.api import KalixService; "
+    "KalixService.model_validate({'metadata': {'name': 'x'}, "
+    "'spec': {'containers': [{'image': 'r.example/a:1'}]}}).to_wire()"
+)
+
+
 def bench_import(trials: int) -> None:
     print("Import time (fresh process each, paired, medians)")
     env = {**os.environ, "PYTHONPATH": str(_common.REPO)}
     base: list[float] = []
     extra: list[float] = []
-    for _ in range(trials):
-        out = subprocess.run(
-            [sys.executable, "-c", _IMPORT.format(stmt="from pulumi_kalix import Service")],
-            capture_output=True,
-            text=True,
-            env=env,
-            check=True,
-            timeout=60,
-        ).stdout.split()
-        base.append(float(out[0]))
-        extra.append(float(out[1]))
-    # What a provider process imports at its first call (the first Check waits for it),
-    # then builds on its first write: the schema of the kind it handles.
     provider: list[float] = []
-    first_use = (
-        "import pulumi_kalix.provider.service, pulumi_kalix.claims; "
-        "from pulumi_kalix.api import KalixService; "
-        "KalixService.model_validate({'metadata': {'name': 'x'}, "
-        "'spec': {'containers': [{'image': 'r.example/a:1'}]}}).to_wire()"
-    )
     for _ in range(trials):
-        out = subprocess.run(
-            [sys.executable, "-c", _IMPORT.format(stmt=first_use)],
-            capture_output=True,
-            text=True,
-            env=env,
-            check=True,
-            timeout=60,
-        ).stdout.split()
-        provider.append(float(out[1]))
+        pulumi_alone, service = _import_times("from pulumi_kalix import Service", env)
+        base.append(pulumi_alone)
+        extra.append(service)
+        provider.append(_import_times(_PROVIDER_FIRST_USE, env)[1])
     print(f"  import pulumi (baseline)                  median {_ms(statistics.median(base))}")
     print(
         f"  + from pulumi_kalix import Service        median +{_ms(statistics.median(extra))}"

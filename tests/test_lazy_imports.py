@@ -13,13 +13,8 @@ REPO = Path(__file__).resolve().parents[1]
 HEAVY = ("httpx", "pydantic", "pulumi_kalix.api", "pulumi_kalix.client", "pulumi_kalix._proto")
 
 
-def loaded_after(statement: str) -> list[str]:
-    probe = (
-        f"import sys, json; {statement}; "
-        f"print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in "
-        f"('httpx', 'pydantic', 'grpc') or m.startswith(('pulumi_kalix.api', "
-        f"'pulumi_kalix.client', 'pulumi_kalix._proto', 'pulumi_kalix.provider')))))"
-    )
+def _printed_by(probe: str) -> str:
+    """What `probe` prints, run in a fresh interpreter on this checkout."""
     out = subprocess.run(
         [sys.executable, "-c", probe],
         capture_output=True,
@@ -29,7 +24,17 @@ def loaded_after(statement: str) -> list[str]:
         check=True,
         timeout=120,
     )
-    return list(json.loads(out.stdout))
+    return out.stdout
+
+
+def loaded_after(statement: str) -> list[str]:
+    probe = (
+        f"import sys, json; {statement}; "
+        f"print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in "
+        f"('httpx', 'pydantic', 'grpc') or m.startswith(('pulumi_kalix.api', "
+        f"'pulumi_kalix.client', 'pulumi_kalix._proto', 'pulumi_kalix.provider')))))"
+    )
+    return list(json.loads(_printed_by(probe)))
 
 
 def test_bare_package_imports_nothing_heavy() -> None:
@@ -63,13 +68,5 @@ def test_wire_models_build_their_validators_on_first_use() -> None:
         "print(before, KalixService.__pydantic_complete__, KalixBroker.__pydantic_complete__, "
         "svc.spec.image)"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", probe],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env={"PYTHONPATH": str(REPO), "PATH": ""},
-        check=True,
-        timeout=120,
-    )
-    assert out.stdout.split() == ["(False,", "False)", "True", "False", "r.example/a:1"]
+    printed = _printed_by(probe).split()
+    assert printed == ["(False,", "False)", "True", "False", "r.example/a:1"]
